@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: MIT
+# Install rules: headers, the CMake package (config + version file) and a relocatable
+# pkg-config file. Header-only, so everything lands in arch-independent locations.
+include(CMakePackageConfigHelpers)
+
+set(DYNMARGIN_INSTALL_CMAKEDIR "${CMAKE_INSTALL_DATADIR}/cmake/dynmargin"
+  CACHE STRING "Where dynmargin-config.cmake is installed, relative to the prefix")
+set(DYNMARGIN_INSTALL_PKGCONFIGDIR "${CMAKE_INSTALL_DATADIR}/pkgconfig"
+  CACHE STRING "Where dynmargin.pc is installed, relative to the prefix")
+
+install(TARGETS dynmargin
+  EXPORT dynmargin-targets
+  FILE_SET HEADERS DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+
+install(EXPORT dynmargin-targets
+  NAMESPACE dynmargin::
+  FILE dynmargin-targets.cmake
+  DESTINATION "${DYNMARGIN_INSTALL_CMAKEDIR}")
+
+configure_package_config_file(
+  "${PROJECT_SOURCE_DIR}/cmake/dynmargin-config.cmake.in"
+  "${PROJECT_BINARY_DIR}/dynmargin-config.cmake"
+  INSTALL_DESTINATION "${DYNMARGIN_INSTALL_CMAKEDIR}")
+
+write_basic_package_version_file(
+  "${PROJECT_BINARY_DIR}/dynmargin-config-version.cmake"
+  VERSION "${PROJECT_VERSION}"
+  COMPATIBILITY SameMajorVersion
+  ARCH_INDEPENDENT)
+
+install(FILES
+  "${PROJECT_BINARY_DIR}/dynmargin-config.cmake"
+  "${PROJECT_BINARY_DIR}/dynmargin-config-version.cmake"
+  DESTINATION "${DYNMARGIN_INSTALL_CMAKEDIR}")
+
+# pkg-config: the prefix is derived from the .pc file's own location so that the installed
+# tree can be moved (relocatable). DATADIR/pkgconfig is two levels below the prefix.
+file(RELATIVE_PATH dynmargin_pc_to_prefix
+  "/prefix/${DYNMARGIN_INSTALL_PKGCONFIGDIR}" "/prefix")
+string(REGEX REPLACE "/$" "" dynmargin_pc_to_prefix "${dynmargin_pc_to_prefix}")
+configure_file("${PROJECT_SOURCE_DIR}/cmake/dynmargin.pc.in"
+  "${PROJECT_BINARY_DIR}/dynmargin.pc" @ONLY)
+install(FILES "${PROJECT_BINARY_DIR}/dynmargin.pc"
+  DESTINATION "${DYNMARGIN_INSTALL_PKGCONFIGDIR}")
+
+install(FILES "${PROJECT_SOURCE_DIR}/LICENSE"
+  DESTINATION "${CMAKE_INSTALL_DATADIR}/doc/dynmargin")

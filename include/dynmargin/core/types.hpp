@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+/// @file
+/// @brief Strong types for the quantities that are easy to mix up: a confidence level
+///        (0.99, never 99 or 0.01), a horizon in steps of the data, a rate of notional, and
+///        time as epoch seconds with an explicit year basis.
+///
+/// Each type validates on construction (throwing `dynmargin::invalid_argument` with the
+/// parameter and value) and is a literal type, so a bad constant is a compile error when the
+/// object is `constexpr`.
+#pragma once
+
+#include <cmath>
+#include <compare>
+#include <cstdint>
+#include <limits>
+
+#include "dynmargin/core/error.hpp"
+
+namespace dynmargin {
+
+/// @brief Seconds since the Unix epoch, UTC. Crypto trades 24/7, so no calendar is needed.
+using timestamp = std::int64_t;
+
+inline constexpr std::int64_t seconds_per_minute = 60;
+inline constexpr std::int64_t seconds_per_hour = 3600;
+inline constexpr std::int64_t seconds_per_day = 86400;
+
+/// @brief How many days make a year when annualising. Crypto markets never close, so the
+///        default is 365; 252 reproduces equity-market conventions.
+enum class year_basis : std::uint16_t { calendar_365 = 365, trading_252 = 252 };
+
+/// @brief Seconds in a year under the given basis (a trading year of 252 days of 24 hours).
+[[nodiscard]] constexpr double seconds_per_year(year_basis basis = year_basis::calendar_365) noexcept {
+  return static_cast<double>(static_cast<std::uint16_t>(basis)) * static_cast<double>(seconds_per_day);
+}
+
+namespace detail {
+// constexpr-friendly finiteness test: std::isfinite is not constexpr on clang 14.
+[[nodiscard]] constexpr bool is_finite(double x) noexcept {
+  return x == x && x <= std::numeric_limits<double>::max() && x >= -std::numeric_limits<double>::max();
+}
+}  // namespace detail
+
+/// @brief A confidence level p in the open interval (0, 1), e.g. 0.99 for 99% VaR.
+class confidence_level {
+ public:
+  /// @throws dynmargin::invalid_argument when p is not in (0, 1).
+  constexpr explicit confidence_level(double p) : p_(p) {
+    if (!(p > 0.0 && p < 1.0)) throw_invalid_argument("confidence_level", "p", "must be in (0, 1)", p);
+  }
+  /// @brief The level p, e.g. 0.99.
+  [[nodiscard]] constexpr double value() const noexcept { return p_; }
+  /// @brief The tail probability 1 - p, e.g. 0.01.
+  [[nodiscard]] constexpr double tail() const noexcept { return 1.0 - p_; }
+  friend constexpr auto operator<=>(const confidence_level&, const confidence_level&) = default;
+
+ private:
+  double p_;
+};
+
+/// @brief A horizon of h >= 1 steps of the data (hours for hourly bars, days for daily bars):
+///        the margin period of risk, a forecast horizon.
+class horizon {
+ public:
+  /// @throws dynmargin::invalid_argument when steps < 1.
+  constexpr explicit horizon(std::int64_t steps) : steps_(steps) {
+    if (steps < 1) throw_invalid_argument("horizon", "steps", "must be at least 1", steps);
+  }
+  [[nodiscard]] constexpr std::int64_t steps() const noexcept { return steps_; }
+  friend constexpr auto operator<=>(const horizon&, const horizon&) = default;
+
+ private:
+  std::int64_t steps_;
+};
+
+/// @brief A non-negative, finite rate: a fraction of notional (0.05 = 5%) or a per-period
+///        rate. Percent values must be converted explicitly with `rate::from_percent`.
+class rate {
+ public:
+  /// @throws dynmargin::invalid_argument when r is negative or not finite.
+  constexpr explicit rate(double r) : r_(r) {
+    if (!(detail::is_finite(r) && r >= 0.0)) throw_invalid_argument("rate", "value", "must be finite and >= 0", r);
+  }
+  [[nodiscard]] static constexpr rate from_percent(double percent) { return rate(percent / 100.0); }
+  [[nodiscard]] constexpr double value() const noexcept { return r_; }
+  [[nodiscard]] constexpr double percent() const noexcept { return r_ * 100.0; }
+  friend constexpr auto operator<=>(const rate&, const rate&) = default;
+
+ private:
+  double r_;
+};
+
+/// @brief A decay factor lambda in (0, 1) for exponentially weighted estimators.
+class decay_factor {
+ public:
+  /// @throws dynmargin::invalid_argument when lambda is not in (0, 1).
+  constexpr explicit decay_factor(double lambda) : lambda_(lambda) {
+    if (!(lambda > 0.0 && lambda < 1.0)) throw_invalid_argument("decay_factor", "lambda", "must be in (0, 1)", lambda);
+  }
+  [[nodiscard]] constexpr double value() const noexcept { return lambda_; }
+  friend constexpr auto operator<=>(const decay_factor&, const decay_factor&) = default;
+
+ private:
+  double lambda_;
+};
+
+}  // namespace dynmargin

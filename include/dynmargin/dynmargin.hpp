@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: MIT
+/// @file
+/// @brief Umbrella header: every layer of dynmargin except the optional readers in io/.
+///
+/// Layers, each depending only on the ones above it:
+///   core -> volatility -> risk -> margin -> backtest, portfolio
+/// Include a single area's headers instead to keep compile times down.
+#pragma once
+
+#include "dynmargin/version.hpp"
+
+// core
+#include "dynmargin/core/concepts.hpp"
+#include "dynmargin/core/error.hpp"
+#include "dynmargin/core/returns.hpp"
+#include "dynmargin/core/types.hpp"
+
+// volatility
+#include "dynmargin/volatility/concepts.hpp"
+#include "dynmargin/volatility/ewma.hpp"
+
+// risk
+#include "dynmargin/risk/concepts.hpp"

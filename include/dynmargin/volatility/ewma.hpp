@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+/// @file
+/// @brief Exponentially weighted moving-average variance (RiskMetrics, J.P. Morgan 1996).
+///
+/// sigma2_{t+1} = lambda * sigma2_t + (1 - lambda) * r_t^2, zero mean, as RiskMetrics.
+/// lambda = 0.94 is RiskMetrics' daily choice; LCH used 0.97 for FHS scaling.
+///
+/// Start-up rules (what the forecast is before the recursion has history):
+///  - `ewma_start::first_squared_return`: sigma2 = r_1^2 after the first return. This is the
+///    convention of `tests/data/ewma094_btc_daily.csv` (and of many R and Python scripts).
+///  - `ewma_start::warmup_window`: the mean of the first n squared returns; during the warm-up
+///    the forecast is the mean of the squares seen so far.
+///  - `ewma_start::given`: a variance supplied by the caller (for example from a calibration),
+///    which is the forecast before any return is seen.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "dynmargin/core/error.hpp"
+#include "dynmargin/core/types.hpp"
+#include "dynmargin/volatility/concepts.hpp"
+
+namespace dynmargin {
+
+/// @brief How an EWMA variance starts (see the file comment).
+enum class ewma_start : std::uint8_t { first_squared_return, warmup_window, given };
+
+/// @brief Configuration of `ewma_volatility`.
+struct ewma_config {
+  double lambda = 0.94;                             ///< decay factor in (0, 1)
+  ewma_start start = ewma_start::first_squared_return;
+  std::int64_t warmup = 0;                          ///< returns in the warm-up window (warmup_window only, >= 1)
+  double initial_variance = 0.0;                    ///< starting variance (given only, finite and > 0)
+};
+
+/// @brief RiskMetrics EWMA variance; a `volatility_model`.
+class ewma_volatility {
+ public:
+  using model_concept = volatility_model_tag;
+
+  /// @brief The whole mutable state, a regular value.
+  struct state_type {
+    double variance = 0.0;        ///< current one-step forecast
+    double warmup_sum = 0.0;      ///< sum of squares during a warm-up window
+    std::int64_t observations = 0;
+    friend bool operator==(const state_type&, const state_type&) = default;
+  };
+
+  /// @throws dynmargin::invalid_argument naming lambda, warmup or initial_variance when out of range.
+  explicit ewma_volatility(const ewma_config& config = {}) : config_(config) {
+    if (!(config.lambda > 0.0 && config.lambda < 1.0)) {
+      throw_invalid_argument("ewma", "lambda", "must be in (0, 1)", config.lambda);
+    }
+    if (config.start == ewma_start::warmup_window && config.warmup < 1) {
+      throw_invalid_argument("ewma", "warmup", "must be at least 1 return", config.warmup);
+    }
+    if (config.start == ewma_start::given) {
+      if (!(std::isfinite(config.initial_variance) && config.initial_variance > 0.0)) {
+        throw_invalid_argument("ewma", "initial_variance", "must be finite and > 0", config.initial_variance);
+      }
+      state_.variance = config.initial_variance;
+    }
+  }
+
+  /// @brief Convenience: lambda only, first-squared-return start.
+  explicit ewma_volatility(double lambda) : ewma_volatility(ewma_config{lambda, ewma_start::first_squared_return, 0, 0.0}) {}
+
+  /// @brief Absorbs one return. O(1), no allocation.
+  /// @return `status::non_finite_input` (state unchanged) for NaN or infinity.
+  status update(double r) noexcept {
+    if (!std::isfinite(r)) return status::non_finite_input;
+    const double square = r * r;
+    const std::int64_t n = state_.observations;
+    switch (config_.start) {
+      case ewma_start::first_squared_return:
+        state_.variance = n == 0 ? square : config_.lambda * state_.variance + (1.0 - config_.lambda) * square;
+        break;
+      case ewma_start::warmup_window:
+        if (n < config_.warmup) {
+          state_.warmup_sum += square;
+          state_.variance = state_.warmup_sum / static_cast<double>(n + 1);
+        } else {
+          state_.variance = config_.lambda * state_.variance + (1.0 - config_.lambda) * square;
+        }
+        break;
+      case ewma_start::given:
+        state_.variance = config_.lambda * state_.variance + (1.0 - config_.lambda) * square;
+        break;
+    }
+    state_.observations = n + 1;
+    return status::ok;
+  }
+
+  /// @brief One-step-ahead variance forecast (0 before the first return unless `given`).
+  [[nodiscard]] double variance() const noexcept { return state_.variance; }
+  /// @brief Variance of the sum of the next `steps` returns: EWMA forecasts are flat, so
+  ///        steps * variance() (square-root-of-time for the volatility).
+  [[nodiscard]] double variance(std::int64_t steps) const noexcept {
+    return static_cast<double>(steps) * state_.variance;
+  }
+  /// @brief One-step volatility, sqrt(variance()).
+  [[nodiscard]] double volatility() const noexcept { return std::sqrt(state_.variance); }
+  [[nodiscard]] std::int64_t observations() const noexcept { return state_.observations; }
+  /// @brief True once the forecast rests on data (or a given start) and the warm-up is over.
+  [[nodiscard]] bool ready() const noexcept {
+    switch (config_.start) {
+      case ewma_start::first_squared_return: return state_.observations >= 1;
+      case ewma_start::warmup_window: return state_.observations >= config_.warmup;
+      case ewma_start::given: return true;
+    }
+    return false;
+  }
+
+  [[nodiscard]] state_type state() const noexcept { return state_; }
+  void restore(const state_type& saved) noexcept { state_ = saved; }
+  [[nodiscard]] const ewma_config& config() const noexcept { return config_; }
+
+ private:
+  ewma_config config_;
+  state_type state_{};
+};
+
+}  // namespace dynmargin

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+// Paths to the data shipped in the repository (never ../shared): the CMake build passes the
+// folders as compile definitions.
+#pragma once
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#ifndef DYNMARGIN_TEST_DATA_DIR
+#error "DYNMARGIN_TEST_DATA_DIR must be defined by the build"
+#endif
+#ifndef DYNMARGIN_EXAMPLE_DATA_DIR
+#error "DYNMARGIN_EXAMPLE_DATA_DIR must be defined by the build"
+#endif
+
+namespace dmtest {
+
+/// A file under tests/data (reference values).
+inline std::string reference_path(const std::string& name) { return std::string(DYNMARGIN_TEST_DATA_DIR) + "/" + name; }
+/// A file under examples/data (the market data shipped with the demo).
+inline std::string market_path(const std::string& name) { return std::string(DYNMARGIN_EXAMPLE_DATA_DIR) + "/" + name; }
+
+/// Reads a simple numeric CSV with a header line into columns by name.
+struct csv_table {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  [[nodiscard]] std::size_t column(const std::string& name) const {
+    for (std::size_t i = 0; i < header.size(); ++i)
+      if (header[i] == name) return i;
+    throw std::runtime_error("test csv: no column " + name);
+  }
+  [[nodiscard]] std::vector<double> numbers(const std::string& name) const {
+    const std::size_t c = column(name);
+    std::vector<double> out;
+    out.reserve(rows.size());
+    for (const auto& row : rows) out.push_back(std::stod(row.at(c)));
+    return out;
+  }
+};
+
+inline std::vector<std::string> split_csv_line(const std::string& line) {
+  std::vector<std::string> cells;
+  std::string cell;
+  bool quoted = false;
+  for (char ch : line) {
+    if (ch == '"') {
+      quoted = !quoted;
+    } else if (ch == ',' && !quoted) {
+      cells.push_back(cell);
+      cell.clear();
+    } else if (ch != '\r') {
+      cell.push_back(ch);
+    }
+  }
+  cells.push_back(cell);
+  return cells;
+}
+
+inline csv_table read_csv(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("test csv: cannot open " + path);
+  csv_table table;
+  std::string line;
+  if (!std::getline(in, line)) throw std::runtime_error("test csv: empty " + path);
+  table.header = split_csv_line(line);
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    table.rows.push_back(split_csv_line(line));
+  }
+  return table;
+}
+
+}  // namespace dmtest
