@@ -7,7 +7,9 @@
 
 #include <CLI/CLI.hpp>
 
-#include "commands.hpp"
+#include <algorithm>
+
+#include "registry.hpp"
 #include "dynmargin/version.hpp"
 
 int main(int argc, char** argv) {
@@ -19,7 +21,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", dynmargin::version_string);
   app.require_subcommand(1);
 
-  dynmargin_cli::add_load_command(app);
+  auto entries = dynmargin_cli::command_registry();
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const auto& a, const auto& b) { return a.order < b.order; });
+  for (const auto& entry : entries) entry.add(app);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: MIT
+/// @file
+/// @brief The `margin_policy` concepts and the values policies exchange.
+///
+/// A margin policy maps a margin requirement and its context to a new requirement and says
+/// what it changed, so that every quote explains itself. Policies come in two stages:
+///
+///  - `rate_policy`: instrument level, run once per price update in chain order, may keep
+///    state (an APC buffer, a speed limit remembers past rates, a lookback floor remembers
+///    the history). Works on rates of notional: `margin_rates update(const market_context&,
+///    margin_rates) noexcept`.
+///  - `position_policy`: position level, run at quote time, stateless and `const` (size
+///    tiers, size add-ons, liquidity and concentration add-ons, leverage caps that depend on
+///    the position). Works on amounts: `margin_amounts apply(const position_context&,
+///    margin_amounts) const noexcept`.
+///
+/// A type opts in by naming `rate_policy_tag` or `position_policy_tag` as its
+/// `model_concept`. `margin_policy` is either. Each policy has a `name()` that appears in the
+/// quote's breakdown and in the command-line tool's output columns.
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <string_view>
+#include <type_traits>
+
+#include "dynmargin/core/concepts.hpp"
+#include "dynmargin/core/error.hpp"
+#include "dynmargin/core/types.hpp"
+
+namespace dynmargin {
+
+/// @brief Initial and maintenance requirements as fractions of notional.
+struct margin_rates {
+  double initial = 0.0;
+  double maintenance = 0.0;
+  friend bool operator==(const margin_rates&, const margin_rates&) = default;
+};
+
+/// @brief Initial and maintenance requirements as amounts in the quote currency.
+struct margin_amounts {
+  double initial = 0.0;
+  double maintenance = 0.0;
+  friend bool operator==(const margin_amounts&, const margin_amounts&) = default;
+};
+
+/// @brief What an instrument-level policy sees on each price update.
+struct market_context {
+  timestamp time = 0;          ///< time of the update, epoch seconds
+  double price = 0.0;          ///< the price the function accepted (after the price guard)
+  std::int64_t step = 0;       ///< number of accepted updates so far (1 on the first)
+  double raw_rate = 0.0;       ///< risk-based initial rate before any policy
+  double volatility = 0.0;     ///< current one-step volatility forecast, fraction of price
+  double stressed_volatility = 0.0;  ///< highest volatility seen over the configured lookback
+  bool price_suspect = false;  ///< the price guard flagged this update
+};
+
+/// @brief What a position-level policy sees at quote time.
+struct position_context {
+  timestamp time = 0;
+  double price = 0.0;     ///< current accepted price
+  double quantity = 0.0;  ///< signed size in units of the underlying (+ long, - short)
+  double notional = 0.0;  ///< |quantity| * price, >= 0
+  margin_rates rates{};   ///< the instrument-level rates after the rate policies
+};
+
+/// @brief Tag for instrument-level policies (see the file comment).
+struct rate_policy_tag {};
+/// @brief Tag for position-level policies (see the file comment).
+struct position_policy_tag {};
+
+template <class T>
+inline constexpr bool enable_rate_policy = detail::declares_model_concept<T, rate_policy_tag>();
+template <class T>
+inline constexpr bool enable_position_policy = detail::declares_model_concept<T, position_policy_tag>();
+
+/// @brief Instrument-level policy: stateful, per update, on rates.
+template <class T>
+concept rate_policy =
+    enable_rate_policy<std::remove_cvref_t<T>> && std::copyable<std::remove_cvref_t<T>> &&
+    requires(std::remove_cvref_t<T>& policy, const std::remove_cvref_t<T>& const_policy, const market_context& context,
+             margin_rates rates, const typename std::remove_cvref_t<T>::state_type& saved) {
+      typename std::remove_cvref_t<T>::state_type;
+      requires std::regular<typename std::remove_cvref_t<T>::state_type>;
+      { const_policy.name() } noexcept -> std::convertible_to<std::string_view>;
+      { policy.update(context, rates) } noexcept -> std::same_as<margin_rates>;
+      { const_policy.state() } noexcept -> std::same_as<typename std::remove_cvref_t<T>::state_type>;
+      { policy.restore(saved) } -> std::same_as<void>;
+    };
+
+/// @brief Position-level policy: stateless, per quote, on amounts.
+template <class T>
+concept position_policy =
+    enable_position_policy<std::remove_cvref_t<T>> && std::copyable<std::remove_cvref_t<T>> &&
+    requires(const std::remove_cvref_t<T>& policy, const position_context& context, margin_amounts amounts) {
+      { policy.name() } noexcept -> std::convertible_to<std::string_view>;
+      { policy.apply(context, amounts) } noexcept -> std::same_as<margin_amounts>;
+    };
+
+/// @brief Either stage of margin policy.
+template <class T>
+concept margin_policy = rate_policy<T> || position_policy<T>;
+
+}  // namespace dynmargin
