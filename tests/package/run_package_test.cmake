@@ -10,6 +10,7 @@ foreach(var SOURCE_DIR WORK_DIR CXX_COMPILER GENERATOR)
   endif()
 endforeach()
 
+cmake_minimum_required(VERSION 3.23)
 function(run)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
   if(NOT rc EQUAL 0)
