@@ -2,13 +2,14 @@
 // Compile-time proofs for core/: strong types validate in constant expressions, and the
 // opt-in concepts accept models that declare their tag and reject look-alikes that do not.
 #include <cstdint>
+#include <type_traits>
 
 #include "dynmargin/core/types.hpp"
 #include "dynmargin/volatility/concepts.hpp"
 #include "dynmargin/volatility/ewma.hpp"
 #include "dynmargin/risk/concepts.hpp"
 
-namespace {
+namespace core_static_checks {
 
 using namespace dynmargin;
 
@@ -21,13 +22,22 @@ static_assert(rate::from_percent(5.0).value() == 0.05);
 static_assert(seconds_per_year() == 365.0 * 86400.0);
 static_assert(seconds_per_year(year_basis::trading_252) == 252.0 * 86400.0);
 
-// A bad constant is not a constant expression (the constructor would throw).
-template <double P>
-concept valid_confidence = requires { typename std::bool_constant<(confidence_level(P).value() > 0.0)>; };
-static_assert(valid_confidence<0.5>);
-static_assert(!valid_confidence<1.0>);
-static_assert(!valid_confidence<0.0>);
-static_assert(!valid_confidence<99.0>);
+// A bad constant is not a constant expression (the constructor would throw). The value is
+// produced by a function object because clang 14 has no floating-point template parameters.
+template <class MakeValue>
+concept constant_evaluable = requires { typename std::bool_constant<(MakeValue{}(), true)>; };
+struct good_confidence { constexpr double operator()() const { return confidence_level(0.5).value(); } };
+struct one_confidence { constexpr double operator()() const { return confidence_level(1.0).value(); } };
+struct zero_confidence { constexpr double operator()() const { return confidence_level(0.0).value(); } };
+struct percent_confidence { constexpr double operator()() const { return confidence_level(99.0).value(); } };
+struct zero_horizon { constexpr std::int64_t operator()() const { return horizon(0).steps(); } };
+struct negative_rate { constexpr double operator()() const { return rate(-0.01).value(); } };
+static_assert(constant_evaluable<good_confidence>);
+static_assert(!constant_evaluable<one_confidence>);
+static_assert(!constant_evaluable<zero_confidence>);
+static_assert(!constant_evaluable<percent_confidence>);
+static_assert(!constant_evaluable<zero_horizon>);
+static_assert(!constant_evaluable<negative_rate>);
 
 // The EWMA model is a volatility_model.
 static_assert(volatility_model<ewma_volatility>);
@@ -63,6 +73,6 @@ static_assert(!volatility_model<throwing_update>);
 // A volatility model is not a risk measure.
 static_assert(!risk_measure<ewma_volatility>);
 
-}  // namespace
+}  // namespace core_static_checks
 
 int main() { return 0; }
