@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+// Compile-time proofs for the EVT and Monte Carlo risk measures and the reproducible random
+// stream: the measures model the risk concepts they claim (and not the others), their states
+// are regular values, and the GPD series coefficients are the ones derived in evt.hpp.
+#include <concepts>
+#include <span>
+
+#include "dynmargin/detail/random.hpp"
+#include "dynmargin/risk/concepts.hpp"
+#include "dynmargin/risk/evt.hpp"
+#include "dynmargin/risk/monte_carlo.hpp"
+#include "dynmargin/volatility/ewma.hpp"
+
+namespace {
+
+using namespace dynmargin;
+
+// EVT: a sample measure (unconditional POT) and a streaming measure beside a volatility model
+// (conditional McNeil-Frey); it has no closed form from a variance.
+static_assert(sample_risk_measure<evt_risk>);
+static_assert(risk_measure<evt_risk>);
+static_assert(!distribution_risk_measure<evt_risk>);
+static_assert(streaming_risk_measure<evt_risk, ewma_volatility>);
+static_assert(std::regular<evt_risk::state_type>);
+
+// Monte Carlo (one asset): from a variance, and streaming; it does not take a sample.
+static_assert(distribution_risk_measure<monte_carlo_risk>);
+static_assert(!sample_risk_measure<monte_carlo_risk>);
+static_assert(streaming_risk_measure<monte_carlo_risk, ewma_volatility>);
+static_assert(std::regular<monte_carlo_risk::state_type>);
+
+// The random stream is a regular value: copies fork identical streams.
+static_assert(std::regular<detail::random_stream::state_type>);
+static_assert(std::copyable<detail::random_stream>);
+static_assert(std::equality_comparable<detail::random_stream>);
+
+// h(a) = 1/2 - 2a/3 + 3a^2/4 - ..., h'(a) = -2/3 + 3a/2 - 12a^2/5 + ...
+static_assert(detail::gpd_h_series[0] == 0.5);
+static_assert(detail::gpd_h_series[1] == -2.0 / 3.0);
+static_assert(detail::gpd_h_series[2] == 0.75);
+static_assert(detail::gpd_h_prime_series[0] == -2.0 / 3.0);
+static_assert(detail::gpd_h_prime_series[1] == 1.5);
+static_assert(detail::gpd_h_prime_series[2] == -12.0 / 5.0);
+
+// A look-alike with the right members but no opt-in tag is not a risk measure.
+struct evt_look_alike {
+  [[nodiscard]] risk_estimate from_sample(std::span<const double>) const { return {}; }
+  [[nodiscard]] risk_estimate from_variance(double) const noexcept { return {}; }
+};
+static_assert(!sample_risk_measure<evt_look_alike>);
+static_assert(!distribution_risk_measure<evt_look_alike>);
+
+// A tagged type whose from_variance may throw is not a distribution measure (noexcept required).
+struct throwing_variance {
+  using model_concept = risk_measure_tag;
+  [[nodiscard]] risk_estimate from_variance(double) const { return {}; }
+};
+static_assert(!distribution_risk_measure<throwing_variance>);
+
+}  // namespace
