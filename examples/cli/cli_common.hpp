@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+// Input reading shared by the subcommands: one rule for what `--input FILE [--column NAME]
+// [--prices]` means, so that `fit`, `vol`, `var`, `margin` and `backtest` read data alike.
+//
+//  - a recognised price file (Yahoo, CryptoDataDownload, Binance, any OHLC header) and no
+//    column: the close prices become percent log returns 100 * ln(P_t / P_{t-1});
+//  - a column and `prices`: the column holds prices, which become percent log returns;
+//  - a column and not `prices`: the column holds returns, used as they are;
+//  - no column and not a price file: the column `r` (the reference files' returns), else an
+//    error listing the columns.
+// Returns carry the time of the later price. Files are read by dynmargin::io, so rows are
+// oldest first and duplicates resolved as its load report says.
+#pragma once
+
+#include <array>
+#include <charconv>
+#include <cstddef>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "dynmargin/core/error.hpp"
+#include "dynmargin/core/returns.hpp"
+#include "dynmargin/core/types.hpp"
+#include "dynmargin/io/io.hpp"
+
+namespace dynmargin_cli {
+
+/// A series for the models: returns (percent) with their times, and the prices they came from.
+struct input_series {
+  std::vector<dynmargin::timestamp> times;  // time of each value (empty when the file has no time column)
+  std::vector<double> values;               // returns, percent when computed from prices
+  std::vector<double> prices;               // the prices (values.size() + 1 of them) when from_prices
+  std::string column;                       // the column read ("close" for a price file)
+  bool from_prices = false;                 // values were computed from prices
+  std::vector<dynmargin::timestamp> price_times;  // time of each price (empty without a time column)
+  dynmargin::io::load_report report;        // what the reader found
+};
+
+/// Prices with their times, oldest first.
+struct price_series {
+  std::vector<dynmargin::timestamp> times;  // empty when the file has no time column
+  std::vector<double> prices;
+  std::string column;
+  dynmargin::io::load_report report;
+};
+
+/// Shortest text that reads back to the same double (std::to_chars), for CSV output.
+inline std::string format_double(double value) {
+  std::array<char, 64> buffer{};
+  const auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+  if (ec != std::errc{}) return "nan";
+  return std::string(buffer.data(), end);
+}
+
+/// The column names of a file, comma separated, for error messages.
+inline std::string describe_columns(const std::vector<std::string>& columns) {
+  std::string out;
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    if (i != 0) out += ", ";
+    out += columns[i];
+  }
+  return out;
+}
+
+namespace input_detail {
+inline void add_returns(input_series& series) {
+  if (series.price_times.empty()) {
+    series.values = dynmargin::returns_from_prices(series.prices);
+    return;
+  }
+  const auto returns = dynmargin::returns_from_prices(series.price_times, series.prices);
+  series.values.reserve(returns.size());
+  series.times.reserve(returns.size());
+  for (const auto& point : returns.points) {
+    series.times.push_back(point.time);
+    series.values.push_back(point.value);
+  }
+}
+}  // namespace input_detail
+
+/// Reads prices: the close of a price file when `column` is empty, else the named column
+/// (a plain file without a column uses `close` or `price` when present).
+/// @throws dynmargin::invalid_argument (missing file or column, malformed cells).
+inline price_series read_prices(const std::string& path, const std::string& column = {}) {
+  price_series out;
+  std::string chosen = column;
+  if (chosen.empty()) {
+    const auto layout = dynmargin::io::inspect_csv(path);
+    if (dynmargin::io::is_price_format(layout.format)) {
+      auto table = dynmargin::io::read_price_csv(path);
+      out.times = table.times();
+      out.prices = table.closes();
+      out.column = "close";
+      out.report = std::move(table.report);
+      return out;
+    }
+    for (const auto& name : layout.columns) {
+      if (dynmargin::detail::io_iequals(name, "close") || dynmargin::detail::io_iequals(name, "price")) {
+        chosen = name;
+        break;
+      }
+    }
+    if (chosen.empty()) {
+      throw dynmargin::invalid_argument("read_prices: \"" + path +
+                                        "\" is not a price file and has no close or price column; name one with "
+                                        "--column (columns: " + describe_columns(layout.columns) + ")");
+    }
+  }
+  auto table = dynmargin::io::read_column_csv(path, chosen);
+  out.times = std::move(table.times);
+  out.prices = std::move(table.values);
+  out.column = table.report.value_column;
+  out.report = std::move(table.report);
+  return out;
+}
+
+/// Reads the series the models run on (see the file comment for the rules).
+/// @throws dynmargin::invalid_argument (missing file or column, malformed cells, a price that
+///         is not positive, times that do not increase).
+inline input_series read_input(const std::string& path, const std::string& column = {}, bool prices = false) {
+  input_series out;
+  if (column.empty()) {
+    const auto layout = dynmargin::io::inspect_csv(path);
+    if (dynmargin::io::is_price_format(layout.format)) {
+      auto table = dynmargin::io::read_price_csv(path);
+      out.price_times = table.times();
+      out.prices = table.closes();
+      out.column = "close";
+      out.from_prices = true;
+      out.report = std::move(table.report);
+      input_detail::add_returns(out);
+      return out;
+    }
+    bool has_r = false;
+    for (const auto& name : layout.columns) has_r = has_r || name == "r";
+    if (!has_r) {
+      throw dynmargin::invalid_argument("read_input: \"" + path +
+                                        "\" is not a price file (Yahoo, CryptoDataDownload, Binance) and has no "
+                                        "column \"r\"; name the column with --column (columns: " +
+                                        describe_columns(layout.columns) + ")");
+    }
+    auto table = dynmargin::io::read_column_csv(path, "r");
+    out.times = std::move(table.times);
+    out.values = std::move(table.values);
+    out.column = "r";
+    out.report = std::move(table.report);
+    return out;
+  }
+  auto table = dynmargin::io::read_column_csv(path, column);
+  out.column = table.report.value_column;
+  out.report = std::move(table.report);
+  if (prices) {
+    out.price_times = std::move(table.times);
+    out.prices = std::move(table.values);
+    out.from_prices = true;
+    input_detail::add_returns(out);
+  } else {
+    out.times = std::move(table.times);
+    out.values = std::move(table.values);
+  }
+  return out;
+}
+
+}  // namespace dynmargin_cli
