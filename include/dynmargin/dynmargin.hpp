@@ -21,3 +21,19 @@
 
 // risk
 #include "dynmargin/risk/concepts.hpp"
+#include "dynmargin/risk/evt.hpp"
+#include "dynmargin/risk/filtered_historical.hpp"
+#include "dynmargin/risk/historical.hpp"
+#include "dynmargin/risk/horizon.hpp"
+#include "dynmargin/risk/monte_carlo.hpp"
+#include "dynmargin/risk/parametric.hpp"
+#include "dynmargin/risk/rolling_quantile.hpp"
+
+// margin
+#include "dynmargin/margin/account.hpp"
+#include "dynmargin/margin/collateral.hpp"
+#include "dynmargin/margin/concepts.hpp"
+#include "dynmargin/margin/liquidity.hpp"
+#include "dynmargin/margin/open_interest.hpp"
+#include "dynmargin/margin/position_common.hpp"
+#include "dynmargin/margin/tiers.hpp"
