@@ -18,6 +18,10 @@
 // volatility
 #include "dynmargin/volatility/concepts.hpp"
 #include "dynmargin/volatility/ewma.hpp"
+#include "dynmargin/volatility/horizon.hpp"
+#include "dynmargin/volatility/range.hpp"
+#include "dynmargin/volatility/rolling.hpp"
+#include "dynmargin/volatility/stressed.hpp"
 
 // risk
 #include "dynmargin/risk/concepts.hpp"

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: MIT
+// `dynmargin vol --model ewma|rolling|garch|gjr|parkinson|garman-klass|rogers-satchell|yang-zhang
+//  [model options] --input FILE [--column NAME] [--prices]`: runs a volatility model over a
+// series and prints CSV `t,sigma`, where row t holds the model's forecast of the volatility
+// of observation t made from the data before t (see the --help text for the exceptions).
+#include <cmath>
+#include <cstdint>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "cli_common.hpp"
+#include "dynmargin/core/error.hpp"
+#include "dynmargin/io/io.hpp"
+#include "dynmargin/volatility/ewma.hpp"
+#include "dynmargin/volatility/garch.hpp"
+#include "dynmargin/volatility/garch_fit.hpp"
+#include "dynmargin/volatility/range.hpp"
+#include "dynmargin/volatility/rolling.hpp"
+#include "registry.hpp"
+
+namespace dynmargin_cli {
+namespace {
+
+constexpr const char* vol_description =
+    "Run a volatility model over a series and print CSV `t,sigma`: row t is the forecast of the\n"
+    "volatility of observation t from the data before t, in the units of the returns (percent\n"
+    "for a price file: r = 100 ln(P_t / P_{t-1})). t is the observation's time in epoch seconds\n"
+    "(the time of the later price of a return, or of the bar), or its 1-based row number when\n"
+    "the input has no time column. Rows start once the model has a forecast:\n"
+    "  ewma --start first   every return; row 1 is |r_1|, the seed sigma2_1 = r_1^2 of RiskMetrics\n"
+    "                       and tests/data/ewma094_btc_daily.csv (the only row that sees its own return)\n"
+    "  ewma --start warmup  after --warmup N returns (the seed is their mean square)\n"
+    "  rolling              after --window N returns (mean of squares, or --mean sample)\n"
+    "  garch, gjr           every return: parameters fitted by maximum likelihood on the whole\n"
+    "                       input (fit_garch, as `dynmargin fit`), h_1 by --init, then the\n"
+    "                       causal recursion (fGarch's in-sample sigma_t)\n"
+    "  parkinson, garman-klass, rogers-satchell, yang-zhang\n"
+    "                       need an OHLC price file; rolling over --window N bars (default 30) or\n"
+    "                       EWMA-weighted with --lambda; rows after the window (EWMA: after one\n"
+    "                       bar; Yang-Zhang with --overnight measured needs one bar more for its\n"
+    "                       previous close). sigma is the volatility of one bar's log return.";
+
+struct vol_options {
+  std::string model;
+  std::string input;
+  std::string column;
+  bool prices = false;
+  double lambda = 0.94;
+  std::int64_t window = 0;  // 0: the model's default
+  std::string start = "first";
+  std::int64_t warmup = 0;
+  std::string mean = "zero";
+  std::string dist = "normal";
+  std::string init = "fgarch";
+  bool stationary = false;
+  std::string overnight = "measured";
+};
+
+// Output: the whole CSV is built in memory and written at once.
+class csv_output {
+ public:
+  csv_output() { text_ = "t,sigma\n"; }
+  void row(std::int64_t t, double variance) {
+    if (!(std::isfinite(variance) && variance >= 0.0)) {
+      throw dynmargin::domain_error("vol: the forecast for t=" + std::to_string(t) +
+                                    " is not a finite non-negative variance (" + format_double(variance) + ")");
+    }
+    text_ += std::to_string(t);
+    text_ += ',';
+    text_ += format_double(std::sqrt(variance));
+    text_ += '\n';
+  }
+  void flush() const { std::cout << text_ << std::flush; }
+
+ private:
+  std::string text_;
+};
+
+std::int64_t time_of(const std::vector<dynmargin::timestamp>& times, std::size_t i) {
+  return times.empty() ? static_cast<std::int64_t>(i + 1) : times[i];
+}
+
+// Runs a return-fed model: the forecast before each return, then the update.
+template <class Model>
+void run_returns(Model model, const input_series& series, csv_output& out, bool seed_first_row = false) {
+  const auto& r = series.values;
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    if (seed_first_row && i == 0 && std::isfinite(r[0])) {
+      out.row(time_of(series.times, 0), r[0] * r[0]);
+    } else if (model.ready()) {
+      out.row(time_of(series.times, i), model.variance());
+    }
+    dynmargin::throw_if_error(model.update(r[i]), "vol", "return at row " + std::to_string(i + 1) + " (" + format_double(r[i]) + ")");
+  }
+}
+
+// Runs a bar-fed model; a bad bar is an error naming its row, time and field.
+template <class Model>
+void run_bars(Model model, const dynmargin::io::price_table& table, csv_output& out) {
+  const bool has_times = table.report.has_times;
+  for (std::size_t i = 0; i < table.bars.size(); ++i) {
+    const auto& b = table.bars[i];
+    const dynmargin::ohlc_bar bar{b.open, b.high, b.low, b.close};
+    const std::int64_t t = has_times ? b.time : static_cast<std::int64_t>(i + 1);
+    if (model.ready()) out.row(t, model.variance());
+    dynmargin::check_bar(bar, Model::name(), "bar " + std::to_string(i + 1) + " (t=" + std::to_string(t) + ")");
+    (void)model.update(bar);
+  }
+}
+
+bool is_range_model(const std::string& model) {
+  return model == "parkinson" || model == "garman-klass" || model == "rogers-satchell" || model == "yang-zhang";
+}
+
+void reject_option(const CLI::App& sub, const char* option, const std::string& model, const char* applies_to) {
+  if (sub.count(option) > 0) {
+    throw dynmargin::invalid_argument(std::string("vol: ") + option + " applies to " + applies_to + ", not --model " + model);
+  }
+}
+
+void run_vol(const CLI::App& sub, const vol_options& o) {
+  const std::string& m = o.model;
+  const bool range = is_range_model(m);
+  // Options that do not belong to the chosen model are errors, not silently ignored.
+  if (m != "ewma" && !range) reject_option(sub, "--lambda", m, "ewma and the range estimators");
+  if (m != "rolling" && !range) reject_option(sub, "--window", m, "rolling and the range estimators");
+  if (m != "ewma") {
+    reject_option(sub, "--start", m, "ewma");
+    reject_option(sub, "--warmup", m, "ewma");
+  }
+  if (m != "rolling") reject_option(sub, "--mean", m, "rolling");
+  if (m != "garch" && m != "gjr") {
+    reject_option(sub, "--dist", m, "garch and gjr");
+    reject_option(sub, "--init", m, "garch and gjr");
+    reject_option(sub, "--stationary", m, "garch and gjr");
+  }
+  if (m != "yang-zhang") reject_option(sub, "--overnight", m, "yang-zhang");
+
+  csv_output out;
+  if (range) {
+    if (!o.column.empty() || o.prices) {
+      throw dynmargin::invalid_argument("vol: --model " + m + " reads OHLC bars from a price file; --column and --prices do not apply");
+    }
+    if (sub.count("--window") > 0 && sub.count("--lambda") > 0) {
+      throw dynmargin::invalid_argument("vol: give --window (rolling) or --lambda (EWMA-weighted) for --model " + m + ", not both");
+    }
+    const auto layout = dynmargin::io::inspect_csv(o.input);
+    if (!dynmargin::io::is_price_format(layout.format)) {
+      throw dynmargin::invalid_argument("vol: --model " + m + " needs OHLC bars, and \"" + o.input +
+                                        "\" is not a price file (columns: " + describe_columns(layout.columns) + ")");
+    }
+    const auto table = dynmargin::io::read_price_csv(o.input);
+    dynmargin::range_config config;
+    if (sub.count("--lambda") > 0) {
+      config.weighting = dynmargin::range_weighting::ewma;
+      config.lambda = o.lambda;
+    } else if (sub.count("--window") > 0) {
+      config.window = o.window;
+    }
+    config.units = dynmargin::return_units::percent;
+    if (m == "parkinson") {
+      run_bars(dynmargin::parkinson_volatility(config), table, out);
+    } else if (m == "garman-klass") {
+      run_bars(dynmargin::garman_klass_volatility(config), table, out);
+    } else if (m == "rogers-satchell") {
+      run_bars(dynmargin::rogers_satchell_volatility(config), table, out);
+    } else {
+      const auto overnight = o.overnight == "none" ? dynmargin::yang_zhang_overnight::none
+                                                   : dynmargin::yang_zhang_overnight::measured;
+      run_bars(dynmargin::yang_zhang_volatility(dynmargin::yang_zhang_config{config, overnight}), table, out);
+    }
+    out.flush();
+    return;
+  }
+
+  const auto series = read_input(o.input, o.column, o.prices);
+  if (series.values.empty()) {
+    throw dynmargin::invalid_argument("vol: \"" + o.input + "\" holds no returns");
+  }
+  if (m == "ewma") {
+    dynmargin::ewma_config config;
+    config.lambda = o.lambda;
+    if (o.start == "warmup") {
+      if (sub.count("--warmup") == 0) throw dynmargin::invalid_argument("vol: --start warmup needs --warmup N");
+      config.start = dynmargin::ewma_start::warmup_window;
+      config.warmup = o.warmup;
+    } else if (sub.count("--warmup") > 0) {
+      throw dynmargin::invalid_argument("vol: --warmup applies to --start warmup only");
+    }
+    const dynmargin::ewma_volatility model(config);
+    run_returns(model, series, out, config.start == dynmargin::ewma_start::first_squared_return);
+  } else if (m == "rolling") {
+    dynmargin::rolling_config config;
+    if (sub.count("--window") > 0) config.window = o.window;
+    config.mean = o.mean == "sample" ? dynmargin::rolling_mean::sample : dynmargin::rolling_mean::zero;
+    run_returns(dynmargin::rolling_volatility(config), series, out);
+  } else {  // garch, gjr
+    dynmargin::garch_fit_options options;
+    options.asymmetric = m == "gjr";
+    options.innovation = o.dist == "t" ? dynmargin::garch_innovation::student_t : dynmargin::garch_innovation::normal;
+    options.start = o.init == "rugarch"         ? dynmargin::garch_start::rugarch
+                    : o.init == "backcast"      ? dynmargin::garch_start::backcast
+                    : o.init == "unconditional" ? dynmargin::garch_start::unconditional
+                                                : dynmargin::garch_start::fgarch;
+    options.stationary = o.stationary;
+    const std::span<const double> returns(series.values);
+    const auto fit = dynmargin::fit_garch(returns, options);
+    if (!fit.converged) {
+      throw dynmargin::evaluation_error("vol: the " + m + " fit did not converge: " + fit.status_reason);
+    }
+    const double h1 = dynmargin::garch_initial_variance(returns, fit.parameters, options.start);
+    const dynmargin::garch_volatility model(
+        dynmargin::garch_config{fit.parameters, options.innovation, options.asymmetric, h1});
+    run_returns(model, series, out);
+  }
+  out.flush();
+}
+
+void add_vol_command(CLI::App& app) {
+  auto* sub = app.add_subcommand(
+      "vol", "Volatility forecasts (CSV t,sigma) of ewma, rolling, garch, gjr or a range estimator (OHLC)");
+  sub->footer(vol_description);
+  auto options = std::make_shared<vol_options>();
+  sub->add_option("--model", options->model, "Volatility model")
+      ->required()
+      ->check(CLI::IsMember({"ewma", "rolling", "garch", "gjr", "parkinson", "garman-klass", "rogers-satchell", "yang-zhang"}));
+  sub->add_option("--input", options->input, "CSV file: a price file (Yahoo, CryptoDataDownload, any OHLC) or a column of returns")
+      ->required();
+  sub->add_option("--column", options->column, "Column of percent returns (or of prices with --prices); not for range estimators");
+  sub->add_flag("--prices", options->prices, "The --column holds prices: percent log returns are taken");
+  sub->add_option("--lambda", options->lambda, "Decay in (0, 1): ewma (default 0.94), or EWMA weighting of a range estimator");
+  sub->add_option("--window", options->window, "Window length >= 2: rolling (default 250 returns), range estimators (default 30 bars)");
+  sub->add_option("--start", options->start, "ewma start-up: first (sigma2_1 = r_1^2, default) or warmup (mean square of --warmup N)")
+      ->check(CLI::IsMember({"first", "warmup"}));
+  sub->add_option("--warmup", options->warmup, "ewma --start warmup: returns in the warm-up window (>= 1)");
+  sub->add_option("--mean", options->mean, "rolling: zero (mean of squares, default) or sample (variance around the window mean, n - 1)")
+      ->check(CLI::IsMember({"zero", "sample"}));
+  sub->add_option("--dist", options->dist, "garch/gjr innovations: normal (default) or t (unit-variance Student t)")
+      ->check(CLI::IsMember({"normal", "t"}));
+  sub->add_option("--init", options->init, "garch/gjr first variance: fgarch (default), rugarch, backcast or unconditional")
+      ->check(CLI::IsMember({"fgarch", "rugarch", "backcast", "unconditional"}));
+  sub->add_flag("--stationary", options->stationary, "garch/gjr: fit with alpha + gamma/2 + beta < 1");
+  sub->add_option("--overnight", options->overnight,
+                  "yang-zhang: measured (ln open/previous close, default) or none (open = previous close, 24/7)")
+      ->check(CLI::IsMember({"measured", "none"}));
+  sub->callback([sub, options] { run_vol(*sub, *options); });
+}
+
+}  // namespace
+
+const registration vol_registration{30, &add_vol_command};
+
+}  // namespace dynmargin_cli
