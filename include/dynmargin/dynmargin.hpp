@@ -35,9 +35,18 @@
 
 // margin
 #include "dynmargin/margin/account.hpp"
+#include "dynmargin/margin/apc.hpp"
+#include "dynmargin/margin/breakdown.hpp"
 #include "dynmargin/margin/collateral.hpp"
 #include "dynmargin/margin/concepts.hpp"
+#include "dynmargin/margin/floors.hpp"
 #include "dynmargin/margin/liquidity.hpp"
+#include "dynmargin/margin/maintenance.hpp"
+#include "dynmargin/margin/margin_function.hpp"
 #include "dynmargin/margin/open_interest.hpp"
+#include "dynmargin/margin/policy_chain.hpp"
 #include "dynmargin/margin/position_common.hpp"
+#include "dynmargin/margin/price_guard.hpp"
+#include "dynmargin/margin/schedule.hpp"
+#include "dynmargin/margin/speed_limit.hpp"
 #include "dynmargin/margin/tiers.hpp"

@@ -1,0 +1,135 @@
+# SPDX-License-Identifier: MIT
+# `dynmargin margin` contract: the CSV columns for a config, one value against a closed form,
+# the invariant initial_rate >= floor on every row of BTC daily, the shipped example configs
+# run, and bad configs or unordered prices exit 1 naming the field and the value.
+cmake_minimum_required(VERSION 3.23)  # keeps empty CSV cells as list elements (CMP0007)
+file(MAKE_DIRECTORY "${WORK_DIR}")
+
+function(run_margin out config input)
+  execute_process(COMMAND "${DYNMARGIN}" margin --config "${config}" --input "${input}" ${ARGN}
+                  OUTPUT_FILE "${out}" ERROR_VARIABLE err RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "margin --config ${config} failed (${rc}): ${err}")
+  endif()
+endfunction()
+
+function(expect_error label config input expected)
+  execute_process(COMMAND "${DYNMARGIN}" margin --config "${config}" --input "${input}"
+                  OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+  if(rc EQUAL 0)
+    message(FATAL_ERROR "margin ${label}: exit code 0, expected an error")
+  endif()
+  string(FIND "${err}" "${expected}" found)
+  if(found EQUAL -1)
+    message(FATAL_ERROR "margin ${label}: error '${err}' does not contain '${expected}'")
+  endif()
+endfunction()
+
+# --- a value against a closed form ------------------------------------------------------
+# Prices 100, 101, 102 at t = 0, 60, 120; EWMA 0.94 from the first squared return; normal
+# VaR at 99%, horizon 1: after the first return r1 = ln(1.01) the rate is
+# expm1(z r1) = 0.02341792361348511 (z = qnorm(0.99) = 2.3263478740408408). Compared on the
+# leading 10 digits (the closed form is exact to the last ulp; 1e-10 relative).
+file(WRITE "${WORK_DIR}/three.csv" "t,price\n0,100\n60,101\n120,102\n")
+file(WRITE "${WORK_DIR}/var.json" [=[
+{"volatility": {"model": "ewma", "lambda": 0.94},
+ "risk": {"method": "parametric", "confidence": 0.99, "horizon": 1, "statistic": "var"},
+ "maintenance_fraction": 0.5,
+ "policies": [{"type": "floor", "rate": 0.001}, {"type": "apc_buffer", "buffer": 0.25}]}
+]=])
+run_margin("${WORK_DIR}/three.out" "${WORK_DIR}/var.json" "${WORK_DIR}/three.csv" --position 2000)
+file(STRINGS "${WORK_DIR}/three.out" lines)
+list(GET lines 0 header)
+set(expected_header "t,price,raw_rate,initial_rate,maintenance_rate,initial_amount,maintenance_amount,binding,0_floor,1_apc_buffer,price_suspect")
+if(NOT header STREQUAL expected_header)
+  message(FATAL_ERROR "margin: header is '${header}', expected '${expected_header}'")
+endif()
+list(GET lines 1 row0)
+if(NOT row0 STREQUAL "0,100,,,,,,warmup,,,0")
+  message(FATAL_ERROR "margin: the first row (warm-up) is '${row0}'")
+endif()
+list(GET lines 2 row1)
+string(REPLACE "," ";" cells "${row1}")
+list(GET cells 2 raw)
+list(GET cells 3 initial)
+list(GET cells 5 amount)
+list(GET cells 7 binding)
+string(SUBSTRING "${raw}" 0 12 raw_lead)
+if(NOT raw_lead STREQUAL "0.0234179236")
+  message(FATAL_ERROR "margin: raw_rate ${raw}, expected 0.02341792361348511")
+endif()
+# The APC buffer starts full: initial = 1.25 * raw = 0.02927240451685639 (amount x 2000).
+string(SUBSTRING "${initial}" 0 12 initial_lead)
+if(NOT initial_lead STREQUAL "0.0292724045")
+  message(FATAL_ERROR "margin: initial_rate ${initial}, expected 1.25 * raw = 0.0292724045...")
+endif()
+string(SUBSTRING "${amount}" 0 10 amount_lead)
+if(NOT amount_lead STREQUAL "58.5448090")
+  message(FATAL_ERROR "margin: initial_amount ${amount}, expected 2000 * 0.0292724045... = 58.5448090...")
+endif()
+if(NOT binding STREQUAL "1_apc_buffer")
+  message(FATAL_ERROR "margin: binding '${binding}', expected 1_apc_buffer")
+endif()
+
+# --- invariants on BTC daily with the CCP config: initial >= floor (0.05), raw <= initial --
+run_margin("${WORK_DIR}/ccp.out" "${EXAMPLES_DIR}/configs/ccp_apc.json" "${DATA_DIR}/btc_usd_daily.csv")
+file(STRINGS "${WORK_DIR}/ccp.out" lines)
+list(LENGTH lines n)
+if(NOT n EQUAL 2724)
+  message(FATAL_ERROR "margin ccp_apc: ${n} lines, expected 2724 (header + 2723 prices)")
+endif()
+list(GET lines 0 header)
+if(NOT header STREQUAL "t,price,raw_rate,initial_rate,maintenance_rate,initial_amount,maintenance_amount,binding,0_stressed_weight,1_lookback_floor,2_apc_buffer,3_floor,price_suspect")
+  message(FATAL_ERROR "margin ccp_apc: header '${header}'")
+endif()
+list(REMOVE_AT lines 0)
+set(rows 0)
+foreach(line IN LISTS lines)
+  string(REPLACE "," ";" cells "${line}")
+  list(GET cells 7 binding)
+  if(binding STREQUAL "warmup")
+    continue()
+  endif()
+  list(GET cells 2 raw)
+  list(GET cells 3 initial)
+  if(initial LESS 0.05)
+    message(FATAL_ERROR "margin ccp_apc: initial_rate ${initial} below the 5% floor in '${line}'")
+  endif()
+  if(initial LESS raw)
+    message(FATAL_ERROR "margin ccp_apc: initial_rate ${initial} below raw_rate ${raw} in '${line}'")
+  endif()
+  math(EXPR rows "${rows} + 1")
+endforeach()
+if(NOT rows EQUAL 2722)
+  message(FATAL_ERROR "margin ccp_apc: ${rows} quoted rows, expected 2722")
+endif()
+
+# --- every shipped config runs on BTC hourly --------------------------------------------
+foreach(config binance_tiers dydx_like deribit_like)
+  run_margin("${WORK_DIR}/${config}.out" "${EXAMPLES_DIR}/configs/${config}.json" "${DATA_DIR}/btc_usd_1h.csv" --position 1000000)
+  file(STRINGS "${WORK_DIR}/${config}.out" out_lines)
+  list(LENGTH out_lines n)
+  if(NOT n EQUAL 37388)
+    message(FATAL_ERROR "margin ${config}: ${n} lines, expected 37388")
+  endif()
+endforeach()
+
+# --- bad input ------------------------------------------------------------------------
+set(base [=["volatility": {"model": "ewma", "lambda": 0.94}, "risk": {"method": "parametric", "confidence": 0.99, "horizon": 2}]=])
+file(WRITE "${WORK_DIR}/unknown.json" "{${base}, \"policies\": [{\"type\": \"flor\", \"rate\": 0.01}]}")
+expect_error("unknown type" "${WORK_DIR}/unknown.json" "${WORK_DIR}/three.csv" "policies[0].type must be one of floor")
+expect_error("unknown type value" "${WORK_DIR}/unknown.json" "${WORK_DIR}/three.csv" "got \"flor\"")
+file(WRITE "${WORK_DIR}/negative.json" "{${base}, \"policies\": [{\"type\": \"floor\", \"rate\": -0.01}]}")
+expect_error("negative rate" "${WORK_DIR}/negative.json" "${WORK_DIR}/three.csv" "policies[0] (floor): floor: rate must be >= 0, got -0.01")
+file(WRITE "${WORK_DIR}/weight.json" "{${base}, \"policies\": [{\"type\": \"stressed_weight\", \"weight\": 1.5, \"lookback\": 10}]}")
+expect_error("weight" "${WORK_DIR}/weight.json" "${WORK_DIR}/three.csv" "stressed_weight: weight must be in [0, 1], got 1.5")
+file(WRITE "${WORK_DIR}/missing.json" "{${base}, \"policies\": [{\"type\": \"speed_limit\", \"window\": 24}]}")
+expect_error("missing field" "${WORK_DIR}/missing.json" "${WORK_DIR}/three.csv" "policies[0].max_increase is missing")
+file(WRITE "${WORK_DIR}/brackets.json" "{${base}, \"policies\": [{\"type\": \"tiers\", \"brackets\": [{\"notional_cap\": 50000, \"max_leverage\": 125, \"maintenance_rate\": 0.004}, {\"notional_cap\": 40000, \"max_leverage\": 100, \"maintenance_rate\": 0.005}]}]}")
+expect_error("brackets" "${WORK_DIR}/brackets.json" "${WORK_DIR}/three.csv" "policies[0] (tiers): tiers: brackets[1].notional_cap must be greater than")
+file(WRITE "${WORK_DIR}/lambda.json" "{\"volatility\": {\"model\": \"ewma\", \"lambda\": 1.2}, \"risk\": {\"method\": \"parametric\"}}")
+expect_error("lambda" "${WORK_DIR}/lambda.json" "${WORK_DIR}/three.csv" "volatility: ewma: lambda must be in (0, 1), got 1.2")
+file(WRITE "${WORK_DIR}/not_json.json" "{\"volatility\": ")
+expect_error("json" "${WORK_DIR}/not_json.json" "${WORK_DIR}/three.csv" "is not valid JSON")
+file(WRITE "${WORK_DIR}/unordered.csv" "t,price\n0,100\n120,101\n60,102\n180,103\n")
+expect_error("unordered prices" "${WORK_DIR}/var.json" "${WORK_DIR}/unordered.csv" "out of time order")

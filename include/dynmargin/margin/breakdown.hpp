@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+/// @file
+/// @brief What a margin quote says about each policy: the per-policy effect record, the
+///        fixed capacity of a breakdown, and the protocol by which a policy chain reports the
+///        effect of each of its members.
+///
+/// Transparency is the point (BCBS-CPMI-IOSCO, "Review of margining practices", 2022, asks
+/// for margin decompositions): every quote lists, in execution order, the rates before and
+/// after each policy and which one bound. The breakdown is a fixed-size array so that quoting
+/// never allocates.
+///
+/// Shared rule of the instrument-level policies in this folder: a policy that moves the
+/// initial rate moves the maintenance rate in the same proportion, so the maintenance /
+/// initial ratio set by the margin function (or by a `maintenance_fraction_policy`) is kept.
+/// When the incoming initial rate is 0 the ratio is unknown and the maintenance rate is set
+/// equal to the new initial rate (the conservative choice).
+#pragma once
+
+#include <array>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "dynmargin/margin/concepts.hpp"
+
+namespace dynmargin {
+
+/// @brief How many policy effects a breakdown holds (a static chain or a dynamic one).
+inline constexpr std::size_t max_policy_effects = 16;
+
+/// @brief The stage a policy ran in.
+enum class policy_stage : std::uint8_t {
+  rate,      ///< instrument level, on every update (rates of notional)
+  position,  ///< position level, at quote time (amounts)
+};
+
+/// @brief The effect of one policy in a quote. Rates are fractions of notional; for a
+///        position-level policy they are its amounts divided by the notional (0 if no notional).
+struct policy_effect {
+  std::string_view name{};       ///< the policy's `name()`, e.g. "apc_buffer"
+  std::size_t index = 0;         ///< position in the breakdown (execution order)
+  policy_stage stage = policy_stage::rate;
+  double initial_before = 0.0;
+  double initial_after = 0.0;
+  double maintenance_before = 0.0;
+  double maintenance_after = 0.0;
+  bool binding = false;  ///< this policy changed the initial requirement
+  friend bool operator==(const policy_effect&, const policy_effect&) = default;
+};
+
+namespace detail {
+
+/// The shared rescaling rule (see the file comment).
+[[nodiscard]] constexpr margin_rates with_initial(margin_rates rates, double new_initial) noexcept {
+  if (new_initial == rates.initial) return rates;
+  const double maintenance = rates.initial > 0.0 ? rates.maintenance * (new_initial / rates.initial) : new_initial;
+  return margin_rates{new_initial, maintenance};
+}
+
+}  // namespace detail
+
+/// @brief A rate policy made of several members (a policy chain) that reports each member's
+///        effect: `effect_count()` members, `update(context, rates, after_each)` writes the
+///        rates after each member, `effect_name(i)` names them.
+template <class T>
+concept explained_rate_chain =
+    rate_policy<T> && requires(std::remove_cvref_t<T>& chain, const std::remove_cvref_t<T>& const_chain,
+                               const market_context& context, margin_rates rates, margin_rates* after_each,
+                               std::size_t i) {
+      { const_chain.effect_count() } noexcept -> std::same_as<std::size_t>;
+      { const_chain.effect_name(i) } noexcept -> std::convertible_to<std::string_view>;
+      { chain.update(context, rates, after_each) } noexcept -> std::same_as<margin_rates>;
+    };
+
+/// @brief The position-level counterpart of `explained_rate_chain`.
+template <class T>
+concept explained_position_chain =
+    position_policy<T> && requires(const std::remove_cvref_t<T>& chain, const position_context& context,
+                                   margin_amounts amounts, margin_amounts* after_each, std::size_t i) {
+      { chain.position_effect_count() } noexcept -> std::same_as<std::size_t>;
+      { chain.position_effect_name(i) } noexcept -> std::convertible_to<std::string_view>;
+      { chain.apply(context, amounts, after_each) } noexcept -> std::same_as<margin_amounts>;
+    };
+
+}  // namespace dynmargin

@@ -1,0 +1,592 @@
+// SPDX-License-Identifier: MIT
+/// @file
+/// @brief The margin function: a volatility model, a risk measure and an ordered chain of
+///        margin policies, composed into the object an exchange engine calls on every tick.
+///
+/// `margin_function<Vol, Risk, Policies...>`:
+///  - `update(time, price)` (noexcept, allocation-free after construction) passes the price
+///    through the price guard (price_guard.hpp), takes the log return from the last accepted
+///    price, in fractions, calls `risk.observe(r, vol)` and then `vol.update(r)` (the order
+///    `streaming_risk_measure` asks for), computes the raw risk-based rate and runs the rate
+///    policies in order. Prices must come in strictly increasing time: a time not later than
+///    the last accepted one returns `status::invalid_argument` and changes nothing.
+///  - `quote(quantity)` runs the position policies in order and returns a `margin_quote`:
+///    raw, initial and maintenance rates, amounts, the binding policy and a fixed-size
+///    breakdown of every policy's effect (rate policies in order, then position policies).
+///  - `state()` / `restore()`: the whole per-instrument state as one regular value; a
+///    restored function continues bit-identically.
+///  - `replay(times, prices, notional)` runs a history in one call and returns the path;
+///    `replay_each` calls a visitor per row. Both throw naming the row of a time out of order.
+///
+/// **Risk-based initial rate** (policy 1). The risk measure works on log returns in
+/// fractions, at its configured confidence over its horizon (the margin period of risk, in
+/// steps of the data: `parametric_risk_config::horizon_steps`). A log-return loss L becomes a
+/// fraction of notional: long 1 - exp(-L), short exp(L) - 1 (a loss L of the short side is a
+/// price rise of exp(L) - 1); negative results are 0. The statistic is the expected
+/// shortfall (default) or the VaR. The **instrument-level raw rate is the larger of the two
+/// sides** (venues publish one rate per instrument for longs and shorts; for a symmetric
+/// measure the short side, exp(L) - 1, is the larger). Rate policies run on it; the quote
+/// also reports the rate of the position's own side (`side_raw_rate`).
+///
+/// **Raw maintenance.** Before the policies the maintenance rate is
+/// `maintenance_fraction * raw` (default 0.5, Binance and Hyperliquid); policies move it
+/// with the initial rate (breakdown.hpp) or set it (maintenance.hpp).
+///
+/// **Warm-up.** The function quotes once it holds an accepted price and the volatility model
+/// is ready: `vol.ready()` when the model has it (EWMA: after its first return, its warm-up
+/// window, or at once with a given initial variance), and at least `min_returns` returns
+/// (default 1; 0 lets a model with a given variance quote from the first price), and the risk
+/// measure is `ready()` when it has that member (a historical window must be full). Before that
+/// `quote()` returns `ready = false`, `result = status::not_enough_data` and zeros, never NaN;
+/// rate policies see no warm-up steps.
+///
+/// **Suspect prices.** A price the guard rejects (NaN, not positive, stale, outlying, an
+/// unconfirmed jump) never reaches the models: rates and the last accepted price are kept,
+/// `update` returns the guard's status (`non_finite_input`, `invalid_argument` or
+/// `suspect_input`), and quotes are flagged `price_suspect` until a price is accepted. The
+/// notional is then sized at the higher of the accepted price and the suspect one (when the
+/// latter is a positive number): the more conservative margin. A flagged quote is a signal
+/// not to liquidate on that print.
+///
+/// **Stressed volatility.** The function keeps the highest one-step volatility forecast over
+/// `stressed_lookback` updates (0: the whole history) and passes it to the policies as
+/// `market_context::stressed_volatility` (used by `stressed_weight_policy` with lookback 0).
+///
+/// References: EMIR RTS 153/2013 Arts. 24-28 (confidence, MPOR, APC); MARGIN_METHODS.md.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "dynmargin/core/error.hpp"
+#include "dynmargin/core/types.hpp"
+#include "dynmargin/detail/margin_rolling_window.hpp"
+#include "dynmargin/margin/breakdown.hpp"
+#include "dynmargin/margin/concepts.hpp"
+#include "dynmargin/margin/price_guard.hpp"
+#include "dynmargin/risk/concepts.hpp"
+#include "dynmargin/volatility/concepts.hpp"
+
+namespace dynmargin {
+
+/// @brief Which statistic of the risk measure sets the raw rate.
+enum class risk_statistic : std::uint8_t { expected_shortfall, value_at_risk };
+
+/// @brief A log-return loss L as a fraction of notional: long 1 - exp(-L), short exp(L) - 1,
+///        floored at 0.
+[[nodiscard]] inline double loss_to_rate(double log_loss, position_side side) noexcept {
+  const double r = side == position_side::long_position ? -std::expm1(-log_loss) : std::expm1(log_loss);
+  return r > 0.0 ? r : 0.0;
+}
+
+/// @brief Configuration of `margin_function` (see the file comment).
+struct margin_function_config {
+  risk_statistic statistic = risk_statistic::expected_shortfall;
+  double maintenance_fraction = 0.5;     ///< raw maintenance = fraction * raw initial, in (0, 1]
+  std::int64_t min_returns = 1;          ///< returns seen before the first quote, >= 0
+  std::int64_t stressed_lookback = 0;    ///< updates in the stressed-volatility window; 0 = all
+  price_guard_config guard{};            ///< the price guard (all checks off by default)
+};
+
+/// @brief A quote: what margin a position needs now, and why.
+struct margin_quote {
+  status result = status::not_enough_data;  ///< ok, not_enough_data (warm-up) or non_finite_input (quantity)
+  bool ready = false;                       ///< false during warm-up: every number below is 0
+  timestamp time = 0;                       ///< time of the last accepted price
+  double price = 0.0;                       ///< last accepted price
+  double quantity = 0.0;                    ///< signed size, units of the underlying
+  double notional = 0.0;                    ///< |quantity| * price (the conservative price if suspect)
+  double raw_rate = 0.0;                    ///< instrument-level risk-based rate: max of the sides
+  double raw_rate_long = 0.0;
+  double raw_rate_short = 0.0;
+  double side_raw_rate = 0.0;               ///< risk-based rate of the position's side
+  double initial_rate = 0.0;                ///< initial_amount / notional after position policies (else the instrument rate)
+  double maintenance_rate = 0.0;
+  double initial_amount = 0.0;
+  double maintenance_amount = 0.0;
+  std::string_view binding = "risk";        ///< name of the last policy that changed the initial requirement
+  int binding_index = -1;                   ///< its index in the breakdown, -1 for "risk"
+  bool price_suspect = false;               ///< the last price offered was rejected by the guard
+  std::size_t effect_count = 0;
+  std::array<policy_effect, max_policy_effects> breakdown{};
+
+  /// @brief The policy effects in execution order.
+  [[nodiscard]] std::span<const policy_effect> effects() const noexcept { return {breakdown.data(), effect_count}; }
+};
+
+/// @brief The path of a replay: one entry per input row (columns of equal length).
+struct margin_path {
+  std::vector<timestamp> times;
+  std::vector<double> prices;           ///< price offered at the row
+  std::vector<status> statuses;         ///< what update() returned
+  std::vector<std::uint8_t> ready;      ///< 1 once the function quotes
+  std::vector<std::uint8_t> price_suspect;
+  std::vector<double> raw_rate, initial_rate, maintenance_rate, initial_amount, maintenance_amount;
+  std::vector<int> binding_index;       ///< -1 = risk
+  std::vector<std::string> effect_names;               ///< breakdown names, in order
+  std::vector<std::vector<double>> effect_initial_rate;  ///< [effect][row]: initial rate after it
+
+  [[nodiscard]] std::size_t size() const noexcept { return times.size(); }
+};
+
+namespace detail {
+
+struct no_policy_state {
+  friend bool operator==(const no_policy_state&, const no_policy_state&) = default;
+};
+template <class P>
+struct policy_state_of {
+  using type = no_policy_state;
+};
+template <class P>
+  requires rate_policy<P>
+struct policy_state_of<P> {
+  using type = typename P::state_type;
+};
+template <class P>
+using policy_state_t = typename policy_state_of<P>::type;
+
+template <class P>
+[[nodiscard]] constexpr std::size_t rate_effects_of(const P& p) noexcept {
+  if constexpr (explained_rate_chain<P>) return p.effect_count();
+  else if constexpr (rate_policy<P>) return 1;
+  else return 0;
+}
+template <class P>
+[[nodiscard]] constexpr std::size_t position_effects_of(const P& p) noexcept {
+  if constexpr (explained_position_chain<P>) return p.position_effect_count();
+  else if constexpr (position_policy<P>) return 1;
+  else return 0;
+}
+
+}  // namespace detail
+
+/// @brief Volatility model + risk measure + policies (see the file comment).
+template <volatility_model Vol, class Risk, class... Policies>
+  requires streaming_risk_measure<Risk, Vol> && (margin_policy<Policies> && ...)
+class margin_function {
+ public:
+  using volatility_type = Vol;
+  using risk_type = Risk;
+  using policies_type = std::tuple<Policies...>;
+
+  /// @brief The function's own mutable state (beside the models' and the policies').
+  struct core_state {
+    bool started = false;            ///< an accepted price exists
+    bool ready = false;              ///< rates are computed (warm-up over)
+    timestamp last_time = 0;         ///< time of the last accepted price
+    double last_price = 0.0;
+    std::int64_t returns = 0;        ///< returns fed to the models
+    std::int64_t step = 0;           ///< updates on which the rate policies ran
+    double loss_long = 0.0;          ///< risk measure's log loss of a long (the statistic used)
+    double loss_short = 0.0;
+    double raw = 0.0;                ///< instrument-level raw rate
+    margin_rates rates{};            ///< after the rate policies
+    std::array<margin_rates, max_policy_effects> stage_rates{};  ///< after each rate policy
+    bool suspect = false;
+    double suspect_price = 0.0;      ///< last rejected positive price (0 if none)
+    std::int64_t rejected = 0;       ///< prices the guard rejected so far
+    detail::rolling_maximum stressed;
+    typename price_guard::state_type guard{};
+    friend bool operator==(const core_state&, const core_state&) = default;
+  };
+
+  /// @brief The whole per-instrument state, a regular value.
+  struct state_type {
+    typename Vol::state_type volatility{};
+    typename Risk::state_type risk{};
+    std::tuple<detail::policy_state_t<Policies>...> policies{};
+    core_state core{};
+    friend bool operator==(const state_type&, const state_type&) = default;
+  };
+
+  /// @throws dynmargin::invalid_argument naming maintenance_fraction, min_returns,
+  ///         stressed_lookback, a guard parameter, or the number of policy effects (at most
+  ///         `max_policy_effects`).
+  margin_function(const margin_function_config& config, Vol vol, Risk risk, Policies... policies)
+      : config_(config), guard_(config.guard), vol_(std::move(vol)), risk_(std::move(risk)),
+        policies_(std::move(policies)...) {
+    if (!(config.maintenance_fraction > 0.0 && config.maintenance_fraction <= 1.0)) {
+      throw_invalid_argument("margin_function", "maintenance_fraction", "must be in (0, 1]", config.maintenance_fraction);
+    }
+    if (config.min_returns < 0) throw_invalid_argument("margin_function", "min_returns", "must be >= 0", config.min_returns);
+    if (config.stressed_lookback < 0 || config.stressed_lookback > 100'000'000) {
+      throw_invalid_argument("margin_function", "stressed_lookback", "must be in [0, 1e8] steps", config.stressed_lookback);
+    }
+    core_.stressed = detail::rolling_maximum(static_cast<std::size_t>(config.stressed_lookback));
+    rate_effects_ = std::apply([](const auto&... p) { return (std::size_t{0} + ... + detail::rate_effects_of(p)); }, policies_);
+    position_effects_ =
+        std::apply([](const auto&... p) { return (std::size_t{0} + ... + detail::position_effects_of(p)); }, policies_);
+    if (rate_effects_ + position_effects_ > max_policy_effects) {
+      throw_invalid_argument("margin_function", "policies", "must hold at most 16 policies in all",
+                             rate_effects_ + position_effects_);
+    }
+  }
+  /// @brief Default configuration.
+  margin_function(Vol vol, Risk risk, Policies... policies)
+      : margin_function(margin_function_config{}, std::move(vol), std::move(risk), std::move(policies)...) {}
+
+  /// @brief One price at `time`. O(1) plus the policies' cost; noexcept, no allocation.
+  /// @return ok; suspect_input, non_finite_input or invalid_argument from the guard (rates
+  ///         kept, quotes flagged); invalid_argument with no change for a time out of order;
+  ///         domain_error if the risk measure gave a non-finite loss (rates kept).
+  status update(timestamp time, double price) noexcept { return update(price_observation{time, price}); }
+
+  /// @brief One price with its observation time and an optional reference (see price_guard.hpp).
+  status update(const price_observation& observation) noexcept {
+    if (core_.started && observation.time <= core_.last_time) return status::invalid_argument;
+    const price_verdict verdict = guard_.check(observation, core_.started ? core_.last_price : nan_, 1);
+    return accept(observation, verdict);
+  }
+
+  /// @brief Several sources' prices at `time`, combined into an index by the guard (median
+  ///        filter at `max_deviation`, then mean; at least `min_sources`).
+  status update(timestamp time, std::span<const double> sources) noexcept {
+    if (core_.started && time <= core_.last_time) return status::invalid_argument;
+    const price_index index = guard_.combine(sources);
+    const price_observation observation{time, index.verdict == price_verdict::accepted ? index.price : index.median,
+                                        no_observation_time, nan_};
+    if (index.verdict != price_verdict::accepted) return accept(observation, index.verdict);
+    const price_verdict verdict = guard_.check(observation, core_.started ? core_.last_price : nan_, index.kept);
+    return accept(observation, verdict);
+  }
+
+  /// @brief Margin for a signed position of `quantity` units. noexcept, no allocation.
+  [[nodiscard]] margin_quote quote(double quantity) const noexcept {
+    margin_quote q;
+    q.quantity = quantity;
+    if (!core_.ready) return q;
+    if (!std::isfinite(quantity)) {
+      q.result = status::non_finite_input;
+      return q;
+    }
+    q.ready = true;
+    q.result = status::ok;
+    q.time = core_.last_time;
+    q.price = core_.last_price;
+    q.price_suspect = core_.suspect;
+    const double sized_price = core_.suspect && core_.suspect_price > core_.last_price ? core_.suspect_price : core_.last_price;
+    q.notional = std::abs(quantity) * sized_price;
+    q.raw_rate = core_.raw;
+    q.raw_rate_long = loss_to_rate(core_.loss_long, position_side::long_position);
+    q.raw_rate_short = loss_to_rate(core_.loss_short, position_side::short_position);
+    q.side_raw_rate = quantity < 0.0 ? q.raw_rate_short : q.raw_rate_long;
+
+    // Rate stage: effects recorded at the last update.
+    q.effect_count = rate_effects_ + position_effects_;
+    margin_rates before{core_.raw, config_.maintenance_fraction * core_.raw};
+    std::size_t k = 0;
+    auto name_rate = [&](const auto& p) {
+      using P = std::remove_cvref_t<decltype(p)>;
+      if constexpr (explained_rate_chain<P>) {
+        for (std::size_t i = 0; i < p.effect_count(); ++i) record_rate(q, k++, p.effect_name(i), before);
+      } else if constexpr (rate_policy<P>) {
+        record_rate(q, k++, p.name(), before);
+      }
+    };
+    std::apply([&](const auto&... p) { (name_rate(p), ...); }, policies_);
+
+    // Position stage, on amounts.
+    const margin_rates rates = core_.rates;
+    margin_amounts amounts{rates.initial * q.notional, rates.maintenance * q.notional};
+    const margin_amounts base_amounts = amounts;
+    const position_context context{core_.last_time, sized_price, quantity, q.notional, rates};
+    auto run_position = [&](const auto& p) {
+      using P = std::remove_cvref_t<decltype(p)>;
+      if constexpr (explained_position_chain<P>) {
+        std::array<margin_amounts, max_policy_effects> after{};
+        const std::size_t n = p.position_effect_count();
+        margin_amounts prior = amounts;
+        amounts = p.apply(context, amounts, after.data());
+        for (std::size_t i = 0; i < n; ++i) {
+          record_position(q, k++, p.position_effect_name(i), prior, after[i]);
+          prior = after[i];
+        }
+      } else if constexpr (position_policy<P>) {
+        const margin_amounts prior = amounts;
+        amounts = p.apply(context, amounts);
+        record_position(q, k++, p.name(), prior, amounts);
+      }
+    };
+    std::apply([&](const auto&... p) { (run_position(p), ...); }, policies_);
+
+    q.initial_amount = amounts.initial;
+    q.maintenance_amount = amounts.maintenance;
+    // Rates: the instrument rates exactly unless a position policy changed the amounts.
+    if (q.notional > 0.0 && !(amounts == base_amounts)) {
+      q.initial_rate = amounts.initial / q.notional;
+      q.maintenance_rate = amounts.maintenance / q.notional;
+    } else {
+      q.initial_rate = rates.initial;
+      q.maintenance_rate = rates.maintenance;
+    }
+    for (std::size_t i = 0; i < q.effect_count; ++i) {
+      if (q.breakdown[i].binding) {
+        q.binding = q.breakdown[i].name;
+        q.binding_index = static_cast<int>(i);
+      }
+    }
+    return q;
+  }
+
+  /// @brief `quote` for a signed notional (quantity = notional / price).
+  [[nodiscard]] margin_quote quote_notional(double signed_notional) const noexcept {
+    if (!core_.ready || !(core_.last_price > 0.0)) return quote(0.0);
+    const double sized_price = core_.suspect && core_.suspect_price > core_.last_price ? core_.suspect_price : core_.last_price;
+    return quote(signed_notional / sized_price);
+  }
+
+  /// @brief Runs a history; calls `visitor(row, status, quote_notional(notional))` per row.
+  /// @throws dynmargin::invalid_argument when the sizes differ or naming the row whose time
+  ///         is not later than the previous row's.
+  template <class Visitor>
+  void replay_each(std::span<const timestamp> times, std::span<const double> prices, double notional, Visitor&& visitor) {
+    if (times.size() != prices.size()) {
+      throw_invalid_argument("margin_function", "times",
+                             "must have one entry per price (" + std::to_string(prices.size()) + " prices)", times.size());
+    }
+    if (!std::isfinite(notional)) throw_invalid_argument("margin_function", "notional", "must be finite", notional);
+    for (std::size_t i = 0; i < times.size(); ++i) {
+      if ((i > 0 && times[i] <= times[i - 1]) || (i == 0 && core_.started && times[0] <= core_.last_time)) {
+        throw_invalid_argument("margin_function", "time at row " + std::to_string(i),
+                               "must be later than the previous row's " +
+                                   std::to_string(i > 0 ? times[i - 1] : core_.last_time),
+                               times[i]);
+      }
+      const status s = update(times[i], prices[i]);
+      visitor(i, s, quote_notional(notional));
+    }
+  }
+
+  /// @brief Runs a history in one call and returns the path (rates and amounts per row).
+  /// @param notional signed notional the amounts are computed for (default 1: amounts = rates).
+  /// @throws dynmargin::invalid_argument as `replay_each`.
+  [[nodiscard]] margin_path replay(std::span<const timestamp> times, std::span<const double> prices, double notional = 1.0) {
+    margin_path path;
+    const std::size_t n = times.size();
+    path.times.reserve(n);
+    path.prices.reserve(n);
+    path.statuses.reserve(n);
+    path.ready.reserve(n);
+    path.price_suspect.reserve(n);
+    for (auto* column : {&path.raw_rate, &path.initial_rate, &path.maintenance_rate, &path.initial_amount,
+                         &path.maintenance_amount}) {
+      column->reserve(n);
+    }
+    path.binding_index.reserve(n);
+    const auto names = effect_names();
+    path.effect_names.assign(names.begin(), names.end());
+    path.effect_initial_rate.assign(names.size(), {});
+    for (auto& column : path.effect_initial_rate) column.reserve(n);
+    replay_each(times, prices, notional, [&](std::size_t i, status s, const margin_quote& q) {
+      path.times.push_back(times[i]);
+      path.prices.push_back(prices[i]);
+      path.statuses.push_back(s);
+      path.ready.push_back(q.ready ? 1 : 0);
+      path.price_suspect.push_back(q.price_suspect ? 1 : 0);
+      path.raw_rate.push_back(q.raw_rate);
+      path.initial_rate.push_back(q.initial_rate);
+      path.maintenance_rate.push_back(q.maintenance_rate);
+      path.initial_amount.push_back(q.initial_amount);
+      path.maintenance_amount.push_back(q.maintenance_amount);
+      path.binding_index.push_back(q.binding_index);
+      for (std::size_t e = 0; e < path.effect_initial_rate.size(); ++e) {
+        path.effect_initial_rate[e].push_back(q.ready ? q.breakdown[e].initial_after : 0.0);
+      }
+    });
+    return path;
+  }
+
+  /// @brief Names of the breakdown entries, in order (rate policies, then position policies).
+  [[nodiscard]] std::vector<std::string_view> effect_names() const {
+    std::vector<std::string_view> names;
+    auto add_rate = [&](const auto& p) {
+      using P = std::remove_cvref_t<decltype(p)>;
+      if constexpr (explained_rate_chain<P>) {
+        for (std::size_t i = 0; i < p.effect_count(); ++i) names.emplace_back(p.effect_name(i));
+      } else if constexpr (rate_policy<P>) {
+        names.emplace_back(p.name());
+      }
+    };
+    auto add_position = [&](const auto& p) {
+      using P = std::remove_cvref_t<decltype(p)>;
+      if constexpr (explained_position_chain<P>) {
+        for (std::size_t i = 0; i < p.position_effect_count(); ++i) names.emplace_back(p.position_effect_name(i));
+      } else if constexpr (position_policy<P>) {
+        names.emplace_back(p.name());
+      }
+    };
+    std::apply([&](const auto&... p) { (add_rate(p), ...); }, policies_);
+    std::apply([&](const auto&... p) { (add_position(p), ...); }, policies_);
+    return names;
+  }
+
+  /// @brief The whole state (copies the policies' windows: allocates).
+  [[nodiscard]] state_type state() const {
+    return state_type{vol_.state(), risk_.state(),
+                      std::apply([](const auto&... p) { return std::tuple<detail::policy_state_t<Policies>...>{state_of(p)...}; },
+                                 policies_),
+                      core_with_guard()};
+  }
+  /// @brief Restores a state saved from a function with the same configuration.
+  void restore(const state_type& saved) {
+    vol_.restore(saved.volatility);
+    risk_.restore(saved.risk);
+    restore_policies(saved.policies, std::index_sequence_for<Policies...>{});
+    core_ = saved.core;
+    guard_.restore(saved.core.guard);
+  }
+
+  [[nodiscard]] bool ready() const noexcept { return core_.ready; }
+  [[nodiscard]] margin_rates rates() const noexcept { return core_.rates; }
+  [[nodiscard]] double raw_rate() const noexcept { return core_.raw; }
+  [[nodiscard]] bool price_suspect() const noexcept { return core_.suspect; }
+  [[nodiscard]] std::int64_t steps() const noexcept { return core_.step; }
+  [[nodiscard]] std::size_t effect_count() const noexcept { return rate_effects_ + position_effects_; }
+  [[nodiscard]] const Vol& volatility() const noexcept { return vol_; }
+  [[nodiscard]] const Risk& risk() const noexcept { return risk_; }
+  [[nodiscard]] const policies_type& policies() const noexcept { return policies_; }
+  [[nodiscard]] const margin_function_config& config() const noexcept { return config_; }
+
+ private:
+  static constexpr double nan_ = std::numeric_limits<double>::quiet_NaN();
+
+  template <class P>
+  static detail::policy_state_t<P> state_of(const P& p) noexcept {
+    if constexpr (rate_policy<P>) return p.state();
+    else return {};
+  }
+  template <std::size_t... I>
+  void restore_policies(const std::tuple<detail::policy_state_t<Policies>...>& saved, std::index_sequence<I...>) {
+    auto one = [](auto& p, const auto& s) {
+      if constexpr (rate_policy<std::remove_cvref_t<decltype(p)>>) p.restore(s);
+      else (void)s;
+    };
+    (one(std::get<I>(policies_), std::get<I>(saved)), ...);
+  }
+  [[nodiscard]] core_state core_with_guard() const {
+    core_state c = core_;
+    c.guard = guard_.state();
+    return c;
+  }
+
+  [[nodiscard]] bool volatility_ready() const noexcept {
+    if constexpr (requires(const Vol& v) { { v.ready() } -> std::convertible_to<bool>; }) {
+      return vol_.ready() && vol_.observations() >= config_.min_returns;
+    } else {
+      return vol_.observations() >= std::max<std::int64_t>(config_.min_returns, 1);
+    }
+  }
+
+  [[nodiscard]] bool risk_ready() const noexcept {
+    if constexpr (requires(const Risk& m) { { m.ready() } -> std::convertible_to<bool>; }) {
+      return risk_.ready();
+    } else {
+      return true;
+    }
+  }
+
+  status accept(const price_observation& observation, price_verdict verdict) noexcept {
+    if (verdict != price_verdict::accepted) {
+      core_.suspect = true;
+      ++core_.rejected;
+      if (std::isfinite(observation.price) && observation.price > 0.0) core_.suspect_price = observation.price;
+      return to_status(verdict);
+    }
+    const double price = observation.price;
+    if (core_.started) {
+      const double r = std::log(price / core_.last_price);
+      // not_enough_data: the measure skipped a return it cannot use yet (filtered historical
+      // simulation before the model has a positive forecast); the model still learns from it.
+      status s = risk_.observe(r, vol_);
+      if (s != status::ok && s != status::not_enough_data) return s;
+      s = vol_.update(r);
+      if (s != status::ok) return s;
+      ++core_.returns;
+    }
+    core_.started = true;
+    core_.last_time = observation.time;
+    core_.last_price = price;
+    core_.suspect = false;
+    core_.suspect_price = 0.0;
+    if (!volatility_ready() || !risk_ready()) return status::ok;
+    return recompute(observation.time, price);
+  }
+
+  status recompute(timestamp time, double price) noexcept {
+    const risk_estimate long_estimate = risk_.estimate(vol_, position_side::long_position);
+    const risk_estimate short_estimate = risk_.estimate(vol_, position_side::short_position);
+    const bool es = config_.statistic == risk_statistic::expected_shortfall;
+    const double loss_long = es ? long_estimate.es : long_estimate.var;
+    const double loss_short = es ? short_estimate.es : short_estimate.var;
+    // exp(x) - 1 >= exp(y) - 1 >= 1 - exp(-y) for x >= y: when the short loss is the larger,
+    // the short rate is the instrument rate and the long one is left to quote time.
+    const double raw_short = loss_to_rate(loss_short, position_side::short_position);
+    double raw = raw_short;
+    if (!(loss_short >= loss_long)) {
+      const double raw_long = loss_to_rate(loss_long, position_side::long_position);
+      raw = raw_long > raw_short ? raw_long : raw_short;
+    }
+    const double sigma = std::sqrt(static_cast<double>(vol_.variance()));
+    if (!std::isfinite(raw) || !std::isfinite(sigma)) return status::domain_error;
+    core_.stressed.push(sigma);
+    const market_context context{time, price, core_.step + 1, raw, sigma, core_.stressed.value(), false};
+    margin_rates rates{raw, config_.maintenance_fraction * raw};
+    std::size_t k = 0;
+    auto run = [&](auto& p) {
+      using P = std::remove_cvref_t<decltype(p)>;
+      if constexpr (explained_rate_chain<P>) {
+        rates = p.update(context, rates, core_.stage_rates.data() + k);
+        k += p.effect_count();
+      } else if constexpr (rate_policy<P>) {
+        rates = p.update(context, rates);
+        core_.stage_rates[k++] = rates;
+      }
+    };
+    std::apply([&](auto&... p) { (run(p), ...); }, policies_);
+    core_.step += 1;
+    core_.loss_long = loss_long;
+    core_.loss_short = loss_short;
+    core_.raw = raw;
+    core_.rates = rates;
+    core_.ready = true;
+    return status::ok;
+  }
+
+  void record_rate(margin_quote& q, std::size_t k, std::string_view name, margin_rates& before) const noexcept {
+    const margin_rates after = core_.stage_rates[k];
+    q.breakdown[k] = policy_effect{name, k, policy_stage::rate, before.initial, after.initial,
+                                   before.maintenance, after.maintenance, after.initial != before.initial};
+    before = after;
+  }
+  static void record_position(margin_quote& q, std::size_t k, std::string_view name, margin_amounts before,
+                              margin_amounts after) noexcept {
+    const double n = q.notional;
+    auto as_rate = [n](double amount) { return n > 0.0 ? amount / n : 0.0; };
+    q.breakdown[k] = policy_effect{name, k, policy_stage::position, as_rate(before.initial), as_rate(after.initial),
+                                   as_rate(before.maintenance), as_rate(after.maintenance),
+                                   after.initial != before.initial};
+  }
+
+  margin_function_config config_;
+  price_guard guard_;
+  Vol vol_;
+  Risk risk_;
+  policies_type policies_;
+  core_state core_{};
+  std::size_t rate_effects_ = 0;
+  std::size_t position_effects_ = 0;
+};
+
+}  // namespace dynmargin

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: MIT
+/// @file
+/// @brief Price guard: the checks a price passes before the margin function turns it into a
+///        return (stale, outlying, too few sources, unconfirmed jump, not a price at all).
+///
+/// Oracles and index prices fail in known ways (MARGIN_METHODS.md F20): a stale feed
+/// (Chainlink heartbeats, Pyth publish times; Jupiter Lend rejects prices older than 60 s for
+/// user operations), one exchange printing far from the others (Binance's index gives weight 0
+/// to a source more than 5% from the median of its sources; dYdX needs at least 3 exchanges),
+/// and a single bad print (the Binance BTCUSDT hourly file opens at 16,199.91 against a close
+/// of 4,308.83). The guard's verdict on a price:
+///  - not finite, or not positive: rejected;
+///  - stale: `observed_at` more than `max_age` seconds before the update time;
+///  - deviates: more than `max_deviation` (a fraction) from a given reference price;
+///  - several sources: the index is the mean of the sources within `max_deviation` of their
+///    median (equal weights; Binance weights by volume); fewer than `min_sources` such
+///    sources is "too few sources";
+///  - unconfirmed jump: a log move larger than `max_jump` from the last accepted price is
+///    held as suspect until a second print within `max_jump` of it confirms it; the confirmed
+///    move is then accepted whole. A single bad print therefore never reaches the volatility
+///    model and never moves margin by itself.
+/// What the margin function does with a suspect price is in margin_function.hpp: it keeps
+/// the last accepted price and rates, flags the quote, and sizes the notional with the more
+/// conservative of the two prices. Any check whose parameter is 0 is off.
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string_view>
+
+#include "dynmargin/core/error.hpp"
+#include "dynmargin/core/types.hpp"
+
+namespace dynmargin {
+
+/// @brief Most sources one multi-source update may combine (the guard keeps them on the stack).
+inline constexpr std::size_t max_price_sources = 16;
+
+/// @brief "No time given" for `price_observation::observed_at`.
+inline constexpr timestamp no_observation_time = std::numeric_limits<timestamp>::min();
+
+/// @brief Configuration of the price guard (each check is off when its parameter is 0).
+struct price_guard_config {
+  std::int64_t max_age = 0;   ///< seconds a price may be older than the update time
+  double max_deviation = 0.0; ///< fraction from the reference or the sources' median (Binance: 0.05)
+  std::size_t min_sources = 1;///< sources needed within max_deviation of the median (dYdX: 3)
+  double max_jump = 0.0;      ///< log move from the last accepted price that needs confirmation
+};
+
+/// @brief One price offered to the margin function.
+struct price_observation {
+  timestamp time = 0;                          ///< time of the update, epoch seconds
+  double price = std::numeric_limits<double>::quiet_NaN();
+  timestamp observed_at = no_observation_time; ///< when the source observed the price (staleness)
+  double reference = std::numeric_limits<double>::quiet_NaN();  ///< optional reference price
+};
+
+/// @brief The guard's verdict on a price.
+enum class price_verdict : std::uint8_t {
+  accepted,
+  not_finite,        ///< NaN or infinite price
+  not_positive,      ///< zero or negative price
+  stale,             ///< older than max_age
+  deviates,          ///< too far from the reference
+  too_few_sources,   ///< fewer than min_sources within max_deviation of the median
+  unconfirmed_jump,  ///< a jump larger than max_jump awaiting confirmation
+};
+
+[[nodiscard]] constexpr std::string_view to_string(price_verdict v) noexcept {
+  switch (v) {
+    case price_verdict::accepted: return "accepted";
+    case price_verdict::not_finite: return "not_finite";
+    case price_verdict::not_positive: return "not_positive";
+    case price_verdict::stale: return "stale";
+    case price_verdict::deviates: return "deviates";
+    case price_verdict::too_few_sources: return "too_few_sources";
+    case price_verdict::unconfirmed_jump: return "unconfirmed_jump";
+  }
+  return "unknown";
+}
+
+/// @brief The status an update returns for a verdict.
+[[nodiscard]] constexpr status to_status(price_verdict v) noexcept {
+  switch (v) {
+    case price_verdict::accepted: return status::ok;
+    case price_verdict::not_finite: return status::non_finite_input;
+    case price_verdict::not_positive: return status::invalid_argument;
+    default: return status::suspect_input;
+  }
+}
+
+/// @brief An index price combined from several sources.
+struct price_index {
+  double price = std::numeric_limits<double>::quiet_NaN();  ///< mean of the kept sources
+  double median = std::numeric_limits<double>::quiet_NaN();
+  std::size_t kept = 0;     ///< sources within max_deviation of the median
+  std::size_t offered = 0;  ///< finite, positive sources offered
+  price_verdict verdict = price_verdict::too_few_sources;
+};
+
+/// @brief The price guard (see the file comment). Its state is the pending jump.
+class price_guard {
+ public:
+  struct state_type {
+    bool pending = false;       ///< a jump awaits confirmation
+    double pending_price = 0.0;
+    friend bool operator==(const state_type&, const state_type&) = default;
+  };
+
+  /// @throws dynmargin::invalid_argument naming max_age, max_deviation, min_sources or max_jump.
+  explicit price_guard(const price_guard_config& config = {}) : config_(config) {
+    if (config.max_age < 0) throw_invalid_argument("price_guard", "max_age", "must be >= 0 seconds", config.max_age);
+    if (!(std::isfinite(config.max_deviation) && config.max_deviation >= 0.0)) {
+      throw_invalid_argument("price_guard", "max_deviation", "must be finite and >= 0", config.max_deviation);
+    }
+    if (config.min_sources < 1 || config.min_sources > max_price_sources) {
+      throw_invalid_argument("price_guard", "min_sources", "must be in [1, 16]", config.min_sources);
+    }
+    if (!(std::isfinite(config.max_jump) && config.max_jump >= 0.0)) {
+      throw_invalid_argument("price_guard", "max_jump", "must be finite and >= 0", config.max_jump);
+    }
+  }
+
+  /// @brief Combines several sources into an index (median filter, then mean). No allocation.
+  ///        More than `max_price_sources` sources: the verdict is too_few_sources with
+  ///        `offered` = the count, so the caller sees why.
+  [[nodiscard]] price_index combine(std::span<const double> sources) const noexcept {
+    price_index index;
+    if (sources.size() > max_price_sources) {
+      index.offered = sources.size();
+      return index;
+    }
+    std::array<double, max_price_sources> values{};
+    std::size_t n = 0;
+    for (double s : sources) {
+      if (std::isfinite(s) && s > 0.0) values[n++] = s;
+    }
+    index.offered = n;
+    if (n == 0) {
+      index.verdict = sources.empty() ? price_verdict::too_few_sources : price_verdict::not_finite;
+      return index;
+    }
+    // Insertion sort: at most 16 values.
+    for (std::size_t i = 1; i < n; ++i) {
+      const double v = values[i];
+      std::size_t j = i;
+      for (; j > 0 && values[j - 1] > v; --j) values[j] = values[j - 1];
+      values[j] = v;
+    }
+    index.median = n % 2 == 1 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+    double sum = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (config_.max_deviation > 0.0 && std::abs(values[i] / index.median - 1.0) > config_.max_deviation) continue;
+      sum += values[i];
+      ++index.kept;
+    }
+    index.price = index.kept > 0 ? sum / static_cast<double>(index.kept) : index.median;
+    index.verdict = index.kept >= config_.min_sources ? price_verdict::accepted : price_verdict::too_few_sources;
+    return index;
+  }
+
+  /// @brief Checks one price against the last accepted price (NaN when there is none).
+  ///        Updates the pending-jump state; `sources` is how many sources made the price.
+  [[nodiscard]] price_verdict check(const price_observation& observation, double last_accepted,
+                                    std::size_t sources = 1) noexcept {
+    const double p = observation.price;
+    if (!std::isfinite(p)) return price_verdict::not_finite;
+    if (!(p > 0.0)) return price_verdict::not_positive;
+    if (sources < config_.min_sources) return price_verdict::too_few_sources;
+    if (config_.max_age > 0 && observation.observed_at != no_observation_time &&
+        observation.time - observation.observed_at > config_.max_age) {
+      return price_verdict::stale;
+    }
+    const double ref = observation.reference;
+    if (config_.max_deviation > 0.0 && std::isfinite(ref) && ref > 0.0 &&
+        std::abs(p / ref - 1.0) > config_.max_deviation) {
+      return price_verdict::deviates;
+    }
+    if (config_.max_jump > 0.0 && std::isfinite(last_accepted) && last_accepted > 0.0 &&
+        std::abs(std::log(p / last_accepted)) > config_.max_jump) {
+      if (state_.pending && std::abs(std::log(p / state_.pending_price)) <= config_.max_jump) {
+        state_ = state_type{};
+        return price_verdict::accepted;  // confirmed by a second print
+      }
+      state_ = state_type{true, p};
+      return price_verdict::unconfirmed_jump;
+    }
+    state_ = state_type{};
+    return price_verdict::accepted;
+  }
+
+  [[nodiscard]] const price_guard_config& config() const noexcept { return config_; }
+  [[nodiscard]] state_type state() const noexcept { return state_; }
+  void restore(const state_type& saved) noexcept { state_ = saved; }
+
+ private:
+  price_guard_config config_;
+  state_type state_{};
+};
+
+}  // namespace dynmargin

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+// Price guard: Binance's 5%-from-median index rule, dYdX's minimum of 3 sources, a 60-second
+// staleness limit (Jupiter Lend), and the real bad print of the Binance hourly file.
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "catch.hpp"
+#include "dynmargin/margin/floors.hpp"
+#include "dynmargin/margin/margin_function.hpp"
+#include "dynmargin/margin/price_guard.hpp"
+#include "dynmargin/risk/parametric.hpp"
+#include "dynmargin/volatility/ewma.hpp"
+#include "test_data.hpp"
+
+using namespace dynmargin;
+
+TEST_CASE("index from several sources: a source more than 5% from the median gets no weight", "[margin][guard]") {
+  // Binance: weight 0 beyond 5% of the median. Median of {99, 100, 101, 120} = 100.5;
+  // 120 is 19.4% away, the mean of the others is exactly 100.
+  price_guard guard(price_guard_config{0, 0.05, 1, 0.0});
+  const std::vector<double> sources{100.0, 101.0, 99.0, 120.0};
+  const auto index = guard.combine(sources);
+  CHECK(index.verdict == price_verdict::accepted);
+  CHECK(index.median == 100.5);
+  CHECK(index.kept == 3);
+  CHECK(index.price == 100.0);
+  // dYdX asks for 3 exchanges: two good sources out of three is too few.
+  price_guard three(price_guard_config{0, 0.05, 3, 0.0});
+  const auto two = three.combine(std::vector<double>{100.0, 101.0, 130.0});
+  CHECK(two.kept == 2);
+  CHECK(two.verdict == price_verdict::too_few_sources);
+  // Non-finite sources are dropped before the median.
+  const auto with_nan = guard.combine(std::vector<double>{std::nan(""), 100.0, 102.0});
+  CHECK(with_nan.offered == 2);
+  CHECK(with_nan.price == 101.0);
+  REQUIRE_THROWS_WITH(price_guard(price_guard_config{0, -0.1, 1, 0.0}),
+                      "price_guard: max_deviation must be finite and >= 0, got -0.1");
+  REQUIRE_THROWS_WITH(price_guard(price_guard_config{-5, 0.0, 1, 0.0}), "price_guard: max_age must be >= 0 seconds, got -5");
+}
+
+TEST_CASE("the margin function flags too few sources, stale and deviating prices", "[margin][guard]") {
+  margin_function_config config;
+  config.guard = price_guard_config{60, 0.05, 3, 0.0};  // 60 s (Jupiter Lend), 5% (Binance), 3 (dYdX)
+  margin_function fn(config, ewma_volatility(0.94), parametric_risk(), floor_policy(0.01));
+  REQUIRE(fn.update(0, std::vector<double>{100.0, 100.2, 99.9}) == status::ok);
+  REQUIRE(fn.update(60, std::vector<double>{101.0, 101.1, 100.8, 140.0}) == status::ok);
+  const auto good = fn.quote(1.0);
+  REQUIRE(good.ready);
+  CHECK(fn.update(120, std::vector<double>{102.0, 150.0, 60.0}) == status::suspect_input);
+  auto q = fn.quote(1.0);
+  CHECK(q.price_suspect);
+  CHECK(q.initial_rate == good.initial_rate);
+  // A single price counts as one source: too few for this configuration.
+  CHECK(fn.update(180, 101.0) == status::suspect_input);
+  CHECK(fn.volatility().observations() == 1);  // only the first accepted return reached the model
+
+  margin_function_config one;
+  one.guard = price_guard_config{60, 0.05, 1, 0.0};
+  margin_function single(one, ewma_volatility(0.94), parametric_risk());
+  REQUIRE(single.update(0, 100.0) == status::ok);
+  CHECK(single.update(price_observation{60, 101.0, 0, std::numeric_limits<double>::quiet_NaN()}) == status::ok);  // 60 s: fresh
+  CHECK(single.update(price_observation{120, 101.0, 59, std::numeric_limits<double>::quiet_NaN()}) == status::suspect_input);
+  CHECK(single.update(price_observation{180, 110.0, 180, 100.0}) == status::suspect_input);  // 10% from the reference
+  CHECK(single.update(price_observation{240, 103.0, 240, 100.0}) == status::ok);             // 3%
+}
+
+TEST_CASE("a single bad print never reaches the model; a confirmed jump does", "[margin][guard]") {
+  // The oldest bar of examples/data/btc_usdt_binance_1h.csv (2017-08-17 04:00) opens at
+  // 16199.91 against a close of 4308.83: a bad print of ln(3.76) = 1.32 in log terms.
+  const auto table = dmtest::read_csv(dmtest::market_path("btc_usdt_binance_1h.csv"));
+  const auto opens = table.numbers("open");
+  const auto closes = table.numbers("close");
+  const double bad = opens.back();
+  const double close = closes.back();
+  REQUIRE(bad == 16199.91);
+  REQUIRE(close == 4308.83);
+
+  margin_function_config config;
+  config.guard.max_jump = 0.2;  // moves above ~22% need a second print
+  margin_function fn(config, ewma_volatility(0.94), parametric_risk());
+  REQUIRE(fn.update(0, 4300.0) == status::ok);
+  REQUIRE(fn.update(3600, close) == status::ok);
+  const auto before = fn.quote(1.0);
+  CHECK(fn.update(7200, bad) == status::suspect_input);
+  const auto flagged = fn.quote(1.0);
+  CHECK(flagged.price_suspect);
+  CHECK(flagged.initial_rate == before.initial_rate);
+  CHECK(flagged.price == close);
+  CHECK(flagged.notional == bad);  // sized at the more conservative (higher) price
+  CHECK(fn.update(10800, 4310.0) == status::ok);  // back near the last good price
+  CHECK(fn.volatility().observations() == 2);    // the bad print never entered
+  CHECK_FALSE(fn.quote(1.0).price_suspect);
+
+  // A genuine jump: 4310 -> 5500 is held, a second print at 5510 confirms it, and the whole
+  // move ln(5510 / 4310) enters the model as one return.
+  CHECK(fn.update(14400, 5500.0) == status::suspect_input);
+  const double variance_before = fn.volatility().variance();
+  CHECK(fn.update(18000, 5510.0) == status::ok);
+  const double r = std::log(5510.0 / 4310.0);
+  CHECK_THAT(fn.volatility().variance(), dmtest::within_rel(0.94 * variance_before + 0.06 * r * r, 1e-14));
+}
