@@ -18,6 +18,8 @@
 // volatility
 #include "dynmargin/volatility/concepts.hpp"
 #include "dynmargin/volatility/ewma.hpp"
+#include "dynmargin/volatility/garch.hpp"
+#include "dynmargin/volatility/garch_fit.hpp"
 #include "dynmargin/volatility/horizon.hpp"
 #include "dynmargin/volatility/range.hpp"
 #include "dynmargin/volatility/rolling.hpp"
