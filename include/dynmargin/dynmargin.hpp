@@ -52,3 +52,9 @@
 #include "dynmargin/margin/schedule.hpp"
 #include "dynmargin/margin/speed_limit.hpp"
 #include "dynmargin/margin/tiers.hpp"
+
+// backtest
+#include "dynmargin/backtest/coverage.hpp"
+#include "dynmargin/backtest/es_backtest.hpp"
+#include "dynmargin/backtest/procyclicality.hpp"
+#include "dynmargin/backtest/replay.hpp"

@@ -147,6 +147,33 @@ TEST_CASE("warm-up: no quote before the volatility model is ready, never NaN", "
   CHECK_THAT(given.quote(1.0).raw_rate, dmtest::within_rel(std::expm1(2.665214 * 0.01), 1e-6));
 }
 
+TEST_CASE("a long is never asked for more than its notional; a short is not capped", "[margin][function]") {
+  // sigma = 50% per step (variance 0.25), normal ES 99%: L = 2.665214 * 0.5 log loss.
+  // Short side exp(L) - 1 = 2.79 (the instrument rate, the larger side), long side
+  // 1 - exp(-L) = 0.736: without the cap a long would be asked for 279% of its notional.
+  margin_function_config config;
+  config.min_returns = 0;
+  margin_function fn(config, ewma_volatility(ewma_config{0.94, ewma_start::given, 0, 0.25}), normal_es(0.99, 1));
+  REQUIRE(fn.update(0, 100.0) == status::ok);
+  const double loss = 2.665214 * 0.5;
+  const auto short_quote = fn.quote(-2.0);
+  CHECK_THAT(short_quote.initial_rate, dmtest::within_rel(std::expm1(loss), 1e-6));
+  CHECK_THAT(short_quote.initial_amount, dmtest::within_rel(200.0 * std::expm1(loss), 1e-6));
+  CHECK(short_quote.binding == "risk");
+  const auto long_quote = fn.quote(2.0);
+  CHECK_THAT(long_quote.raw_rate, dmtest::within_rel(std::expm1(loss), 1e-6));
+  CHECK_THAT(long_quote.side_raw_rate, dmtest::within_rel(-std::expm1(-loss), 1e-6));
+  CHECK(long_quote.initial_rate == 1.0);
+  CHECK(long_quote.maintenance_rate == 1.0);
+  CHECK(long_quote.initial_amount == 200.0);
+  CHECK(long_quote.binding == long_notional_cap_name);
+  // In calm markets the cap does not bind and longs get the instrument rate exactly.
+  margin_function calm(config, ewma_volatility(ewma_config{0.94, ewma_start::given, 0, 1e-4}), normal_es(0.99, 1));
+  REQUIRE(calm.update(0, 100.0) == status::ok);
+  CHECK(calm.quote(1.0).initial_rate == calm.quote(-1.0).initial_rate);
+  CHECK(calm.quote(1.0).binding == "risk");
+}
+
 TEST_CASE("prices out of time order are rejected without any state change", "[margin][function]") {
   const auto h = btc_daily();
   margin_function fn(ewma_volatility(0.94), normal_es(0.99, 2), apc_buffer_policy(0.25), speed_limit_policy(0.5, 5));

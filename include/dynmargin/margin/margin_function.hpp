@@ -99,6 +99,10 @@ struct margin_function_config {
   price_guard_config guard{};            ///< the price guard (all checks off by default)
 };
 
+/// @brief `margin_quote::binding` when a long position's requirement was capped at its
+///        notional (a long cannot lose more than it is worth).
+inline constexpr std::string_view long_notional_cap_name = "long_notional_cap";
+
 /// @brief A quote: what margin a position needs now, and why.
 struct margin_quote {
   status result = status::not_enough_data;  ///< ok, not_enough_data (warm-up) or non_finite_input (quantity)
@@ -116,7 +120,7 @@ struct margin_quote {
   double initial_amount = 0.0;
   double maintenance_amount = 0.0;
   std::string_view binding = "risk";        ///< name of the last policy that changed the initial requirement
-  int binding_index = -1;                   ///< its index in the breakdown, -1 for "risk"
+  int binding_index = -1;                   ///< its index in the breakdown, -1 for "risk", effect_count for the long cap
   bool price_suspect = false;               ///< the last price offered was rejected by the guard
   std::size_t effect_count = 0;
   std::array<policy_effect, max_policy_effects> breakdown{};
@@ -321,9 +325,18 @@ class margin_function {
     };
     std::apply([&](const auto&... p) { (run_position(p), ...); }, policies_);
 
+    // A long position can lose at most its notional, so no requirement above 100% of it is
+    // ever needed: the instrument rate is the larger side's (a short's exp(L) - 1 exceeds 1
+    // after a crash), and without this cap a long would be asked for more than it can lose.
+    bool long_capped = false;
+    if (quantity >= 0.0 && q.notional > 0.0 && amounts.initial > q.notional) {
+      amounts.initial = q.notional;
+      amounts.maintenance = std::min(amounts.maintenance, q.notional);
+      long_capped = true;
+    }
     q.initial_amount = amounts.initial;
     q.maintenance_amount = amounts.maintenance;
-    // Rates: the instrument rates exactly unless a position policy changed the amounts.
+    // Rates: the instrument rates exactly unless a position policy or the cap changed the amounts.
     if (q.notional > 0.0 && !(amounts == base_amounts)) {
       q.initial_rate = amounts.initial / q.notional;
       q.maintenance_rate = amounts.maintenance / q.notional;
@@ -336,6 +349,10 @@ class margin_function {
         q.binding = q.breakdown[i].name;
         q.binding_index = static_cast<int>(i);
       }
+    }
+    if (long_capped) {
+      q.binding = long_notional_cap_name;
+      q.binding_index = static_cast<int>(q.effect_count);  // after every policy in the breakdown
     }
     return q;
   }
