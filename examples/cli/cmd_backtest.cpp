@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: MIT
+// `dynmargin backtest --config FILE.json [--config FILE2.json ...] --input PRICES.csv
+//  [--column NAME] [--paths OUT.csv] [--coverage P] [--horizon H] [--side long|short]
+//  [--warmup N] [--steps-per-day N] [--simulations N] [--seed S]`:
+// replays the margin function of each config (the same files as `dynmargin margin`) over the
+// history and prints JSON with every backtest statistic (dynmargin/backtest/replay.hpp):
+// observations, exceptions, kupiec {lr, p_value}, christoffersen {n00, n01, n10, n11, lr_ind,
+// p_ind, lr_cc, p_cc}, traffic_light {zone, cumulative_probability}, duration, es_tests,
+// procyclicality {...}, mean_rate. One config prints one object; several print an object
+// keyed by config file, each report with its place on the policy frontier.
+// `--paths OUT.csv` writes the margin path, one row per time: t,price,initial_rate,loss,exception
+// (loss and exception empty where the row is not evaluated: warm-up, or no price h steps on);
+// with several configs, one file per config: OUT with "_<config stem>" before ".csv".
+// Defaults: coverage = the config's risk.confidence, horizon = its risk.horizon, the 5-day
+// and 30-day ICE thresholds in days of the data's own step (24 steps a day for hourly data).
+// GCC 12 reports a false -Wmaybe-uninitialized when it inlines the move of any_risk (see
+// margin_config.hpp); the pragma must precede every include.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli_common.hpp"
+#include "dynmargin/backtest/replay.hpp"
+#include "margin_config.hpp"
+#include "registry.hpp"
+
+namespace dynmargin_cli {
+namespace {
+
+using nlohmann::json;
+
+struct backtest_options {
+  std::vector<std::string> configs;
+  std::string input;
+  std::string column;
+  std::string paths;
+  double coverage = 0.0;          // 0: the config's risk.confidence
+  std::int64_t horizon = 0;       // 0: the config's risk.horizon
+  std::string side = "long";
+  std::size_t warmup = 0;
+  std::int64_t steps_per_day = 0;  // 0: from the data's step
+  std::size_t simulations = 1000;
+  std::uint64_t seed = 20140101;
+};
+
+json read_json_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw dynmargin::invalid_argument("backtest: cannot open \"" + path + "\"");
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    return json::parse(text.str());
+  } catch (const json::parse_error& e) {
+    throw dynmargin::invalid_argument("backtest: \"" + path + "\" is not valid JSON: " + e.what());
+  }
+}
+
+// The JSON of a double; never NaN or infinity (the library returns neither).
+json number(double value) { return std::isfinite(value) ? json(value) : json(nullptr); }
+
+json procyclicality_json(const dynmargin::procyclicality_result& p, std::int64_t steps_per_day) {
+  json horizons = json::array();
+  for (const auto& h : p.horizons) {
+    horizons.push_back({{"steps", h.steps},
+                        {"days", static_cast<double>(h.steps) / static_cast<double>(steps_per_day)},
+                        {"changes", h.changes},
+                        {"max_change", number(h.max_change)},
+                        {"max_rolling_es", number(h.max_rolling_es)},
+                        {"last_rolling_es", number(h.last_rolling_es)},
+                        {"windows", h.windows},
+                        {"amber_threshold", h.amber},
+                        {"red_threshold", h.red},
+                        {"windows_amber", h.windows_amber},
+                        {"windows_red", h.windows_red},
+                        {"zone", std::string(dynmargin::to_string(h.zone))}});
+  }
+  return {{"peak", number(p.peak)},
+          {"trough", number(p.trough)},
+          {"peak_to_trough", number(p.peak_to_trough)},
+          {"mean_rate", number(p.mean_rate)},
+          {"largest_call", number(p.largest_call)},
+          {"zone", std::string(dynmargin::to_string(p.zone))},
+          {"horizons", horizons}};
+}
+
+json report_json(const dynmargin::backtest_report& r, const dynmargin::backtest_path& path,
+                 const dynmargin::backtest_config& config) {
+  const auto& t = r.tests;
+  json out;
+  out["rows"] = r.rows;
+  out["observations"] = r.observations;
+  out["exceptions"] = r.exceptions;
+  out["exception_rate"] = number(r.exception_rate);
+  out["coverage"] = config.coverage.value();
+  out["expected_rate"] = number(r.expected_rate);
+  out["horizon_steps"] = r.horizon_steps;
+  out["side"] = r.side == dynmargin::position_side::long_position ? "long" : "short";
+  out["first_evaluated_time"] = path.times[r.first_evaluated];
+  out["last_evaluated_time"] = path.times[r.last_evaluated];
+  out["overlap"] = r.horizon_steps > 1 ? "tests on every horizon_steps-th evaluated row (non-overlapping periods)"
+                                       : "none: one-step periods";
+  out["test_observations"] = r.test_observations;
+  out["test_exceptions"] = r.test_exceptions;
+  out["kupiec"] = {{"lr", number(t.kupiec.lr)}, {"p_value", number(t.kupiec.p_value)}};
+  out["christoffersen"] = {{"n00", t.christoffersen.counts.n00}, {"n01", t.christoffersen.counts.n01},
+                           {"n10", t.christoffersen.counts.n10}, {"n11", t.christoffersen.counts.n11},
+                           {"pi0", number(t.christoffersen.pi0)}, {"pi1", number(t.christoffersen.pi1)},
+                           {"lr_ind", number(t.christoffersen.lr_ind)}, {"p_ind", number(t.christoffersen.p_ind)},
+                           {"lr_cc", number(t.christoffersen.lr_cc)}, {"p_cc", number(t.christoffersen.p_cc)}};
+  out["traffic_light"] = {{"zone", std::string(dynmargin::to_string(t.traffic_light.zone))},
+                          {"cumulative_probability", number(t.traffic_light.cumulative_probability)},
+                          {"type1_error", number(t.traffic_light.type1_error)},
+                          {"yellow_from", t.traffic_light.yellow_from},
+                          {"red_from", t.traffic_light.red_from}};
+  out["duration"] = {{"test", "Christoffersen-Pelletier Weibull vs exponential, asymptotic chi-square(1)"},
+                     {"durations", t.duration.durations},
+                     {"uncensored", t.duration.uncensored},
+                     {"testable", t.duration.testable},
+                     {"weibull_shape", number(t.duration.weibull_shape)},
+                     {"shape_at_bound", t.duration.shape_at_bound},
+                     {"lr", number(t.duration.lr)},
+                     {"p_value", number(t.duration.p_value)}};
+  json es;
+  es["available"] = r.es_available;
+  if (r.es_available) {
+    es["acerbi_szekely"] = {{"z2", number(r.acerbi_szekely.z2)},
+                            {"p_value", number(r.acerbi_szekely.p_value)},
+                            {"exceptions", r.acerbi_szekely.exceptions},
+                            {"simulations", r.acerbi_szekely.simulations},
+                            {"seed", r.acerbi_szekely.seed}};
+    es["mcneil_frey"] = {{"exceedances", r.mcneil_frey.exceedances},
+                         {"testable", r.mcneil_frey.testable},
+                         {"mean_residual", number(r.mcneil_frey.mean_residual)},
+                         {"t_statistic", number(r.mcneil_frey.t_statistic)},
+                         {"p_value_t", number(r.mcneil_frey.p_value_t)},
+                         {"p_value_bootstrap", number(r.mcneil_frey.p_value_bootstrap)},
+                         {"resamples", r.mcneil_frey.resamples}};
+  }
+  out["es_tests"] = es;
+  out["procyclicality"] = procyclicality_json(r.procyclicality, config.steps_per_day);
+  out["procyclicality_constant_quantity"] = procyclicality_json(r.procyclicality_constant_quantity, config.steps_per_day);
+  out["mean_rate"] = number(r.mean_rate);
+  out["max_loss"] = number(r.max_loss);
+  out["max_shortfall"] = number(r.max_shortfall);
+  out["rejected_updates"] = r.rejected_updates;
+  return out;
+}
+
+void write_paths(const std::string& file, const dynmargin::backtest_path& path) {
+  std::ofstream out(file);
+  if (!out) throw dynmargin::invalid_argument("backtest: cannot write \"" + file + "\"");
+  std::string text = "t,price,initial_rate,loss,exception\n";
+  for (std::size_t i = 0; i < path.rows(); ++i) {
+    text += std::to_string(path.times[i]) + "," + format_double(path.prices[i]) + "," + format_double(path.initial_rate[i]);
+    if (path.evaluated[i]) {
+      text += "," + format_double(path.loss[i]) + (path.exception[i] ? ",1\n" : ",0\n");
+    } else {
+      text += ",,\n";
+    }
+  }
+  out << text;
+  if (!out) throw dynmargin::invalid_argument("backtest: failed writing \"" + file + "\"");
+}
+
+std::string paths_file(const std::string& base, const std::string& config, bool several) {
+  if (!several) return base;
+  const std::filesystem::path p(base);
+  const std::string stem = std::filesystem::path(config).stem().string();
+  return (p.parent_path() / (p.stem().string() + "_" + stem + (p.has_extension() ? p.extension().string() : ".csv"))).string();
+}
+
+void run_backtest(const backtest_options& options) {
+  auto series = read_prices(options.input, options.column);
+  if (series.times.empty()) {
+    series.times.resize(series.prices.size());
+    for (std::size_t i = 0; i < series.times.size(); ++i) series.times[i] = static_cast<dynmargin::timestamp>(i);
+  }
+  if (options.side != "long" && options.side != "short") {
+    throw dynmargin::invalid_argument("backtest: --side must be long or short, got " + options.side);
+  }
+  std::int64_t steps_per_day = options.steps_per_day;
+  if (steps_per_day <= 0) {
+    const std::int64_t step = series.report.step_seconds;
+    steps_per_day = step > 0 && step < dynmargin::seconds_per_day && dynmargin::seconds_per_day % step == 0
+                        ? dynmargin::seconds_per_day / step
+                        : 1;
+  }
+
+  std::vector<dynmargin::named_backtest_report> reports;
+  std::vector<json> outputs;
+  for (const auto& file : options.configs) {
+    const json config_json = read_json_file(file);
+    auto engine = build_margin_engine(config_json);
+    dynmargin::backtest_config config;
+    double coverage = options.coverage;
+    if (coverage == 0.0) {
+      coverage = 0.99;
+      if (config_json.contains("risk") && config_json["risk"].contains("confidence") &&
+          config_json["risk"]["confidence"].is_number()) {
+        coverage = config_json["risk"]["confidence"].get<double>();
+      }
+    }
+    config.coverage = dynmargin::confidence_level(coverage);
+    config.horizon_steps = options.horizon;
+    config.side = options.side == "long" ? dynmargin::position_side::long_position : dynmargin::position_side::short_position;
+    config.warmup = options.warmup;
+    config.steps_per_day = steps_per_day;
+    config.constant_quantity_metrics = true;
+    config.es_simulations = options.simulations;
+    config.es_resamples = options.simulations;
+    config.seed = options.seed;
+    // The Z2 null follows the config's distribution: Student t with its nu, else normal.
+    if (config_json.contains("risk") && config_json["risk"].value("dist", std::string()) == "student_t") {
+      config.es_null = {dynmargin::predictive_shape::student_t, config_json["risk"].value("nu", 4.0)};
+    }
+    dynmargin::backtest_path path;
+    auto report = dynmargin::backtest(std::move(engine.function), series.times, series.prices, config, &path);
+    json out = report_json(report, path, config);
+    out["config"] = file;
+    if (config_json.contains("name") && config_json["name"].is_string()) out["name"] = config_json["name"];
+    out["input"] = options.input;
+    out["column"] = series.column;
+    out["steps_per_day"] = steps_per_day;
+    if (!options.paths.empty()) write_paths(paths_file(options.paths, file, options.configs.size() > 1), path);
+    reports.push_back({file, std::move(report)});
+    outputs.push_back(std::move(out));
+  }
+
+  if (outputs.size() == 1) {
+    std::cout << outputs.front().dump(2) << '\n';
+    return;
+  }
+  const auto frontier = dynmargin::policy_frontier(reports, 5 * steps_per_day);
+  json all = json::object();
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    const auto& p = frontier[i];
+    outputs[i]["frontier"] = {{"on_frontier", p.on_frontier},
+                              {"dominated_by", p.dominated_by},
+                              {"exception_rate", number(p.exception_rate)},
+                              {"peak_to_trough", number(p.peak_to_trough)},
+                              {"largest_5day_increase", number(p.largest_increase)},
+                              {"mean_rate", number(p.mean_rate)}};
+    all[options.configs[i]] = std::move(outputs[i]);
+  }
+  std::cout << all.dump(2) << '\n';
+}
+
+void add_backtest_command(CLI::App& app) {
+  auto options = std::make_shared<backtest_options>();
+  auto* sub = app.add_subcommand(
+      "backtest",
+      "Backtest margin policies over a price history: exceptions over the margin period of risk,\n"
+      "Kupiec, Christoffersen, traffic light, duration and ES tests, procyclicality and cost (JSON);\n"
+      "several --config give the reports side by side with the policy frontier");
+  sub->add_option("--config", options->configs, "JSON margin config (as for `dynmargin margin`); repeat to compare")
+      ->required();
+  sub->add_option("--input", options->input, "price CSV (a venue export or a file with a close/price column)")->required();
+  sub->add_option("--column", options->column, "price column to use (default: close)");
+  sub->add_option("--paths", options->paths, "write the margin path CSV: t,price,initial_rate,loss,exception");
+  sub->add_option("--coverage", options->coverage, "coverage tested, e.g. 0.99 (default: the config's risk.confidence)");
+  sub->add_option("--horizon", options->horizon, "margin period of risk in steps (default: the config's risk.horizon)");
+  sub->add_option("--side", options->side, "position side: long or short")->capture_default_str();
+  sub->add_option("--warmup", options->warmup, "rows not evaluated at the start")->capture_default_str();
+  sub->add_option("--steps-per-day", options->steps_per_day, "steps per day for the 1/5/30-day measures (default: from the data)");
+  sub->add_option("--simulations", options->simulations, "Z2 simulations and bootstrap resamples")->capture_default_str();
+  sub->add_option("--seed", options->seed, "seed of the simulations")->capture_default_str();
+  sub->callback([options] { run_backtest(*options); });
+}
+
+}  // namespace
+
+const registration backtest_registration{60, &add_backtest_command};
+
+}  // namespace dynmargin_cli
