@@ -46,16 +46,16 @@ parametric_risk normal_es(std::int64_t h) {
   return parametric_risk(c);
 }
 
-// Runs a function over BTC hourly, collecting raw and initial rates of the ready steps.
+// Runs a function over BTC hourly, collecting the instrument-level raw and initial rates of
+// the ready steps (the rates the policies produce; a long quote would cap them at 100%).
 template <class Fn>
 void run_hourly(Fn& fn, std::vector<double>& raw, std::vector<double>& initial, std::vector<double>* sigma = nullptr) {
   const auto prices = btc_hourly_prices();
   for (std::size_t i = 0; i < prices.size(); ++i) {
     REQUIRE(fn.update(static_cast<timestamp>(i) * 3600, prices[i]) == status::ok);
-    const auto q = fn.quote(1.0);
-    if (!q.ready) continue;
-    raw.push_back(q.raw_rate);
-    initial.push_back(q.initial_rate);
+    if (!fn.ready()) continue;
+    raw.push_back(fn.raw_rate());
+    initial.push_back(fn.rates().initial);
     if (sigma != nullptr) sigma->push_back(std::sqrt(fn.volatility().variance()));
   }
 }
