@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Paths to the data shipped in the repository (never ../shared): the CMake build passes the
+// Paths to the data shipped in the repository (never a folder outside it): the CMake build passes the
 // folders as compile definitions.
 #pragma once
 
