@@ -23,11 +23,17 @@ namespace {
 
 using namespace dynmargin;
 
+// The BTC hourly path forward and then backward (time still moves forward), so that the
+// benchmark can cycle through it without a jump: wrapping from the last price (~90,000) back to
+// the first (100) would feed a -99.9% return, after which the rolling maxima of the stressed
+// weighting and the lookback floor would hold an absurd stressed level for a year of steps,
+// which no live engine sees and which sends every rate down the slow path.
 const std::vector<double>& btc_hourly_prices() {
   static const std::vector<double> prices = [] {
     const auto r = dmtest::read_csv(dmtest::reference_path("returns_btc_usd_1h.csv")).numbers("r");
     std::vector<double> p{100.0};
     for (double x : r) p.push_back(p.back() * std::exp(x / 100.0));
+    for (std::size_t i = p.size() - 2; i > 0; --i) p.push_back(p[i]);
     return p;
   }();
   return prices;

@@ -37,12 +37,14 @@
 /// Maintenance moves in proportion to initial (breakdown.hpp).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "dynmargin/core/error.hpp"
+#include "dynmargin/detail/fast_expm1.hpp"
 #include "dynmargin/detail/margin_rolling_window.hpp"
 #include "dynmargin/margin/breakdown.hpp"
 #include "dynmargin/margin/concepts.hpp"
@@ -50,9 +52,15 @@
 namespace dynmargin {
 
 namespace detail {
+/// ln(1 + rate), taken from the context when `rate` is the raw rate whose loss the margin
+/// function supplied (saves a log1p per update on the hot path).
+[[nodiscard]] inline double rate_log_loss(double rate, const market_context& context) noexcept {
+  const bool supplied = context.raw_log_loss == context.raw_log_loss;  // not NaN
+  return supplied && rate == context.raw_rate ? context.raw_log_loss : std::log1p(rate);
+}
 /// Rate whose short-side log loss is ln(1 + rate) scaled by `factor` (the hook of (b) and (c)).
-[[nodiscard]] inline double rescale_rate_loss(double rate, double factor) noexcept {
-  return std::expm1(std::log1p(rate) * factor);
+[[nodiscard]] inline double rescale_rate_loss(double rate, double factor, const market_context& context) noexcept {
+  return fast_expm1(rate_log_loss(rate, context) * factor);
 }
 /// A lookback given as a count of steps: >= 0 and small enough to allocate.
 inline std::size_t checked_lookback(std::string_view component, std::int64_t lookback) {
@@ -98,9 +106,13 @@ class apc_buffer_policy {
     const double full = (1.0 + config_.buffer) * raw;
     double margin = full;
     if (state_.started) {
+      // Rising or calm is a coin flip on real data: the rebuild speed (0 while rising) is
+      // computed from the comparison, not branched on (a ternary still compiles to a
+      // mispredicted jump with GCC 12).
       const double previous = state_.previous_margin;
-      margin = raw > state_.previous_input ? previous : previous + config_.rebuild * (full - previous);
-      margin = margin < raw ? raw : (margin > full ? full : margin);
+      const double speed = config_.rebuild * static_cast<double>(!(raw > state_.previous_input));
+      margin = previous + speed * (full - previous);
+      margin = std::min(std::max(margin, raw), full);
     }
     state_ = state_type{true, raw, margin};
     return detail::with_initial(rates, margin);
@@ -144,7 +156,7 @@ class stressed_weight_policy {
     }
     if (!(now > 0.0) || !std::isfinite(stress)) return rates;
     const double weighted = weight_ * (stress > now ? stress : now) + (1.0 - weight_) * now;
-    return detail::with_initial(rates, detail::rescale_rate_loss(rates.initial, weighted / now));
+    return detail::with_initial(rates, detail::rescale_rate_loss(rates.initial, weighted / now, context));
   }
   [[nodiscard]] state_type state() const noexcept { return state_; }
   void restore(const state_type& saved) noexcept { state_ = saved; }
@@ -192,7 +204,7 @@ class lookback_floor_policy {
     } else {
       const double now = context.volatility;
       state_.variance.push(now * now);
-      if (now > 0.0) floor = detail::rescale_rate_loss(context.raw_rate, std::sqrt(state_.variance.value()) / now);
+      if (now > 0.0) floor = detail::rescale_rate_loss(context.raw_rate, std::sqrt(state_.variance.value()) / now, context);
     }
     return rates.initial < floor ? detail::with_initial(rates, floor) : rates;
   }

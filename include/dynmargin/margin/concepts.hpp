@@ -21,6 +21,7 @@
 
 #include <concepts>
 #include <cstdint>
+#include <limits>
 #include <string_view>
 #include <type_traits>
 
@@ -53,6 +54,10 @@ struct market_context {
   double volatility = 0.0;     ///< current one-step volatility forecast, fraction of price
   double stressed_volatility = 0.0;  ///< highest volatility seen over the configured lookback
   bool price_suspect = false;  ///< the price guard flagged this update
+  /// ln(1 + raw_rate): the log loss behind the raw rate (the short side's when it binds),
+  /// which the margin function already holds. Policies that rescale a loss (apc.hpp) read it
+  /// instead of recomputing log1p on the hot path; NaN (the default) means "not supplied".
+  double raw_log_loss = std::numeric_limits<double>::quiet_NaN();
 };
 
 /// @brief What a position-level policy sees at quote time.

@@ -71,6 +71,7 @@
 
 #include "dynmargin/core/error.hpp"
 #include "dynmargin/core/types.hpp"
+#include "dynmargin/detail/fast_expm1.hpp"
 #include "dynmargin/detail/margin_rolling_window.hpp"
 #include "dynmargin/margin/breakdown.hpp"
 #include "dynmargin/margin/concepts.hpp"
@@ -86,7 +87,7 @@ enum class risk_statistic : std::uint8_t { expected_shortfall, value_at_risk };
 /// @brief A log-return loss L as a fraction of notional: long 1 - exp(-L), short exp(L) - 1,
 ///        floored at 0.
 [[nodiscard]] inline double loss_to_rate(double log_loss, position_side side) noexcept {
-  const double r = side == position_side::long_position ? -std::expm1(-log_loss) : std::expm1(log_loss);
+  const double r = side == position_side::long_position ? -detail::fast_expm1(-log_loss) : detail::fast_expm1(log_loss);
   return r > 0.0 ? r : 0.0;
 }
 
@@ -551,14 +552,18 @@ class margin_function {
     // the short rate is the instrument rate and the long one is left to quote time.
     const double raw_short = loss_to_rate(loss_short, position_side::short_position);
     double raw = raw_short;
+    double raw_log_loss = loss_short > 0.0 ? loss_short : 0.0;  // ln(1 + raw_short)
     if (!(loss_short >= loss_long)) {
       const double raw_long = loss_to_rate(loss_long, position_side::long_position);
-      raw = raw_long > raw_short ? raw_long : raw_short;
+      if (raw_long > raw_short) {
+        raw = raw_long;
+        raw_log_loss = std::log1p(raw_long);
+      }
     }
     const double sigma = std::sqrt(static_cast<double>(vol_.variance()));
     if (!std::isfinite(raw) || !std::isfinite(sigma)) return status::domain_error;
     core_.stressed.push(sigma);
-    const market_context context{time, price, core_.step + 1, raw, sigma, core_.stressed.value(), false};
+    const market_context context{time, price, core_.step + 1, raw, sigma, core_.stressed.value(), false, raw_log_loss};
     margin_rates rates{raw, config_.maintenance_fraction * raw};
     std::size_t k = 0;
     auto run = [&](auto& p) {
