@@ -42,6 +42,7 @@
 #include "dynmargin/margin/collateral.hpp"
 #include "dynmargin/margin/concepts.hpp"
 #include "dynmargin/margin/floors.hpp"
+#include "dynmargin/margin/inverse.hpp"
 #include "dynmargin/margin/liquidity.hpp"
 #include "dynmargin/margin/maintenance.hpp"
 #include "dynmargin/margin/margin_function.hpp"

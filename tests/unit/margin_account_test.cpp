@@ -53,11 +53,11 @@ margin_amounts hyperliquid_btc(double quantity, double price) {
 
 TEST_CASE("Bankruptcy price of linear positions", "[margin][account]") {
   // Long 10 at 50,000 with 50,000 (10x): equity 0 at 45,000; the short at 55,000.
-  CHECK_THAT(*bankruptcy_price({10, 50'000, 50'000}), dmtest::within_rel(45'000.0, 1e-15));
-  CHECK_THAT(*bankruptcy_price({-10, 50'000, 50'000}), dmtest::within_rel(55'000.0, 1e-15));
+  CHECK_THAT(*bankruptcy_price(linear_position{10, 50'000, 50'000}), dmtest::within_rel(45'000.0, 1e-15));
+  CHECK_THAT(*bankruptcy_price(linear_position{-10, 50'000, 50'000}), dmtest::within_rel(55'000.0, 1e-15));
   CHECK(equity({10, 50'000, 50'000}, 45'000) == 0.0);
   // A long collateralised at 1x never goes bankrupt; no position has no price.
-  CHECK_FALSE(bankruptcy_price({10, 50'000, 500'000}).has_value());
+  CHECK_FALSE(bankruptcy_price(linear_position{10, 50'000, 500'000}).has_value());
   CHECK_FALSE(bankruptcy_price({0, 50'000, 1'000}).has_value());
   CHECK_FALSE(bankruptcy_price({std::numeric_limits<double>::quiet_NaN(), 50'000, 1'000}).has_value());
 }

@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: MIT
 // Open-interest scaling (dYdX v4) against the documented Small-Cap example, and liquidity
-// add-ons (half-spread, depth curve, order-book walk) against hand-computed ladders.
+// add-ons (half-spread, depth curve, order-book walk) against hand-computed ladders, used on
+// their own and fed by an engine through a margin function.
 #include <cmath>
 #include <limits>
 #include <vector>
 
 #include "catch.hpp"
+#include "dynmargin/margin/floors.hpp"
 #include "dynmargin/margin/liquidity.hpp"
+#include "dynmargin/margin/margin_function.hpp"
 #include "dynmargin/margin/open_interest.hpp"
+#include "dynmargin/risk/parametric.hpp"
+#include "dynmargin/volatility/ewma.hpp"
 
 using namespace dynmargin;
 
@@ -185,4 +190,57 @@ TEST_CASE("Order-book updates are validated and keep the old snapshot on error",
                       "order_book: asks[0].size must be finite and > 0, got 0");
   REQUIRE_THROWS_WITH(order_book_addon(order_book_config{}, crossed, asks),
                       "order_book: bids[0].price must be below asks[0].price (100.1), got 100.2");
+}
+
+TEST_CASE("An engine feeds open interest and the order book through the margin function", "[margin][oi][book]") {
+  // A quiet market (EWMA with a given variance, no returns yet): the risk-based rate is small,
+  // so the dYdX Small-Cap scaling and the book add-on are what the quote shows.
+  ewma_config vol;
+  vol.lambda = 0.94;
+  vol.start = ewma_start::given;
+  vol.initial_variance = 1e-6;
+  margin_function_config config;
+  config.min_returns = 0;
+  margin_function fn(config, ewma_volatility(vol), parametric_risk(), floor_policy(0.01), open_interest_scaling(),
+                     order_book_addon());
+  REQUIRE(fn.update(0, 100.0) == status::ok);
+  REQUIRE(fn.ready());
+
+  // No open interest set: the policy's own value (0) applies, so the base IMF of 10% binds.
+  CHECK_FALSE(fn.open_interest().has_value());
+  const double empty_book_addon = 1.0;  // no book: the unfilled position is charged in full
+  auto q = fn.quote(-10.0);
+  CHECK_THAT(q.breakdown[1].initial_after, dmtest::within_rel(0.10, 1e-15));
+  CHECK_THAT(q.initial_rate, dmtest::within_rel(0.10 + empty_book_addon, 1e-15));
+
+  // 35M of open notional: (35 - 20) / (50 - 20) = 0.5 of the way from 10% to 100%: 55%.
+  REQUIRE(fn.set_open_interest(35'000'000) == status::ok);
+  CHECK(fn.open_interest() == 35'000'000.0);
+  q = fn.quote(-10.0);
+  CHECK_THAT(q.breakdown[1].initial_after, dmtest::within_abs(0.55, 1e-15));
+  CHECK(q.breakdown[1].binding);
+
+  // The book, fed through policy<2>(): bids 99.9 x 4 and 99.5 x 10, asks 100.1 x 4 and
+  // 100.5 x 10 (mid 100). Closing a short of 10 buys 4 at 0.1 and 6 at 0.5 above mid:
+  // 0.4 + 3.0 = 3.4 on a notional of 1,000, an add-on of 0.34%. (A short, because a long's
+  // requirement is capped at its notional, which the empty-book charge would reach.)
+  const std::vector<book_level> bids{{99.9, 4.0}, {99.5, 10.0}};
+  const std::vector<book_level> asks{{100.1, 4.0}, {100.5, 10.0}};
+  REQUIRE(fn.policy<2>().update_book(bids, asks) == status::ok);
+  q = fn.quote(-10.0);
+  CHECK_THAT(q.initial_amount, dmtest::within_rel(550.0 + 3.4, 1e-12));
+  CHECK_THAT(q.breakdown[2].initial_after - q.breakdown[2].initial_before, dmtest::within_rel(0.0034, 1e-12));
+
+  // The open interest is part of the saved state; the book is market input, not state.
+  const auto saved = fn.state();
+  REQUIRE(fn.set_open_interest(50'000'000) == status::ok);
+  CHECK_THAT(fn.quote(-10.0).breakdown[1].initial_after, dmtest::within_abs(1.0, 1e-15));
+  fn.restore(saved);
+  CHECK(fn.open_interest() == 35'000'000.0);
+  CHECK_THAT(fn.quote(-10.0).breakdown[1].initial_after, dmtest::within_abs(0.55, 1e-15));
+
+  // Bad open interest changes nothing.
+  CHECK(fn.set_open_interest(not_a_number) == status::non_finite_input);
+  CHECK(fn.set_open_interest(-1.0) == status::invalid_argument);
+  CHECK(fn.open_interest() == 35'000'000.0);
 }

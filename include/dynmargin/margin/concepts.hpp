@@ -67,6 +67,11 @@ struct position_context {
   double quantity = 0.0;  ///< signed size in units of the underlying (+ long, - short)
   double notional = 0.0;  ///< |quantity| * price, >= 0
   margin_rates rates{};   ///< the instrument-level rates after the rate policies
+  /// The market's open notional (open interest * oracle price, quote currency) when the engine
+  /// supplies it (`margin_function::set_open_interest`); NaN (the default) means "not
+  /// supplied". Market state, not a property of the position: it scales dYdX-style margin
+  /// (open_interest.hpp).
+  double open_interest = std::numeric_limits<double>::quiet_NaN();
 };
 
 /// @brief Tag for instrument-level policies (see the file comment).

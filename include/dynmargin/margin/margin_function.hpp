@@ -17,6 +17,9 @@
 ///    restored function continues bit-identically.
 ///  - `replay(times, prices, notional)` runs a history in one call and returns the path;
 ///    `replay_each` calls a visitor per row. Both throw naming the row of a time out of order.
+///  - Market inputs of position policies: `set_open_interest` (the market's open notional,
+///    saved with the state, seen as `position_context::open_interest`) and `policy<I>()`, the
+///    mutable policy I of the chain, e.g. to refresh an `order_book_addon`'s snapshot.
 ///
 /// **Risk-based initial rate** (policy 1). The risk measure works on log returns in
 /// fractions, at its configured confidence over its horizon (the margin period of risk, in
@@ -61,6 +64,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -203,6 +207,8 @@ class margin_function {
     double suspect_price = 0.0;      ///< last rejected positive price (0 if none)
     std::int64_t rejected = 0;       ///< prices the guard rejected so far
     detail::rolling_maximum stressed;
+    bool has_open_interest = false;  ///< set_open_interest was called
+    double open_interest = 0.0;      ///< the market's open notional, quote currency
     typename price_guard::state_type guard{};
     friend bool operator==(const core_state&, const core_state&) = default;
   };
@@ -267,6 +273,22 @@ class margin_function {
     return accept(observation, verdict);
   }
 
+  /// @brief Sets the market's open notional (open interest * oracle price, quote currency),
+  ///        which position policies read as `position_context::open_interest` (dYdX-style
+  ///        scaling, open_interest.hpp). Part of the saved state.
+  /// @return `status::non_finite_input` or `status::invalid_argument` (negative), state unchanged.
+  status set_open_interest(double open_notional) noexcept {
+    if (!std::isfinite(open_notional)) return status::non_finite_input;
+    if (open_notional < 0.0) return status::invalid_argument;
+    core_.has_open_interest = true;
+    core_.open_interest = open_notional;
+    return status::ok;
+  }
+  /// @brief The open notional last set, if any.
+  [[nodiscard]] std::optional<double> open_interest() const noexcept {
+    return core_.has_open_interest ? std::optional<double>(core_.open_interest) : std::nullopt;
+  }
+
   /// @brief Margin for a signed position of `quantity` units. noexcept, no allocation.
   [[nodiscard]] margin_quote quote(double quantity) const noexcept {
     margin_quote q;
@@ -306,7 +328,8 @@ class margin_function {
     const margin_rates rates = core_.rates;
     margin_amounts amounts{rates.initial * q.notional, rates.maintenance * q.notional};
     const margin_amounts base_amounts = amounts;
-    const position_context context{core_.last_time, sized_price, quantity, q.notional, rates};
+    const position_context context{core_.last_time, sized_price, quantity, q.notional, rates,
+                                   core_.has_open_interest ? core_.open_interest : nan_};
     auto run_position = [&](const auto& p) {
       using P = std::remove_cvref_t<decltype(p)>;
       if constexpr (explained_position_chain<P>) {
@@ -475,6 +498,19 @@ class margin_function {
   [[nodiscard]] const Vol& volatility() const noexcept { return vol_; }
   [[nodiscard]] const Risk& risk() const noexcept { return risk_; }
   [[nodiscard]] const policies_type& policies() const noexcept { return policies_; }
+  /// @brief Policy `I` of the chain (in constructor order), mutable: the route by which an
+  ///        engine feeds a position policy its market inputs between quotes, e.g.
+  ///        `fn.policy<2>().update_book(bids, asks)` for an `order_book_addon`. Changing a
+  ///        rate policy's parameters mid-stream is the caller's decision; its state stays in
+  ///        `state()`.
+  template <std::size_t I>
+  [[nodiscard]] auto& policy() noexcept {
+    return std::get<I>(policies_);
+  }
+  template <std::size_t I>
+  [[nodiscard]] const auto& policy() const noexcept {
+    return std::get<I>(policies_);
+  }
   [[nodiscard]] const margin_function_config& config() const noexcept { return config_; }
 
  private:

@@ -18,9 +18,12 @@
 /// interest (so positions are not liquidated because others opened theirs), and neither does
 /// this policy.
 ///
-/// Open interest is market state, not a property of one position, and `position_context`
-/// does not carry it: the engine sets it with `set_open_interest` (open notional = open
-/// interest * oracle price, in the quote currency) before quoting.
+/// Open interest is market state, not a property of one position. Inside a margin function
+/// the engine sets it once per market with `margin_function::set_open_interest` (open notional
+/// = open interest * oracle price, in the quote currency); it reaches this policy as
+/// `position_context::open_interest` and is saved and restored with the function's state.
+/// Used on its own, the policy takes the value given to its own `set_open_interest` whenever
+/// the context carries none (NaN).
 ///
 /// Two bases:
 ///  - `oi_base::configured` (dYdX): IM = max(in, N * IMF_eff), MM = max(in, N * IMF * f);
@@ -108,16 +111,18 @@ class open_interest_scaling {
     return config_.initial_fraction * config_.maintenance_fraction;
   }
 
-  /// @brief Applies the scaling at the open notional last set (0 before any).
+  /// @brief Applies the scaling at the context's open notional, or, when the context carries
+  ///        none (NaN), at the one last set on this policy (0 before any).
   [[nodiscard]] margin_amounts apply(const position_context& context, margin_amounts in) const noexcept {
     const double notional = context.notional;
     if (!(std::isfinite(notional) && notional >= 0.0)) return in;
+    const double open_notional = std::isnan(context.open_interest) ? open_notional_ : context.open_interest;
     if (config_.base == oi_base::configured) {
       return detail::combine_amounts(combine_rule::floor, in,
-                                     {notional * effective_initial_fraction(open_notional_),
+                                     {notional * effective_initial_fraction(open_notional),
                                       notional * maintenance_fraction()});
     }
-    const double s = scaling(open_notional_);
+    const double s = scaling(open_notional);
     if (!(in.initial < notional)) return in;
     return {in.initial + s * (notional - in.initial), in.maintenance};
   }
