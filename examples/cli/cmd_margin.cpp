@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// `dynmargin margin --config FILE.json --input PRICES.csv [--column NAME] [--position NOTIONAL]`:
+// `dynmargin margin --config FILE.json --input PRICES.csv [--column NAME] [--position NOTIONAL]
+//                   [--open-interest-column NAME]`:
 // runs the margin function a JSON config describes (margin_config.hpp, docs/margin.md) over
 // a price history and prints CSV, one row per price:
 //   t,price,raw_rate,initial_rate,maintenance_rate,initial_amount,maintenance_amount,binding,
@@ -8,13 +9,20 @@
 // so amounts equal rates; negative for a short). During the warm-up the numbers are empty and
 // binding is "warmup". A price the guard rejects (NaN, non-positive, outlying) keeps the last
 // margin and sets price_suspect to 1. Times that do not increase are an error naming the row.
+// --open-interest-column names a column of the same file holding the market's open notional
+// (open interest x price, quote currency) per row; it is set before the row's price, so an
+// "oi_scaling" policy scales with it (a price row with no open-interest row at the same time
+// keeps the last value).
 // GCC 12 reports a false -Wmaybe-uninitialized when it inlines the move of a std::variant
 // whose alternatives hold vectors (any_risk in margin_config.hpp); the pragma must precede
 // every include to cover the inlined standard-library code.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
+#include <cmath>
 #include <cstddef>
+#include <limits>
+#include <span>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -34,7 +42,29 @@ struct margin_options {
   std::string input;
   std::string column;
   double position = 1.0;
+  std::string open_interest_column;
 };
+
+// The open-interest column of the price file, aligned with the price rows by time.
+std::vector<double> read_open_interest(const margin_options& options, const price_series& series) {
+  auto table = dynmargin::io::read_column_csv(options.input, options.open_interest_column);
+  const std::string name = "--open-interest-column " + options.open_interest_column;
+  if (table.times.empty() || series.times.empty()) {
+    if (table.values.size() != series.prices.size()) {
+      throw dynmargin::invalid_argument("margin: " + name + " has " + std::to_string(table.values.size()) +
+                                        " values for " + std::to_string(series.prices.size()) + " prices");
+    }
+    return std::move(table.values);
+  }
+  // Rows are matched by time: a row whose open interest is missing gets NaN (keep the last).
+  std::vector<double> aligned(series.times.size(), std::numeric_limits<double>::quiet_NaN());
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < series.times.size(); ++i) {
+    while (k < table.times.size() && table.times[k] < series.times[i]) ++k;
+    if (k < table.times.size() && table.times[k] == series.times[i]) aligned[i] = table.values[k];
+  }
+  return aligned;
+}
 
 void run_margin(const margin_options& options) {
   auto engine = load_margin_engine(options.config);
@@ -53,25 +83,43 @@ void run_margin(const margin_options& options) {
   for (std::size_t i = 0; i < engine.policy_types.size(); ++i) out += "," + engine.column(i);
   out += ",price_suspect\n";
   std::cout << out;
-  engine.function.replay_each(series.times, series.prices, options.position,
-                              [&](std::size_t row, dynmargin::status, const dynmargin::margin_quote& q) {
-                                std::string line = std::to_string(series.times[row]) + "," + format_double(series.prices[row]);
-                                if (q.ready) {
-                                  for (double v : {q.raw_rate, q.initial_rate, q.maintenance_rate, q.initial_amount,
-                                                   q.maintenance_amount}) {
-                                    line += "," + format_double(v);
-                                  }
-                                  line += "," + engine.binding(q);
-                                  for (std::size_t i = 0; i < engine.policy_types.size(); ++i) {
-                                    line += "," + format_double(engine.initial_after(q, i));
-                                  }
-                                } else {
-                                  line += ",,,,,,warmup";
-                                  for (std::size_t i = 0; i < engine.policy_types.size(); ++i) line += ",";
-                                }
-                                line += engine.function.price_suspect() ? ",1\n" : ",0\n";
-                                std::cout << line;
-                              });
+  const std::vector<double> open_interest =
+      options.open_interest_column.empty() ? std::vector<double>{} : read_open_interest(options, series);
+  auto print_row = [&](std::size_t row, const dynmargin::margin_quote& q) {
+    std::string line = std::to_string(series.times[row]) + "," + format_double(series.prices[row]);
+    if (q.ready) {
+      for (double v : {q.raw_rate, q.initial_rate, q.maintenance_rate, q.initial_amount, q.maintenance_amount}) {
+        line += "," + format_double(v);
+      }
+      line += "," + engine.binding(q);
+      for (std::size_t i = 0; i < engine.policy_types.size(); ++i) line += "," + format_double(engine.initial_after(q, i));
+    } else {
+      line += ",,,,,,warmup";
+      for (std::size_t i = 0; i < engine.policy_types.size(); ++i) line += ",";
+    }
+    line += engine.function.price_suspect() ? ",1\n" : ",0\n";
+    std::cout << line;
+  };
+  const std::span<const dynmargin::timestamp> times(series.times);
+  const std::span<const double> prices(series.prices);
+  if (open_interest.empty()) {
+    engine.function.replay_each(times, prices, options.position,
+                                [&](std::size_t row, dynmargin::status, const dynmargin::margin_quote& q) { print_row(row, q); });
+    return;
+  }
+  for (std::size_t row = 0; row < prices.size(); ++row) {
+    if (row > 0 && times[row] <= times[row - 1]) {
+      throw dynmargin::invalid_argument("margin: time at row " + std::to_string(row) + " must be later than the previous row's " +
+                                        std::to_string(times[row - 1]) + ", got " + std::to_string(times[row]));
+    }
+    const double oi = open_interest[row];
+    if (!std::isnan(oi) && engine.function.set_open_interest(oi) != dynmargin::status::ok) {
+      throw dynmargin::invalid_argument("margin: " + options.open_interest_column + " at row " + std::to_string(row) +
+                                        " must be finite and >= 0, got " + format_double(oi));
+    }
+    engine.function.replay_each(times.subspan(row, 1), prices.subspan(row, 1), options.position,
+                                [&](std::size_t, dynmargin::status, const dynmargin::margin_quote& q) { print_row(row, q); });
+  }
 }
 
 void add_margin_command(CLI::App& app) {
@@ -85,6 +133,9 @@ void add_margin_command(CLI::App& app) {
   sub->add_option("--column", options->column, "price column to use (default: close)");
   sub->add_option("--position", options->position, "signed notional the amounts are for (negative: short)")
       ->capture_default_str();
+  sub->add_option("--open-interest-column", options->open_interest_column,
+                  "column of the input with the market's open notional per row (open interest x price),\n"
+                  "fed to the margin function before each price (for an oi_scaling policy)");
   sub->callback([options] { run_margin(*options); });
 }
 

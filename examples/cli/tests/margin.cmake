@@ -114,6 +114,44 @@ foreach(config binance_tiers dydx_like deribit_like)
   endif()
 endforeach()
 
+# --- open interest per row (--open-interest-column) -------------------------------------
+# dYdX Small-Cap scaling (IMF 10%, caps 20M-50M) over a small risk-based rate: the initial rate
+# of a short is the scaled fraction, 10% at 10M, (35 - 20) / 30 = 0.5 of the way to 100% at
+# 35M (55%), 100% at 60M.
+file(WRITE "${WORK_DIR}/oi.csv" "t,price,open_notional\n0,100,10000000\n60,100.1,10000000\n120,100.2,35000000\n180,100.1,60000000\n240,100,60000000\n")
+file(WRITE "${WORK_DIR}/oi.json" [=[
+{"volatility": {"model": "ewma", "lambda": 0.94},
+ "risk": {"method": "parametric", "confidence": 0.99, "horizon": 1},
+ "policies": [{"type": "oi_scaling", "initial_fraction": 0.1, "lower_cap": 20000000, "upper_cap": 50000000}]}
+]=])
+run_margin("${WORK_DIR}/oi.out" "${WORK_DIR}/oi.json" "${WORK_DIR}/oi.csv" --column price --position -1000
+           --open-interest-column open_notional)
+file(STRINGS "${WORK_DIR}/oi.out" oi_lines)
+set(row 0)
+foreach(expected "warmup" "0.1" "0.55" "1" "1")
+  math(EXPR row "${row} + 1")
+  list(GET oi_lines ${row} line)
+  string(REPLACE "," ";" cells "${line}")
+  if(expected STREQUAL "warmup")
+    list(GET cells 7 got)
+  else()
+    list(GET cells 3 got)
+    string(LENGTH "${expected}" n)
+    string(SUBSTRING "${got}" 0 ${n} got)
+  endif()
+  if(NOT got STREQUAL expected)
+    message(FATAL_ERROR "margin --open-interest-column: row ${row} is '${line}', expected initial rate ${expected}")
+  endif()
+endforeach()
+file(WRITE "${WORK_DIR}/oi_bad.csv" "t,price,open_notional\n0,100,1\n60,101,-5\n")
+execute_process(COMMAND "${DYNMARGIN}" margin --config "${WORK_DIR}/oi.json" --input "${WORK_DIR}/oi_bad.csv"
+                        --column price --open-interest-column open_notional
+                OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+string(FIND "${err}" "open_notional at row 1 must be finite and >= 0, got -5" found)
+if(rc EQUAL 0 OR found EQUAL -1)
+  message(FATAL_ERROR "margin --open-interest-column: a negative open interest gave exit ${rc}, '${err}'")
+endif()
+
 # --- bad input ------------------------------------------------------------------------
 set(base [=["volatility": {"model": "ewma", "lambda": 0.94}, "risk": {"method": "parametric", "confidence": 0.99, "horizon": 2}]=])
 file(WRITE "${WORK_DIR}/unknown.json" "{${base}, \"policies\": [{\"type\": \"flor\", \"rate\": 0.01}]}")
