@@ -4,7 +4,8 @@
 //  - the rolling maximum (de-amortised van Herk / Gil-Werman blocks) against a brute-force
 //    maximum over the window, for every window size that changes the block layout, on
 //    random, monotone, constant and real (BTC hourly volatility) series;
-//  - the log loss the margin function hands to the policies against log1p of the raw rate.
+//  - the log loss and the stressed volatility the margin function hands to the policies,
+//    against log1p of the raw rate and a brute-force maximum of the volatility.
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -57,7 +58,58 @@ struct log_loss_recorder {
   void restore(const state_type&) noexcept {}
 };
 
+// A rate policy that records the volatility and the stressed volatility it is handed.
+struct volatility_recorder {
+  using model_concept = rate_policy_tag;
+  struct state_type {
+    friend bool operator==(const state_type&, const state_type&) = default;
+  };
+  std::vector<double>* now;
+  std::vector<double>* stressed;
+  [[nodiscard]] std::string_view name() const noexcept { return "volatility_recorder"; }
+  margin_rates update(const market_context& c, margin_rates rates) noexcept {
+    now->push_back(c.volatility);       // the test reserves room: no allocation here
+    stressed->push_back(c.stressed_volatility);
+    return rates;
+  }
+  [[nodiscard]] state_type state() const noexcept { return {}; }
+  void restore(const state_type&) noexcept {}
+};
+
 }  // namespace
+
+TEST_CASE("the stressed volatility in the context is the highest sigma over the lookback", "[margin][hot_path]") {
+  const auto returns = btc_hourly_returns();
+  for (std::int64_t lookback : {0, 1, 24 * 30, 24 * 250}) {
+    CAPTURE(lookback);
+    std::vector<double> now, stressed;
+    now.reserve(returns.size() + 1);
+    stressed.reserve(returns.size() + 1);
+    margin_function_config config;
+    config.stressed_lookback = lookback;
+    parametric_risk_config risk;
+    risk.horizon_steps = 24;
+    margin_function fn(config, ewma_volatility(0.94), parametric_risk(risk), volatility_recorder{&now, &stressed});
+    double price = 100.0;
+    for (std::size_t t = 0; t < 12'000; ++t) {
+      REQUIRE(fn.update(static_cast<timestamp>(t) * 3600, price) == status::ok);
+      price *= std::exp(returns[t]);
+    }
+    REQUIRE(now.size() == stressed.size());
+    std::size_t mismatches = 0;
+    const auto n = static_cast<std::size_t>(lookback);
+    double peak = 0.0;  // window 0: the running maximum
+    for (std::size_t t = 0; t < now.size(); ++t) {
+      peak = t == 0 ? now[0] : std::max(peak, now[t]);
+      const std::size_t first = t + 1 <= n ? 0 : t + 1 - n;
+      const double expected = n == 0 ? peak
+                                     : *std::max_element(now.begin() + static_cast<std::ptrdiff_t>(first),
+                                                         now.begin() + static_cast<std::ptrdiff_t>(t + 1));
+      if (stressed[t] != expected) ++mismatches;
+    }
+    CHECK(mismatches == 0);
+  }
+}
 
 TEST_CASE("fast_expm1 is within 0.85 ulp of expm1l on the fast range", "[margin][hot_path]") {
   // The reference needs more precision than double: x87 long double (64-bit mantissa) on
