@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Position-level policies on the quote path: a tier lookup and apply, a tiered liquidation
-// price, an Aave health factor, and one tick of the isolated-account monitor.
+// price (linear and inverse), an Aave health factor, and one tick of the isolated-account
+// monitor.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -9,6 +10,7 @@
 
 #include "dynmargin/margin/account.hpp"
 #include "dynmargin/margin/collateral.hpp"
+#include "dynmargin/margin/inverse.hpp"
 #include "dynmargin/margin/tiers.hpp"
 
 namespace {
@@ -64,6 +66,28 @@ void tiered_liquidation_price(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(tiered_liquidation_price);
+
+// Binance COIN-M BTCUSD brackets in BTC of notional (maintenance half the initial rate).
+size_tiers binance_coin_m_btcusd() {
+  return size_tiers(std::vector<tier_bracket>{
+      {5, 125, 0.004}, {10, 100, 0.005}, {20, 50, 0.01}, {40, 20, 0.025}, {80, 10, 0.05}, {160, 5, 0.1},
+      {240, 4, 0.125}, {400, 2, 0.25}, {1e300, 1, 0.5}});
+}
+
+void inverse_tiered_liquidation_price(benchmark::State& state) {
+  const size_tiers tiers = binance_coin_m_btcusd();
+  const std::vector<double> sizes = notionals();
+  std::size_t i = 0;
+  for (auto _ : state) {
+    // 100 USD contracts at 40,000: sizes[i] USD of notional, collateral at 10x in BTC.
+    const double contracts = (i % 2 == 0 ? 1.0 : -1.0) * sizes[i] / 100.0;
+    const inverse_position position{contracts, 100.0, 40'000, sizes[i] / 40'000 / 10.0};
+    benchmark::DoNotOptimize(liquidation_price(position, tiers));
+    if (++i == sizes.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(inverse_tiered_liquidation_price);
 
 void health_factor_five_assets(benchmark::State& state) {
   collateral_account account({{10'000, {0.805, 0.83, 0.05}},
