@@ -43,6 +43,27 @@
 
 namespace dynmargin_cli {
 
+namespace engine_detail {
+/// The state of the alternative `model` holds, as the matching alternative of `State`.
+template <class State, class Variant>
+[[nodiscard]] State state_of(const Variant& model) noexcept {
+  return std::visit([](const auto& m) { return State(m.state()); }, model);
+}
+/// Restores the alternative `model` holds from `saved`, which must hold that alternative's state.
+/// @throws dynmargin::invalid_argument naming `what` when it holds another one.
+template <class Variant, class State>
+void restore_alternative(Variant& model, const State& saved, const char* what) {
+  std::visit(
+      [&](auto& m) {
+        using S = typename std::remove_cvref_t<decltype(m)>::state_type;
+        const S* s = std::get_if<S>(&saved);
+        if (s == nullptr) throw dynmargin::invalid_argument(std::string("margin engine: ") + what);
+        m.restore(*s);
+      },
+      model);
+}
+}  // namespace engine_detail
+
 /// A volatility model chosen at run time (EWMA, rolling, GARCH/GJR); a volatility_model.
 class any_volatility {
  public:
@@ -69,18 +90,9 @@ class any_volatility {
   [[nodiscard]] bool ready() const noexcept {
     return std::visit([](const auto& m) { return m.ready(); }, model_);
   }
-  [[nodiscard]] state_type state() const noexcept {
-    return std::visit([](const auto& m) { return state_type(m.state()); }, model_);
-  }
+  [[nodiscard]] state_type state() const noexcept { return engine_detail::state_of<state_type>(model_); }
   void restore(const state_type& saved) {
-    std::visit(
-        [&](auto& m) {
-          using S = typename std::remove_cvref_t<decltype(m)>::state_type;
-          const S* s = std::get_if<S>(&saved);
-          if (s == nullptr) throw dynmargin::invalid_argument("margin engine: volatility state is of another model");
-          m.restore(*s);
-        },
-        model_);
+    engine_detail::restore_alternative(model_, saved, "volatility state is of another model");
   }
   [[nodiscard]] const model_variant& model() const noexcept { return model_; }
 
@@ -131,18 +143,9 @@ class any_risk {
         },
         measure_);
   }
-  [[nodiscard]] state_type state() const noexcept {
-    return std::visit([](const auto& m) { return state_type(m.state()); }, measure_);
-  }
+  [[nodiscard]] state_type state() const noexcept { return engine_detail::state_of<state_type>(measure_); }
   void restore(const state_type& saved) {
-    std::visit(
-        [&](auto& m) {
-          using S = typename std::remove_cvref_t<decltype(m)>::state_type;
-          const S* s = std::get_if<S>(&saved);
-          if (s == nullptr) throw dynmargin::invalid_argument("margin engine: risk state is of another measure");
-          m.restore(*s);
-        },
-        measure_);
+    engine_detail::restore_alternative(measure_, saved, "risk state is of another measure");
   }
 
  private:
