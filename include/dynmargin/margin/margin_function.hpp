@@ -599,8 +599,8 @@ class margin_function {
     }
     const double sigma = std::sqrt(static_cast<double>(vol_.variance()));
     if (!std::isfinite(raw) || !std::isfinite(sigma)) return status::domain_error;
-    // The whole-history peak (the default) is one max kept inline: a call to the rolling
-    // window on every tick costs more than the window (every live register is spilled).
+    // The whole-history peak (the default) is one comparison kept inline, rather than a call
+    // to the rolling window's out-of-line push, which spills the live floating-point registers.
     double stressed = sigma;
     if (config_.stressed_lookback == 0) {
       if (core_.step > 0 && core_.stressed_peak > sigma) stressed = core_.stressed_peak;
