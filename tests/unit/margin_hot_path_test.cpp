@@ -41,6 +41,12 @@ std::vector<double> btc_hourly_returns() {
   return r;
 }
 
+}  // namespace
+
+// Named (not anonymous) namespace: clang warns that the defaulted operator== of a state_type
+// with internal linkage is never emitted, and the rate_policy concept requires it.
+namespace hot_path_test {
+
 // A rate policy that checks the log loss it is handed against log1p of the raw rate.
 struct log_loss_recorder {
   using model_concept = rate_policy_tag;
@@ -76,7 +82,10 @@ struct volatility_recorder {
   void restore(const state_type&) noexcept {}
 };
 
-}  // namespace
+}  // namespace hot_path_test
+
+using hot_path_test::log_loss_recorder;
+using hot_path_test::volatility_recorder;
 
 TEST_CASE("the stressed volatility in the context is the highest sigma over the lookback", "[margin][hot_path]") {
   const auto returns = btc_hourly_returns();
