@@ -80,12 +80,25 @@ class rolling_maximum {
     ready_suffix_ = 3 * block_ + 1;
   }
 
+  /// Window 0 (a running maximum) and 1 are a comparison, small enough to inline at every
+  /// call site; the block path is a call of its own.
   void push(double value) noexcept {
     ++pushes_;
     if (block_ == 0) {
       current_ = window_ == 1 || pushes_ == 1 ? value : std::max(current_, value);
       return;
     }
+    push_into_blocks(value);
+  }
+  /// @brief The maximum over the window; 0 before the first push.
+  [[nodiscard]] double value() const noexcept { return current_; }
+  [[nodiscard]] std::int64_t pushes() const noexcept { return pushes_; }
+  [[nodiscard]] std::size_t window() const noexcept { return window_; }
+
+  friend bool operator==(const rolling_maximum&, const rolling_maximum&) = default;
+
+ private:
+  void push_into_blocks(double value) noexcept {
     const std::size_t b = block_;
     const std::size_t j = position_;
     double* const data = storage_.data();
@@ -108,14 +121,7 @@ class rolling_maximum {
       position_ = j + 1;
     }
   }
-  /// @brief The maximum over the window; 0 before the first push.
-  [[nodiscard]] double value() const noexcept { return current_; }
-  [[nodiscard]] std::int64_t pushes() const noexcept { return pushes_; }
-  [[nodiscard]] std::size_t window() const noexcept { return window_; }
 
-  friend bool operator==(const rolling_maximum&, const rolling_maximum&) = default;
-
- private:
   static constexpr double lowest_ = -std::numeric_limits<double>::infinity();
   std::vector<double> storage_;
   std::size_t window_ = 0;

@@ -206,8 +206,7 @@ class margin_function {
     bool suspect = false;
     double suspect_price = 0.0;      ///< last rejected positive price (0 if none)
     std::int64_t rejected = 0;       ///< prices the guard rejected so far
-    detail::rolling_maximum stressed;  ///< stressed_lookback > 0: highest sigma over the window
-    double stressed_peak = 0.0;        ///< stressed_lookback == 0: highest sigma so far
+    detail::rolling_maximum stressed;  ///< highest sigma over stressed_lookback (0: all)
     bool has_open_interest = false;  ///< set_open_interest was called
     double open_interest = 0.0;      ///< the market's open notional, quote currency
     typename price_guard::state_type guard{};
@@ -599,17 +598,8 @@ class margin_function {
     }
     const double sigma = std::sqrt(static_cast<double>(vol_.variance()));
     if (!std::isfinite(raw) || !std::isfinite(sigma)) return status::domain_error;
-    // The whole-history peak (the default) is one comparison kept inline, rather than a call
-    // to the rolling window's out-of-line push, which spills the live floating-point registers.
-    double stressed = sigma;
-    if (config_.stressed_lookback == 0) {
-      if (core_.step > 0 && core_.stressed_peak > sigma) stressed = core_.stressed_peak;
-      core_.stressed_peak = stressed;
-    } else {
-      core_.stressed.push(sigma);
-      stressed = core_.stressed.value();
-    }
-    const market_context context{time, price, core_.step + 1, raw, sigma, stressed, false, raw_log_loss};
+    core_.stressed.push(sigma);
+    const market_context context{time, price, core_.step + 1, raw, sigma, core_.stressed.value(), false, raw_log_loss};
     margin_rates rates{raw, config_.maintenance_fraction * raw};
     std::size_t k = 0;
     auto run = [&](auto& p) {
