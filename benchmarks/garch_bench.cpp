@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "dynmargin/detail/garch_likelihood.hpp"
+#include "dynmargin/volatility/detail/garch_likelihood.hpp"
 #include "dynmargin/volatility/garch.hpp"
 #include "dynmargin/volatility/garch_fit.hpp"
 #include "test_data.hpp"

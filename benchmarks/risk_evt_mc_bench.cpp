@@ -9,7 +9,7 @@
 #include <cmath>
 #include <vector>
 
-#include "dynmargin/detail/random.hpp"
+#include "dynmargin/core/random.hpp"
 #include "dynmargin/risk/evt.hpp"
 #include "dynmargin/risk/monte_carlo.hpp"
 #include "dynmargin/volatility/ewma.hpp"
@@ -20,7 +20,7 @@ namespace {
 using namespace dynmargin;
 
 std::vector<double> gpd_excesses(std::size_t n) {
-  detail::random_stream rng(42);
+  random_stream rng(42);
   std::vector<double> y(n);
   for (auto& v : y) v = 4.0 * (std::pow(1.0 - rng.uniform(), -0.25) - 1.0);  // GPD(0.25, 1)
   return y;
@@ -129,7 +129,7 @@ BENCHMARK(monte_carlo_risk_from_variance);
 
 // 1,000,000 reproducible normal draws (the generator's share of the Monte Carlo time).
 void random_stream_normals(benchmark::State& state) {
-  detail::random_stream rng(1);
+  random_stream rng(1);
   std::vector<double> out(1000000);
   for (auto _ : state) {
     rng.fill_normal(out);

@@ -5,7 +5,7 @@
 #include <concepts>
 #include <span>
 
-#include "dynmargin/detail/random.hpp"
+#include "dynmargin/core/random.hpp"
 #include "dynmargin/risk/concepts.hpp"
 #include "dynmargin/risk/evt.hpp"
 #include "dynmargin/risk/monte_carlo.hpp"
@@ -30,9 +30,9 @@ static_assert(streaming_risk_measure<monte_carlo_risk, ewma_volatility>);
 static_assert(std::regular<monte_carlo_risk::state_type>);
 
 // The random stream is a regular value: copies fork identical streams.
-static_assert(std::regular<detail::random_stream::state_type>);
-static_assert(std::copyable<detail::random_stream>);
-static_assert(std::equality_comparable<detail::random_stream>);
+static_assert(std::regular<random_stream::state_type>);
+static_assert(std::copyable<random_stream>);
+static_assert(std::equality_comparable<random_stream>);
 
 // h(a) = 1/2 - 2a/3 + 3a^2/4 - ..., h'(a) = -2/3 + 3a/2 - 12a^2/5 + ...
 static_assert(detail::gpd_h_series[0] == 0.5);

@@ -8,7 +8,7 @@
 
 #include "catch.hpp"
 #include "dynmargin/backtest/es_backtest.hpp"
-#include "dynmargin/detail/random.hpp"
+#include "dynmargin/core/random.hpp"
 
 using namespace dynmargin;
 
@@ -95,7 +95,7 @@ struct simulated_sample {
   std::vector<double> losses, scale;
 };
 simulated_sample simulate(std::size_t n, bool student, std::uint64_t seed) {
-  detail::random_stream rng(seed);
+  random_stream rng(seed);
   simulated_sample s;
   for (std::size_t t = 0; t < n; ++t) {
     const double sigma = 0.02 * (1.5 + std::sin(static_cast<double>(t) / 40.0));

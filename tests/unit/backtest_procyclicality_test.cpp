@@ -8,7 +8,7 @@
 
 #include "catch.hpp"
 #include "dynmargin/backtest/procyclicality.hpp"
-#include "dynmargin/detail/random.hpp"
+#include "dynmargin/core/random.hpp"
 
 using namespace dynmargin;
 
@@ -116,7 +116,7 @@ TEST_CASE("Fractional expected shortfall of a window", "[backtest][procyclicalit
 }
 
 TEST_CASE("Rolling ES equals a brute-force recomputation on a random path", "[backtest][procyclicality]") {
-  detail::random_stream rng(99);
+  random_stream rng(99);
   std::vector<double> m{0.1};
   // A volatility regime change halfway makes the tail of the windows move (buffer resets).
   for (int t = 1; t < 3000; ++t) m.push_back(m.back() * std::exp((t < 1500 ? 0.05 : 0.01) * rng.normal()));

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "catch.hpp"
-#include "dynmargin/detail/io_text.hpp"
+#include "dynmargin/io/detail/text.hpp"
 #include "dynmargin/io/io.hpp"
 
 namespace io = dynmargin::io;

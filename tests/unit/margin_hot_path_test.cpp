@@ -17,7 +17,7 @@
 
 #include "catch.hpp"
 #include "dynmargin/detail/fast_expm1.hpp"
-#include "dynmargin/detail/margin_rolling_window.hpp"
+#include "dynmargin/margin/detail/rolling_window.hpp"
 #include "dynmargin/margin/apc.hpp"
 #include "dynmargin/margin/margin_function.hpp"
 #include "dynmargin/risk/parametric.hpp"

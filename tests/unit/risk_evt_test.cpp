@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "catch.hpp"
-#include "dynmargin/detail/random.hpp"
+#include "dynmargin/core/random.hpp"
 #include "dynmargin/risk/evt.hpp"
 #include "dynmargin/volatility/ewma.hpp"
 #include "test_data.hpp"
@@ -20,7 +20,7 @@ namespace {
 
 // Inverse-CDF draws of GPD(xi, beta): y = G^{-1}(U), with the library's reproducible uniforms.
 std::vector<double> gpd_sample(double xi, double beta, std::size_t n, std::uint64_t seed) {
-  detail::random_stream rng(seed);
+  random_stream rng(seed);
   std::vector<double> out(n);
   for (auto& y : out) {
     const double u = rng.uniform();

@@ -14,7 +14,7 @@
 #include <boost/math/distributions/students_t.hpp>
 
 #include "catch.hpp"
-#include "dynmargin/detail/random.hpp"
+#include "dynmargin/core/random.hpp"
 #include "dynmargin/risk/monte_carlo.hpp"
 #include "dynmargin/volatility/ewma.hpp"
 
@@ -66,14 +66,14 @@ moments sample_moments(const std::vector<double>& x) {
 TEST_CASE("The engine is the standard's mt19937_64 and our log/exp match libm", "[risk][mc][random]") {
   // [rand.predef]: the 10000th consecutive invocation of a default-constructed mt19937_64
   // produces 9981545732273789042; random_stream's default seed is the same 5489.
-  detail::random_stream rng;
+  random_stream rng;
   std::uint64_t value = 0;
   for (int i = 0; i < 10000; ++i) value = rng.next_bits();
   CHECK(value == 9981545732273789042ULL);
   // portable_log / portable_exp within 2 ulp of glibc (which is accurate to < 1 ulp): |rel| < 4.5e-16.
   double worst_log = 0.0;
   double worst_exp = 0.0;
-  detail::random_stream draw(1);
+  random_stream draw(1);
   for (int i = 0; i < 200000; ++i) {
     const double x = std::ldexp(draw.uniform() + 0.5, static_cast<int>(draw.next_bits() % 1200) - 600);
     worst_log = std::max(worst_log, std::abs(detail::portable_log(x) - std::log(x)) / std::abs(std::log(x)));
@@ -96,7 +96,7 @@ TEST_CASE("Samplers have the right moments", "[risk][mc][random]") {
   // N = 400,000 draws; tolerances are 5 standard errors of each sample moment.
   const std::size_t n = 400000;
   const double root_n = std::sqrt(double(n));
-  detail::random_stream rng(2024);
+  random_stream rng(2024);
   std::vector<double> u(n), z(n), g_small(n), g_big(n), chi(n), t(n);
   for (auto& x : u) x = rng.uniform();
   for (auto& x : z) x = rng.normal();

@@ -28,7 +28,7 @@
 ///    the paper (Efron and Tibshirani 1993, section 16.4): resample the centred residuals, p =
 ///    share of bootstrap t statistics >= the observed one.
 ///
-/// Random numbers come from dynmargin/detail/random.hpp (std::mt19937_64 with portable
+/// Random numbers come from dynmargin/core/random.hpp (std::mt19937_64 with portable
 /// transformations): the same seed gives the same p-value on every run and platform.
 #pragma once
 
@@ -44,7 +44,7 @@
 #include "dynmargin/core/error.hpp"
 #include "dynmargin/core/types.hpp"
 #include "dynmargin/detail/backtest_math.hpp"
-#include "dynmargin/detail/random.hpp"
+#include "dynmargin/core/random.hpp"
 
 namespace dynmargin {
 
@@ -310,7 +310,7 @@ struct mcneil_frey_result {
   // Bootstrap of the centred residuals (the null holds in the resampled population).
   std::vector<double> centred(n), resample(n);
   for (std::size_t i = 0; i < n; ++i) centred[i] = residuals[i] - mean;
-  detail::random_stream rng(seed);
+  random_stream rng(seed);
   std::size_t at_least = 0;
   for (std::size_t b = 0; b < resamples; ++b) {
     // Modulo reduction of 64 random bits: bias below n / 2^64.

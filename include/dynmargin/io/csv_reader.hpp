@@ -58,7 +58,7 @@
 
 #include "dynmargin/core/error.hpp"
 #include "dynmargin/core/types.hpp"
-#include "dynmargin/detail/io_text.hpp"
+#include "dynmargin/io/detail/text.hpp"
 
 namespace dynmargin::io {
 

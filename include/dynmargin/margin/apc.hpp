@@ -45,7 +45,7 @@
 
 #include "dynmargin/core/error.hpp"
 #include "dynmargin/detail/fast_expm1.hpp"
-#include "dynmargin/detail/margin_rolling_window.hpp"
+#include "dynmargin/margin/detail/rolling_window.hpp"
 #include "dynmargin/margin/breakdown.hpp"
 #include "dynmargin/margin/concepts.hpp"
 

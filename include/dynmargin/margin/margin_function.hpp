@@ -76,7 +76,7 @@
 #include "dynmargin/core/error.hpp"
 #include "dynmargin/core/types.hpp"
 #include "dynmargin/detail/fast_expm1.hpp"
-#include "dynmargin/detail/margin_rolling_window.hpp"
+#include "dynmargin/margin/detail/rolling_window.hpp"
 #include "dynmargin/margin/breakdown.hpp"
 #include "dynmargin/margin/concepts.hpp"
 #include "dynmargin/margin/price_guard.hpp"

@@ -24,7 +24,7 @@
 #include <string_view>
 
 #include "dynmargin/core/error.hpp"
-#include "dynmargin/detail/margin_rolling_window.hpp"
+#include "dynmargin/margin/detail/rolling_window.hpp"
 #include "dynmargin/margin/breakdown.hpp"
 #include "dynmargin/margin/concepts.hpp"
 

@@ -42,7 +42,7 @@
 #include <vector>
 
 #include "dynmargin/core/error.hpp"
-#include "dynmargin/detail/risk_window.hpp"
+#include "dynmargin/risk/detail/risk_window.hpp"
 #include "dynmargin/risk/concepts.hpp"
 #include "dynmargin/risk/historical.hpp"
 #include "dynmargin/risk/horizon.hpp"

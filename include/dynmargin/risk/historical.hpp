@@ -35,7 +35,7 @@
 #include <vector>
 
 #include "dynmargin/core/error.hpp"
-#include "dynmargin/detail/risk_window.hpp"
+#include "dynmargin/risk/detail/risk_window.hpp"
 #include "dynmargin/risk/concepts.hpp"
 #include "dynmargin/risk/horizon.hpp"
 #include "dynmargin/risk/rolling_quantile.hpp"

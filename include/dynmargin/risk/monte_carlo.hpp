@@ -14,7 +14,7 @@
 ///    Student t, and extremes of the assets come together (tail dependence).
 /// Scenarios are generated in blocks of rows: a block of standard normals Z (rows x d, one
 /// scenario per row, drawn row by row) times L^T is one GEMM, so the scenario matrix X is the
-/// same for any number of threads. The draws come from `detail::random_stream` (our own polar
+/// same for any number of threads. The draws come from `dynmargin::random_stream` (our own polar
 /// normal and Marsaglia-Tsang gamma on std::mt19937_64), so a seed gives the same scenarios
 /// with libstdc++, libc++ and MSVC.
 ///
@@ -51,7 +51,7 @@
 
 #include "dynmargin/core/error.hpp"
 #include "dynmargin/core/types.hpp"
-#include "dynmargin/detail/random.hpp"
+#include "dynmargin/core/random.hpp"
 #include "dynmargin/risk/concepts.hpp"
 #include "dynmargin/volatility/concepts.hpp"
 
@@ -224,7 +224,7 @@ class monte_carlo_simulator {
     Eigen::MatrixXd out(n, d);
     Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> z(block, d);
     const Eigen::MatrixXd upper = lower_.transpose();
-    detail::random_stream rng(config_.seed);
+    random_stream rng(config_.seed);
     const bool student = config_.distribution == monte_carlo_distribution::student_t;
     const double nu = config_.degrees_of_freedom;
     for (Eigen::Index start = 0; start < n; start += block) {
@@ -285,7 +285,7 @@ class monte_carlo_risk {
     const confidence_level p(config.confidence);
     const auto n = static_cast<std::size_t>(config.simulation.scenarios);
     scenarios_.resize(n);
-    detail::random_stream rng(config.simulation.seed);
+    random_stream rng(config.simulation.seed);
     const bool student = config.simulation.distribution == monte_carlo_distribution::student_t;
     const double nu = config.simulation.degrees_of_freedom;
     const double root_h = std::sqrt(static_cast<double>(config.horizon));

@@ -3,7 +3,7 @@
 /// @brief Maximum-likelihood fitting of GARCH(1,1) and GJR-GARCH(1,1) with a constant mean,
 ///        normal or unit-variance Student t innovations, matching R fGarch's `garchFit`.
 ///
-/// The log-likelihood is fGarch's (see dynmargin/detail/garch_likelihood.hpp and
+/// The log-likelihood is fGarch's (see dynmargin/volatility/detail/garch_likelihood.hpp and
 /// tests/data/REFERENCE.md): all n observations, h_1 by the chosen `garch_start` rule.
 /// How the fit works:
 ///  - Rescaling: like fGarch, the fit runs on x = r / sd(r) and maps back mu = s mu_x,
@@ -52,7 +52,7 @@
 #include <Eigen/Core>
 
 #include "dynmargin/core/error.hpp"
-#include "dynmargin/detail/garch_likelihood.hpp"
+#include "dynmargin/volatility/detail/garch_likelihood.hpp"
 #include "dynmargin/detail/optimize_box_bfgs.hpp"
 #include "dynmargin/volatility/garch.hpp"
 
@@ -271,7 +271,7 @@ inline const char* garch_parameter_name(std::size_t index) {
 }  // namespace detail
 
 /// @brief Log-likelihood of the returns at given parameters (fGarch's conventions; see the
-///        file comment of dynmargin/detail/garch_likelihood.hpp).
+///        file comment of dynmargin/volatility/detail/garch_likelihood.hpp).
 /// @param returns at least 2 finite observations.
 /// @throws dynmargin::invalid_argument for bad returns or parameters (named, with the value),
 ///         dynmargin::domain_error when a conditional variance is not positive and finite.

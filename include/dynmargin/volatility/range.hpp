@@ -56,7 +56,7 @@
 
 #include "dynmargin/core/error.hpp"
 #include "dynmargin/core/returns.hpp"
-#include "dynmargin/detail/vol_rolling_window.hpp"
+#include "dynmargin/volatility/detail/rolling_window.hpp"
 
 namespace dynmargin {
 

@@ -12,7 +12,7 @@
 ///
 /// `update` is O(1) and allocation-free (a ring buffer sized at construction) and
 /// numerically stable: the window sums are centred, compensated and renewed every n updates
-/// (see dynmargin/detail/vol_rolling_window.hpp), so the result agrees with a two-pass
+/// (see dynmargin/volatility/detail/rolling_window.hpp), so the result agrees with a two-pass
 /// computation to within a few ulps after any number of updates, also for badly scaled
 /// data such as values around 1e8 with unit variance (tests/unit/vol_rolling_test.cpp:
 /// worst 2.2e-16 relative over 10^6 updates).
@@ -27,7 +27,7 @@
 #include <cstdint>
 
 #include "dynmargin/core/error.hpp"
-#include "dynmargin/detail/vol_rolling_window.hpp"
+#include "dynmargin/volatility/detail/rolling_window.hpp"
 #include "dynmargin/volatility/concepts.hpp"
 
 namespace dynmargin {

@@ -23,7 +23,9 @@
 ///
 /// The stream is a regular value: copy it to fork an identical stream, compare states with ==.
 /// Reusable wherever the library needs reproducible simulation (Monte Carlo VaR, simulated
-/// p-values of backtests, bootstrap).
+/// p-values of backtests, bootstrap), and by callers who want draws that reproduce across
+/// platforms: `dynmargin::random_stream` is public; `portable_log` / `portable_exp` are its
+/// internals (namespace `detail`).
 #pragma once
 
 #include <bit>
@@ -92,7 +94,17 @@ inline constexpr double ln2_tail = 1.90821492927058770002e-10;
   return std::ldexp(series, static_cast<int>(k));
 }
 
-/// @brief A reproducible stream of random draws (see the file comment for the algorithms).
+}  // namespace dynmargin::detail
+
+namespace dynmargin {
+
+/// @brief A reproducible stream of random draws: one seed gives the same uniform, normal,
+///        gamma, chi-square and Student t draws with every standard library (libstdc++,
+///        libc++, MSVC), because only the engine comes from the standard library.
+///
+/// The one caveat is the compiler's contraction of `a*b + c` into a fused multiply-add: builds
+/// with the same contraction setting give bit-identical streams (see the file comment for the
+/// algorithms).
 ///
 /// Not thread-safe (it is a value with state); give each thread its own stream, seeded
 /// distinctly, and combine results in a fixed order.
@@ -135,7 +147,7 @@ class random_stream {
       v = 2.0 * uniform() - 1.0;
       s = u * u + v * v;
     } while (s >= 1.0 || s == 0.0);
-    const double factor = std::sqrt(-2.0 * portable_log(s) / s);  // sqrt is correctly rounded by IEEE
+    const double factor = std::sqrt(-2.0 * detail::portable_log(s) / s);  // sqrt is correctly rounded by IEEE
     state_.spare_normal = v * factor;
     state_.has_spare = true;
     return u * factor;
@@ -153,7 +165,7 @@ class random_stream {
     if (shape < 1.0) {
       // Gamma(a) = Gamma(a + 1) * U^(1/a) (Marsaglia & Tsang 2000, section 6).
       const double g = gamma(shape + 1.0);
-      return g * portable_exp(portable_log(uniform()) / shape);
+      return g * detail::portable_exp(detail::portable_log(uniform()) / shape);
     }
     const double d = shape - 1.0 / 3.0;
     const double c = 1.0 / std::sqrt(9.0 * d);
@@ -168,7 +180,7 @@ class random_stream {
       const double u = uniform();
       const double x2 = x * x;
       if (u < 1.0 - 0.0331 * x2 * x2) return d * v;
-      if (portable_log(u) < 0.5 * x2 + d * (1.0 - v + portable_log(v))) return d * v;
+      if (detail::portable_log(u) < 0.5 * x2 + d * (1.0 - v + detail::portable_log(v))) return d * v;
     }
   }
 
@@ -189,4 +201,4 @@ class random_stream {
   state_type state_{};
 };
 
-}  // namespace dynmargin::detail
+}  // namespace dynmargin
