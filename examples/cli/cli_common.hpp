@@ -97,7 +97,7 @@ inline price_series read_prices(const std::string& path, const std::string& colu
       return out;
     }
     for (const auto& name : layout.columns) {
-      if (dynmargin::detail::io_iequals(name, "close") || dynmargin::detail::io_iequals(name, "price")) {
+      if (dynmargin::io::equals_ignoring_case(name, "close") || dynmargin::io::equals_ignoring_case(name, "price")) {
         chosen = name;
         break;
       }

@@ -8,4 +8,5 @@
 /// and `<fstream>`, which the numerical layers do not need.
 #pragma once
 
-#include "dynmargin/io/csv_reader.hpp"
+#include "dynmargin/io/csv_reader.hpp"  // IWYU pragma: export
+#include "dynmargin/io/csv_types.hpp"   // IWYU pragma: export

@@ -1,0 +1,535 @@
+// SPDX-License-Identifier: MIT
+/// @file
+/// @brief The loader behind the readers of `dynmargin/io/csv_reader.hpp`: reading a file,
+///        the header and its format, rows of times and numbers, sorting, de-duplication,
+///        spacing and gaps, and the anomalies common to both readers in the load report.
+// IWYU pragma: private, include "dynmargin/io/csv_reader.hpp"
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "dynmargin/core/error.hpp"
+#include "dynmargin/core/types.hpp"
+#include "dynmargin/io/csv_types.hpp"
+#include "dynmargin/io/detail/text.hpp"
+
+namespace dynmargin::detail {
+
+inline constexpr std::size_t io_npos = static_cast<std::size_t>(-1);
+
+[[nodiscard]] inline std::string io_quote(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  out.push_back('"');
+  out.append(text);
+  out.push_back('"');
+  return out;
+}
+
+/// Throws "<component>: "<source>"<where> <problem>".
+[[noreturn]] inline void io_fail(std::string_view component, std::string_view source, std::string_view where,
+                                 std::string_view problem) {
+  std::string message(component);
+  message.append(": ").append(io_quote(source));
+  if (!where.empty()) message.append(" ").append(where);
+  message.append(" ").append(problem);
+  throw invalid_argument(message);
+}
+
+[[nodiscard]] inline std::string io_where(std::size_t line, std::string_view column) {
+  std::string out = "line " + std::to_string(line);
+  if (!column.empty()) out.append(" column ").append(io_quote(column));
+  return out;
+}
+
+[[nodiscard]] inline std::string io_join(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i != 0) out.append(", ");
+    out.append(names[i]);
+  }
+  return out;
+}
+
+[[nodiscard]] inline bool io_is_null(std::string_view cell) noexcept {
+  return io_iequals(cell, "null") || io_iequals(cell, "na") || io_iequals(cell, "n/a") || io_iequals(cell, "none");
+}
+
+/// Reads a whole file, or its first `limit` bytes cut after the last complete line.
+/// @throws invalid_argument naming the file when it cannot be read.
+[[nodiscard]] inline std::string io_read_file(const std::string& path, std::string_view component,
+                                              std::size_t limit = static_cast<std::size_t>(-1)) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) io_fail(component, path, "", "cannot be opened: no such file");
+  if (std::filesystem::is_directory(status)) io_fail(component, path, "", "cannot be opened: it is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) io_fail(component, path, "", "cannot be opened: permission denied or unreadable");
+  std::string text;
+  in.seekg(0, std::ios::end);
+  const auto size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  if (size > 0) {
+    const auto file_size = static_cast<std::size_t>(size);
+    text.resize(std::min(file_size, limit));
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (file_size > limit) {
+      const auto last_newline = text.find_last_of('\n');
+      if (last_newline != std::string::npos) text.resize(last_newline + 1);
+    }
+  }
+  if (in.bad()) io_fail(component, path, "", "cannot be read");
+  return text;
+}
+
+/// Lower-case exact-name lookup; npos when absent.
+[[nodiscard]] inline std::size_t io_find_column(const std::vector<std::string>& lower_columns, std::string_view name) {
+  for (std::size_t i = 0; i < lower_columns.size(); ++i)
+    if (lower_columns[i] == name) return i;
+  return io_npos;
+}
+
+/// A preamble line before the header: one cell that is a URL or names the data vendor.
+[[nodiscard]] inline bool io_is_preamble(const std::vector<std::string_view>& cells) {
+  if (cells.size() != 1) return false;
+  const std::string lower = io_to_lower(cells.front());
+  return lower.find("://") != std::string::npos || lower.find("cryptodatadownload") != std::string::npos;
+}
+
+struct io_header {
+  std::vector<std::string> columns;
+  std::vector<std::string> lower;
+  std::size_t preamble_lines = 0;
+  io::file_format format = io::file_format::plain;
+};
+
+[[nodiscard]] inline io::file_format io_detect_format(const std::vector<std::string>& lower) {
+  auto has = [&](std::string_view name) { return io_find_column(lower, name) != io_npos; };
+  const bool ohlc = has("open") && has("high") && has("low") && has("close");
+  if (ohlc && has("date") && has("adj close") && has("volume")) return io::file_format::yahoo_daily;
+  if (ohlc && has("unix") && has("date") && has("symbol")) {
+    return has("tradecount") ? io::file_format::binance_cryptodatadownload : io::file_format::cryptodatadownload;
+  }
+  return ohlc ? io::file_format::ohlc : io::file_format::plain;
+}
+
+/// Reads the preamble and header; throws on an empty file.
+[[nodiscard]] inline io_header io_read_header(io_csv_splitter& splitter, std::vector<std::string_view>& cells,
+                                              std::string_view component, std::string_view source) {
+  io_header header;
+  std::size_t line = 0;
+  while (splitter.next(cells, line)) {
+    if (io_is_blank_record(cells)) continue;
+    if (io_is_preamble(cells)) {
+      ++header.preamble_lines;
+      continue;
+    }
+    header.columns.reserve(cells.size());
+    for (const auto cell : cells) {
+      header.columns.emplace_back(cell);
+      header.lower.push_back(io_to_lower(cell));
+    }
+    header.format = io_detect_format(header.lower);
+    return header;
+  }
+  io_fail(component, source, "", "is empty: it must have a header line and at least one data row");
+}
+
+/// A row before sorting: its time, line, preference and values.
+struct io_row {
+  timestamp time = 0;
+  std::size_t line = 0;
+  std::uint8_t rank = 0;          // 1 for millisecond unix (the newer CryptoDataDownload export)
+  std::array<double, 6> values{}; // open, high, low, close, volume, quote volume | the column value
+};
+
+enum class io_mode : std::uint8_t { prices, column };
+
+/// Reads, checks, sorts and de-duplicates rows; fills the report except price-only checks.
+class io_loader {
+ public:
+  io_loader(std::string_view text, std::string_view source, std::string_view component, io_mode mode,
+            std::string_view column, const io::read_options& options)
+      : splitter_(text), source_(source), component_(component), mode_(mode), options_(options) {
+    report_.path = std::string(source);
+    header_ = io_read_header(splitter_, cells_, component_, source_);
+    report_.columns = header_.columns;
+    report_.format = header_.format;
+    report_.preamble_lines = header_.preamble_lines;
+    choose_time_columns();
+    if (mode_ == io_mode::prices) {
+      choose_price_columns();
+    } else {
+      choose_value_column(column);
+    }
+    read_rows(text);
+    order_and_deduplicate();
+    measure_spacing();
+  }
+
+  std::vector<io_row>& rows() noexcept { return rows_; }
+  io::load_report& report() noexcept { return report_; }
+  [[nodiscard]] bool has_volume() const noexcept { return value_index_[4] != io_npos; }
+  [[nodiscard]] bool has_quote_volume() const noexcept { return value_index_[5] != io_npos; }
+  [[nodiscard]] bool has_time() const noexcept { return time_index_ != io_npos; }
+
+ private:
+  void choose_time_columns() {
+    static constexpr std::array<std::string_view, 7> candidates{"unix", "unix_time", "timestamp", "time",
+                                                                "t", "datetime", "date"};
+    for (std::size_t k = 0; k < candidates.size(); ++k) {
+      const std::size_t index = io_find_column(header_.lower, candidates[k]);
+      if (index == io_npos) continue;
+      time_index_ = index;
+      epoch_first_ = k < 3;
+      break;
+    }
+    if (time_index_ == io_npos) return;
+    report_.time_column = header_.columns[time_index_];
+    if (epoch_first_) {
+      for (const std::string_view text_name : {std::string_view("date"), std::string_view("datetime")}) {
+        const std::size_t index = io_find_column(header_.lower, text_name);
+        if (index != io_npos && index != time_index_) {
+          date_text_index_ = index;
+          break;
+        }
+      }
+    }
+  }
+
+  [[noreturn]] void missing_column(std::string_view name) const {
+    io_fail(component_, source_, "",
+            "has no column " + io_quote(name) + " (columns: " + io_join(header_.columns) + ")");
+  }
+
+  void choose_price_columns() {
+    static constexpr std::array<std::string_view, 4> names{"open", "high", "low", "close"};
+    for (std::size_t k = 0; k < names.size(); ++k) {
+      value_index_[k] = io_find_column(header_.lower, names[k]);
+      if (value_index_[k] == io_npos) missing_column(names[k]);
+    }
+    for (std::size_t i = 0; i < header_.lower.size(); ++i) {
+      if (!io_istarts_with(header_.lower[i], "volume")) continue;
+      if (value_index_[4] == io_npos) {
+        value_index_[4] = i;
+      } else if (value_index_[5] == io_npos) {
+        value_index_[5] = i;
+      }
+    }
+  }
+
+  void choose_value_column(std::string_view column) {
+    if (column.empty()) io_fail(component_, source_, "", "needs a column name (columns: " + io_join(header_.columns) + ")");
+    for (std::size_t i = 0; i < header_.columns.size(); ++i) {
+      if (header_.columns[i] == column) {
+        value_index_[0] = i;
+        break;
+      }
+    }
+    if (value_index_[0] == io_npos) {  // a unique case-insensitive match
+      for (std::size_t i = 0; i < header_.columns.size(); ++i) {
+        if (!io_iequals(header_.columns[i], column)) continue;
+        if (value_index_[0] != io_npos) missing_column(column);
+        value_index_[0] = i;
+      }
+    }
+    if (value_index_[0] == io_npos) missing_column(column);
+    report_.value_column = header_.columns[value_index_[0]];
+  }
+
+  [[nodiscard]] std::string_view column_name(std::size_t index) const { return header_.columns[index]; }
+
+  [[noreturn]] void bad_cell(std::size_t line, std::size_t index, std::string_view requirement,
+                             std::string_view cell) const {
+    io_fail(component_, source_, io_where(line, column_name(index)),
+            std::string(requirement) + ", got " + io_quote(cell));
+  }
+
+  [[nodiscard]] double number(const std::vector<std::string_view>& cells, std::size_t line, std::size_t index) const {
+    double value = 0.0;
+    if (!io_parse_double(cells[index], value)) bad_cell(line, index, "must be a number", cells[index]);
+    return value;
+  }
+
+  void read_time(const std::vector<std::string_view>& cells, std::size_t line, io_row& row) {
+    const std::string_view cell = cells[time_index_];
+    io_epoch_unit unit{};
+    bool parsed = false;
+    bool epoch = false;
+    if (epoch_first_) {
+      parsed = epoch = io_parse_epoch(cell, row.time, unit);
+      if (!parsed) parsed = io_parse_date_time(cell, row.time);
+    } else {
+      parsed = io_parse_date_time(cell, row.time);
+      if (!parsed) parsed = epoch = io_parse_epoch(cell, row.time, unit);
+    }
+    if (!parsed) {
+      bad_cell(line, time_index_, "must be a date (YYYY-MM-DD[ HH:MM:SS]) or epoch seconds or milliseconds", cell);
+    }
+    if (!epoch) {
+      ++report_.text_time_rows;
+    } else if (unit == io_epoch_unit::milliseconds) {
+      ++report_.milliseconds_rows;
+      row.rank = 1;
+    } else {
+      ++report_.seconds_rows;
+    }
+    if (date_text_index_ != io_npos) {
+      timestamp text_time = 0;
+      const bool text_ok = io_parse_date_time(cells[date_text_index_], text_time);
+      if (!text_ok || text_time != row.time) {
+        ++report_.date_text_mismatches;
+        mismatch_first_ = std::min(mismatch_first_, row.time);
+        mismatch_last_ = std::max(mismatch_last_, row.time);
+        const std::int64_t offset = text_ok ? text_time - row.time : std::numeric_limits<std::int64_t>::min();
+        if (report_.date_text_mismatches == 1) {
+          mismatch_offset_ = offset;
+        } else if (offset != mismatch_offset_) {
+          mismatch_offsets_vary_ = true;
+        }
+      }
+    }
+  }
+
+  void read_rows(std::string_view text) {
+    // one row per line is an upper bound that avoids reallocations on large files
+    rows_.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
+    const std::size_t columns = header_.columns.size();
+    std::size_t line = 0;
+    while (splitter_.next(cells_, line)) {
+      if (io_is_blank_record(cells_)) continue;
+      ++report_.rows_read;
+      if (cells_.size() != columns) {
+        io_fail(component_, source_, io_where(line, ""),
+                "must have " + std::to_string(columns) + " cells like the header, got " + std::to_string(cells_.size()));
+      }
+      io_row row;
+      row.line = line;
+      if (time_index_ != io_npos) read_time(cells_, line, row);
+      if (mode_ == io_mode::prices) {
+        if (!read_prices(cells_, line, row)) continue;
+      } else {
+        const std::string_view cell = cells_[value_index_[0]];
+        if (io_is_null(cell)) {
+          ++report_.null_rows_skipped;
+          continue;
+        }
+        const double value = number(cells_, line, value_index_[0]);
+        if (!std::isfinite(value)) bad_cell(line, value_index_[0], "must be a finite number", cell);
+        row.values[0] = value;
+      }
+      rows_.push_back(row);
+    }
+    if (report_.rows_read == 0) io_fail(component_, source_, "", "has a header but no data rows");
+    if (rows_.empty()) {
+      io_fail(component_, source_, "",
+              "has no row with values: all " + std::to_string(report_.rows_read) + " data rows are null");
+    }
+  }
+
+  // false when the row is a null row (skipped and counted)
+  bool read_prices(const std::vector<std::string_view>& cells, std::size_t line, io_row& row) {
+    std::size_t nulls = 0;
+    for (std::size_t k = 0; k < 4; ++k) nulls += io_is_null(cells[value_index_[k]]) ? 1U : 0U;
+    if (nulls == 4) {
+      ++report_.null_rows_skipped;
+      return false;
+    }
+    for (std::size_t k = 0; k < 4; ++k) {
+      const std::size_t index = value_index_[k];
+      const double price = number(cells, line, index);
+      if (!(std::isfinite(price) && price > 0.0)) bad_cell(line, index, "must be a finite price > 0", cells[index]);
+      row.values[k] = price;
+    }
+    for (std::size_t k = 4; k < 6; ++k) {
+      const std::size_t index = value_index_[k];
+      if (index == io_npos) continue;
+      const double volume = number(cells, line, index);
+      if (!(std::isfinite(volume) && volume >= 0.0)) bad_cell(line, index, "must be a finite volume >= 0", cells[index]);
+      row.values[k] = volume;
+    }
+    return true;
+  }
+
+  void order_and_deduplicate() {
+    if (time_index_ == io_npos) {
+      report_.file_order = "none";
+      report_.rows_kept = rows_.size();
+      return;
+    }
+    std::size_t ascending = 0;
+    std::size_t descending = 0;
+    for (std::size_t i = 1; i < rows_.size(); ++i) {
+      if (rows_[i].time > rows_[i - 1].time) ++ascending;
+      if (rows_[i].time < rows_[i - 1].time) ++descending;
+    }
+    report_.file_order = descending == 0 ? "oldest_first" : ascending == 0 ? "newest_first" : "unsorted";
+    report_.reordered = descending != 0;
+    if (report_.reordered) {
+      std::stable_sort(rows_.begin(), rows_.end(), [](const io_row& a, const io_row& b) { return a.time < b.time; });
+    }
+    std::vector<io_row> kept;
+    kept.reserve(rows_.size());
+    const std::size_t compared = mode_ == io_mode::prices ? 3 : 0;  // close, or the value
+    for (std::size_t i = 0; i < rows_.size();) {
+      std::size_t j = i + 1;
+      while (j < rows_.size() && rows_[j].time == rows_[i].time) ++j;
+      std::size_t best = i;
+      for (std::size_t k = i + 1; k < j; ++k)
+        if (rows_[k].rank > rows_[best].rank) best = k;
+      if (j - i > 1) {
+        if (options_.duplicates == io::duplicate_rule::reject) {
+          io_fail(component_, source_, io_where(rows_[i + 1].line, ""),
+                  "repeats the time " + io_format_utc(rows_[i].time) + " of line " + std::to_string(rows_[i].line) +
+                      " (duplicates are rejected by the read options)");
+        }
+        report_.duplicates_resolved += j - i - 1;
+        duplicate_first_ = std::min(duplicate_first_, rows_[i].time);
+        duplicate_last_ = std::max(duplicate_last_, rows_[i].time);
+        for (std::size_t k = i; k < j; ++k) {
+          const double a = rows_[best].values[compared];
+          const double b = rows_[k].values[compared];
+          if (a != 0.0) duplicate_max_difference_ = std::max(duplicate_max_difference_, std::fabs(b / a - 1.0));
+        }
+      }
+      kept.push_back(rows_[best]);
+      i = j;
+    }
+    rows_ = std::move(kept);
+    report_.rows_kept = rows_.size();
+    if (report_.milliseconds_rows > 0 && report_.seconds_rows > 0 &&
+        report_.format == io::file_format::binance_cryptodatadownload) {
+      report_.format = io::file_format::binance_cryptodatadownload_mixed;
+    }
+  }
+
+  void measure_spacing() {
+    if (time_index_ == io_npos || rows_.empty()) return;
+    report_.has_times = true;
+    report_.first_time = rows_.front().time;
+    report_.last_time = rows_.back().time;
+    if (rows_.size() < 2) return;
+    std::vector<std::int64_t> spacings;
+    spacings.reserve(rows_.size() - 1);
+    for (std::size_t i = 1; i < rows_.size(); ++i) spacings.push_back(rows_[i].time - rows_[i - 1].time);
+    std::vector<std::int64_t> sorted = spacings;
+    std::sort(sorted.begin(), sorted.end());
+    std::int64_t mode = sorted.front();
+    std::size_t best_count = 0;
+    for (std::size_t i = 0; i < sorted.size();) {
+      std::size_t j = i;
+      while (j < sorted.size() && sorted[j] == sorted[i]) ++j;
+      if (j - i > best_count) {
+        best_count = j - i;
+        mode = sorted[i];
+      }
+      i = j;
+    }
+    report_.step_seconds = mode;
+    for (std::size_t i = 0; i < spacings.size(); ++i) {
+      const std::int64_t spacing = spacings[i];
+      if (spacing % mode != 0) ++report_.irregular_spacings;
+      if (spacing > mode) {
+        const std::int64_t missing = (spacing + mode - 1) / mode - 1;
+        ++report_.gaps;
+        report_.missing_steps += missing;
+        if (report_.gap_list.size() < options_.max_listed) {
+          report_.gap_list.push_back(io::time_gap{rows_[i].time, rows_[i + 1].time, missing});
+        }
+      }
+    }
+  }
+
+ public:
+  /// Describes the anomalies common to both readers (the price checks add their own).
+  void describe_common() {
+    auto& anomalies = report_.anomalies;
+    if (report_.file_order == "newest_first") {
+      anomalies.push_back("rows are stored newest first; returned oldest first");
+    } else if (report_.file_order == "unsorted") {
+      anomalies.push_back("rows are not in time order; sorted oldest first");
+    }
+    if (report_.milliseconds_rows > 0 && report_.seconds_rows > 0) {
+      anomalies.push_back("two export formats mixed: " + std::to_string(report_.milliseconds_rows) +
+                          " rows with unix in epoch milliseconds, " + std::to_string(report_.seconds_rows) +
+                          " in epoch seconds");
+    }
+    if (report_.duplicates_resolved > 0) {
+      anomalies.push_back(std::to_string(report_.duplicates_resolved) + " duplicated times between " +
+                          io_format_utc(duplicate_first_) + " and " + io_format_utc(duplicate_last_) +
+                          " resolved by keeping the millisecond-unix (newer export) row, else the first in the file;"
+                          " the copies' " + std::string(mode_ == io_mode::prices ? "closes" : "values") +
+                          " differ by up to " + percent_text(duplicate_max_difference_));
+    }
+    if (report_.date_text_mismatches > 0) {
+      std::string text = std::to_string(report_.date_text_mismatches) + " rows whose date text disagrees with unix (" +
+                         io_format_utc(mismatch_first_) + " .. " + io_format_utc(mismatch_last_);
+      if (!mismatch_offsets_vary_ && mismatch_offset_ != std::numeric_limits<std::int64_t>::min()) {
+        text += ", text " + hours_text(mismatch_offset_) + " from unix";
+      }
+      anomalies.push_back(text + "); unix trusted");
+    }
+    if (report_.gaps > 0) {
+      auto largest = report_.gap_list.front();
+      for (const auto& gap : report_.gap_list)
+        if (gap.missing_steps > largest.missing_steps) largest = gap;
+      anomalies.push_back(std::to_string(report_.gaps) + " gaps with " + std::to_string(report_.missing_steps) +
+                          " missing steps of " + std::to_string(report_.step_seconds) + " s; largest " +
+                          io_format_utc(largest.from) + " -> " + io_format_utc(largest.to) + " (" +
+                          std::to_string(largest.missing_steps) + " missing)");
+    }
+    if (report_.irregular_spacings > 0) {
+      anomalies.push_back(std::to_string(report_.irregular_spacings) + " spacings are not a multiple of the " +
+                          std::to_string(report_.step_seconds) + " s step");
+    }
+    if (report_.null_rows_skipped > 0) {
+      anomalies.push_back(std::to_string(report_.null_rows_skipped) + " rows of null values skipped");
+    }
+  }
+
+  [[nodiscard]] static std::string percent_text(double fraction) {
+    const double rounded = std::round(fraction * 10000.0) / 100.0;
+    return format_value(rounded) + "%";
+  }
+  [[nodiscard]] static std::string hours_text(std::int64_t seconds) {
+    const double hours = static_cast<double>(seconds) / 3600.0;
+    return (hours > 0 ? "+" : "") + format_value(hours) + " h";
+  }
+
+ private:
+  io_csv_splitter splitter_;
+  std::vector<std::string_view> cells_;
+  std::string_view source_;
+  std::string_view component_;
+  io_mode mode_;
+  io::read_options options_;
+  io_header header_;
+  io::load_report report_;
+  std::vector<io_row> rows_;
+  std::size_t time_index_ = io_npos;
+  bool epoch_first_ = false;
+  std::size_t date_text_index_ = io_npos;
+  std::array<std::size_t, 6> value_index_{io_npos, io_npos, io_npos, io_npos, io_npos, io_npos};
+  timestamp mismatch_first_ = std::numeric_limits<timestamp>::max();
+  timestamp mismatch_last_ = std::numeric_limits<timestamp>::min();
+  std::int64_t mismatch_offset_ = 0;
+  bool mismatch_offsets_vary_ = false;
+  timestamp duplicate_first_ = std::numeric_limits<timestamp>::max();
+  timestamp duplicate_last_ = std::numeric_limits<timestamp>::min();
+  double duplicate_max_difference_ = 0.0;
+};
+
+}  // namespace dynmargin::detail
