@@ -64,7 +64,7 @@ inline std::string describe_columns(const std::vector<std::string>& columns) {
   return out;
 }
 
-namespace input_detail {
+namespace input_support {
 inline void add_returns(input_series& series) {
   if (series.price_times.empty()) {
     series.values = dynmargin::returns_from_prices(series.prices);
@@ -78,7 +78,7 @@ inline void add_returns(input_series& series) {
     series.values.push_back(point.value);
   }
 }
-}  // namespace input_detail
+}  // namespace input_support
 
 /// Reads prices: the close of a price file when `column` is empty, else the named column
 /// (a plain file without a column uses `close` or `price` when present).
@@ -130,7 +130,7 @@ inline input_series read_input(const std::string& path, const std::string& colum
       out.column = "close";
       out.from_prices = true;
       out.report = std::move(table.report);
-      input_detail::add_returns(out);
+      input_support::add_returns(out);
       return out;
     }
     bool has_r = false;
@@ -155,7 +155,7 @@ inline input_series read_input(const std::string& path, const std::string& colum
     out.price_times = std::move(table.times);
     out.prices = std::move(table.values);
     out.from_prices = true;
-    input_detail::add_returns(out);
+    input_support::add_returns(out);
   } else {
     out.times = std::move(table.times);
     out.values = std::move(table.values);

@@ -23,6 +23,7 @@
 
 #include "cli_common.hpp"
 #include "dynmargin/core/error.hpp"
+#include "dynmargin/core/types.hpp"
 #include "dynmargin/risk/evt.hpp"
 #include "dynmargin/risk/filtered_historical.hpp"
 #include "dynmargin/risk/historical.hpp"
@@ -61,6 +62,17 @@ struct var_options {
   std::string column;
   bool prices = false;
 };
+
+// Checks an option by constructing the library's strong type from it (the type owns the
+// range) and reports a value out of range as "var: <option> <requirement>, got <value>".
+template <class Strong, class T>
+void check_option(const char* option, const char* requirement, T value) {
+  try {
+    static_cast<void>(Strong{value});
+  } catch (const dynmargin::invalid_argument&) {
+    dynmargin::throw_invalid_argument("var", option, requirement, value);
+  }
+}
 
 dynmargin::horizon_rule parse_horizon_rule(const std::string& text, dynmargin::horizon_rule fallback) {
   if (text.empty()) return fallback;
@@ -221,8 +233,8 @@ void run_method(const var_options& o, const std::vector<double>& returns, const 
 
 void run_var(const var_options& o) {
   // Validate the common parameters before reading data, so errors name them first.
-  dynmargin::detail::check_confidence("var", o.confidence);
-  dynmargin::detail::check_horizon_steps("var", o.horizon);
+  check_option<dynmargin::confidence_level>("confidence", "must be in (0, 1)", o.confidence);
+  check_option<dynmargin::horizon>("horizon_steps", "must be at least 1", o.horizon);
   if (o.side != "long" && o.side != "short") dynmargin::throw_invalid_argument("var", "--side", "must be long or short", o.side);
   const auto series = read_input(o.input, o.column, o.prices);
   const auto& returns = series.values;

@@ -31,6 +31,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_common.hpp"
 #include "dynmargin/core/error.hpp"
 #include "dynmargin/margin/margin_function.hpp"
 #include "dynmargin/margin/policy_chain.hpp"
@@ -43,7 +44,7 @@
 
 namespace dynmargin_cli {
 
-namespace engine_detail {
+namespace engine_support {
 /// The state of the alternative `model` holds, as the matching alternative of `State`.
 template <class State, class Variant>
 [[nodiscard]] State state_of(const Variant& model) noexcept {
@@ -62,7 +63,7 @@ void restore_alternative(Variant& model, const State& saved, const char* what) {
       },
       model);
 }
-}  // namespace engine_detail
+}  // namespace engine_support
 
 /// A volatility model chosen at run time (EWMA, rolling, GARCH/GJR); a volatility_model.
 class any_volatility {
@@ -90,9 +91,9 @@ class any_volatility {
   [[nodiscard]] bool ready() const noexcept {
     return std::visit([](const auto& m) { return m.ready(); }, model_);
   }
-  [[nodiscard]] state_type state() const noexcept { return engine_detail::state_of<state_type>(model_); }
+  [[nodiscard]] state_type state() const noexcept { return engine_support::state_of<state_type>(model_); }
   void restore(const state_type& saved) {
-    engine_detail::restore_alternative(model_, saved, "volatility state is of another model");
+    engine_support::restore_alternative(model_, saved, "volatility state is of another model");
   }
   [[nodiscard]] const model_variant& model() const noexcept { return model_; }
 
@@ -143,9 +144,9 @@ class any_risk {
         },
         measure_);
   }
-  [[nodiscard]] state_type state() const noexcept { return engine_detail::state_of<state_type>(measure_); }
+  [[nodiscard]] state_type state() const noexcept { return engine_support::state_of<state_type>(measure_); }
   void restore(const state_type& saved) {
-    engine_detail::restore_alternative(measure_, saved, "risk state is of another measure");
+    engine_support::restore_alternative(measure_, saved, "risk state is of another measure");
   }
 
  private:
@@ -176,7 +177,7 @@ struct margin_engine {
   }
 };
 
-namespace margin_config_detail {
+namespace margin_config_support {
 
 using json = nlohmann::json;
 
@@ -495,7 +496,7 @@ inline std::variant<rate_variant, position_variant> policy(const fields& f, doub
     open_interest_scaling p(c);
     const double oi = f.number_or("open_interest", 0.0);
     if (p.set_open_interest(oi) != status::ok) {
-      fail(f.name_of("open_interest") + " must be finite and >= 0, got " + detail::format_value(oi));
+      fail(f.name_of("open_interest") + " must be finite and >= 0, got " + format_double(oi));
     }
     return position_variant(p);
   }
@@ -525,12 +526,12 @@ inline std::variant<rate_variant, position_variant> policy(const fields& f, doub
   fail(f.name_of("type") + " must be one of " + listed + ", got \"" + type + "\"");
 }
 
-}  // namespace margin_config_detail
+}  // namespace margin_config_support
 
 /// Builds the engine a JSON config describes (schema: docs/margin.md).
 /// @throws dynmargin::invalid_argument naming the field and the value at fault.
 inline margin_engine build_margin_engine(const nlohmann::json& config) {
-  namespace d = margin_config_detail;
+  namespace d = margin_config_support;
   const d::fields top(config, "config");
   top.only({"volatility", "risk", "maintenance_fraction", "min_returns", "stressed_lookback", "price_guard", "policies",
             "description", "name"});
