@@ -4,7 +4,6 @@
 #include <concepts>
 #include <cstdint>
 
-#include "dynmargin/detail/ring_buffer.hpp"
 #include "dynmargin/volatility/ewma.hpp"
 #include "dynmargin/volatility/horizon.hpp"
 #include "dynmargin/volatility/range.hpp"
@@ -44,7 +43,6 @@ static_assert(std::regular<rolling_volatility::state_type>);
 static_assert(std::regular<parkinson_volatility::state_type>);
 static_assert(std::regular<yang_zhang_volatility::state_type>);
 static_assert(std::regular<stressed_volatility<rolling_volatility>::state_type>);
-static_assert(std::regular<detail::ring_buffer<double>>);
 static_assert(std::regular<ohlc_bar>);
 
 // time_scaled needs a volatility_model inside.

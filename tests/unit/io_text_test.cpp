@@ -1,14 +1,11 @@
 // SPDX-License-Identifier: MIT
 // io/ text layer: dates and epoch times against known epoch values (computed independently
-// with Python's calendar.timegm), the 12-hour clock of CryptoDataDownload's old export, and
-// the RFC 4180 record splitter.
+// with Python's calendar.timegm) and the 12-hour clock of CryptoDataDownload's old export.
+// The record splitter and the number parser are tested in io_internals_test.cpp.
+#include <cstddef>
 #include <limits>
-#include <string>
-#include <string_view>
-#include <vector>
 
 #include "catch.hpp"
-#include "dynmargin/io/detail/text.hpp"
 #include "dynmargin/io/io.hpp"
 
 namespace io = dynmargin::io;
@@ -59,36 +56,4 @@ TEST_CASE("format_utc writes ISO 8601 UTC and inverts parse_time", "[io]") {
     if (io::parse_time(io::format_utc(t)) != t) ++failures;
   }
   CHECK(failures == 0);
-}
-
-TEST_CASE("the record splitter follows RFC 4180", "[io]") {
-  dynmargin::detail::io_csv_splitter splitter("a, b ,\"c,d\"\r\n\"x\"\"y\",\"two\nlines\",\n\nlast");
-  std::vector<std::string_view> cells;
-  std::size_t line = 0;
-  REQUIRE(splitter.next(cells, line));
-  CHECK(line == 1);
-  CHECK(cells == std::vector<std::string_view>{"a", "b", "c,d"});
-  REQUIRE(splitter.next(cells, line));
-  CHECK(line == 2);
-  CHECK(cells == std::vector<std::string_view>{"x\"y", "two\nlines", ""});
-  REQUIRE(splitter.next(cells, line));
-  CHECK(line == 4);
-  CHECK(dynmargin::detail::io_is_blank_record(cells));
-  REQUIRE(splitter.next(cells, line));
-  CHECK(line == 5);
-  CHECK(cells == std::vector<std::string_view>{"last"});
-  CHECK_FALSE(splitter.next(cells, line));
-}
-
-TEST_CASE("numbers are read with from_chars over the whole cell", "[io]") {
-  double value = 0.0;
-  CHECK(dynmargin::detail::io_parse_double("20970", value));
-  CHECK(value == 20970.0);
-  CHECK(dynmargin::detail::io_parse_double("+4e-05", value));
-  CHECK(value == 4e-05);
-  CHECK(dynmargin::detail::io_parse_double("16199.91000000", value));
-  CHECK(value == 16199.91);
-  CHECK_FALSE(dynmargin::detail::io_parse_double("1,5", value));
-  CHECK_FALSE(dynmargin::detail::io_parse_double("12 ", value));
-  CHECK_FALSE(dynmargin::detail::io_parse_double("", value));
 }

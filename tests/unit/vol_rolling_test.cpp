@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Rolling-window variance against two-pass computations (long double, corrected two-pass of
 // Chan, Golub and LeVeque 1983) on BTC daily returns and on badly scaled synthetic data over
-// 10^6 updates; bad input; state round trips. Also the ring buffer it rests on.
+// 10^6 updates; bad input; state round trips. The ring buffer it rests on is tested in
+// detail_internals_test.cpp.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -10,7 +11,6 @@
 #include <vector>
 
 #include "catch.hpp"
-#include "dynmargin/detail/ring_buffer.hpp"
 #include "dynmargin/volatility/rolling.hpp"
 #include "test_data.hpp"
 
@@ -58,41 +58,6 @@ double worst_error(const std::vector<double>& x, std::size_t window, rolling_mea
 }
 
 }  // namespace
-
-TEST_CASE("ring buffer: push, pop at both ends, eviction and equality", "[volatility][rolling][ring_buffer]") {
-  detail::ring_buffer<int> ring(3);
-  CHECK(ring.capacity() == 3);
-  CHECK(ring.empty());
-  CHECK(ring.push_back(1));
-  CHECK(ring.push_back(2));
-  CHECK(ring.push_back(3));
-  CHECK(ring.full());
-  CHECK_FALSE(ring.push_back(4));  // full: refused, unchanged
-  CHECK((ring.front() == 1 && ring.back() == 3 && ring[1] == 2));
-  int evicted = 0;
-  CHECK(ring.push_back_evict(4, evicted));
-  CHECK(evicted == 1);
-  CHECK((ring[0] == 2 && ring[1] == 3 && ring[2] == 4));
-  ring.pop_back();
-  ring.pop_front();
-  CHECK((ring.size() == 1 && ring.front() == 3 && ring.back() == 3));
-  CHECK(ring.push_back(5));
-  CHECK(ring.push_back(6));  // wraps around the storage
-  CHECK((ring[0] == 3 && ring[1] == 5 && ring[2] == 6));
-
-  // Equality is by logical contents, whatever the physical layout.
-  detail::ring_buffer<int> other(3);
-  (void)other.push_back(3);
-  (void)other.push_back(5);
-  (void)other.push_back(6);
-  CHECK(ring == other);
-  other.pop_back();
-  CHECK_FALSE(ring == other);
-  CHECK_FALSE(detail::ring_buffer<int>(4) == detail::ring_buffer<int>(3));
-  ring.clear();
-  CHECK(ring.empty());
-  CHECK(ring.capacity() == 3);
-}
 
 TEST_CASE("rolling variance equals the two-pass window statistic on BTC daily returns", "[volatility][rolling]") {
   const auto returns = dmtest::read_csv(dmtest::reference_path("returns_btc_usd_daily.csv")).numbers("r");

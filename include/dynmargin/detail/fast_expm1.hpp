@@ -18,7 +18,8 @@
 ///
 /// Accuracy: at most 0.83 ulp from the exact value over 2e7 points of the fast range without
 /// FMA contraction, 0.71 ulp with it (measured against the 64-bit-mantissa `expm1l`; glibc's
-/// own `expm1` measured 0.84 ulp on the same points). fast_expm1_test.cpp checks 0.85 ulp.
+/// own `expm1` measured 0.84 ulp on the same points). tests/unit/detail_internals_test.cpp
+/// checks 0.85 ulp.
 #pragma once
 
 #include <cmath>

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Maximum-likelihood GARCH / GJR fits: every fGarch reference row (tests/data/
-// garch11_fgarch_crypto.csv), analytic gradients against finite differences, recovery of
-// known parameters from seeded simulations, standard errors, options and bad input.
+// garch11_fgarch_crypto.csv), recovery of known parameters from seeded simulations, standard
+// errors, options and bad input. The likelihood's analytic gradients against finite
+// differences are in vol_internals_test.cpp.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -77,46 +78,6 @@ TEST_CASE("GARCH fits reach fGarch's optimum on every reference row", "[volatili
     }
     if (student) CHECK(fit.std_errors.nu > 0.0);
     CHECK(fit.hessian.rows() == (student ? 5 : 4));
-  }
-}
-
-TEST_CASE("Analytic gradients equal central finite differences", "[volatility][garch][fit]") {
-  const auto returns = returns_of("sol_usd_daily");
-  // Away from the optimum so that every component is sizeable. Central differences with step
-  // 1e-5 * max(|theta|, 0.1): truncation ~1e-10 relative, rounding ~1e-16 |L| / step ~ 1e-7;
-  // tolerance 1e-6 of max(|g|, 1).
-  const detail::garch_vector theta{0.05, 3.0, 0.15, 0.06, 0.75, 4.2};
-  for (bool asymmetric : {false, true}) {
-    for (auto innovation : {garch_innovation::normal, garch_innovation::student_t}) {
-      for (auto start : {garch_start::fgarch, garch_start::rugarch, garch_start::backcast, garch_start::unconditional}) {
-        INFO("asymmetric " << asymmetric << " t " << (innovation == garch_innovation::student_t) << " start " << to_string(start));
-        detail::garch_likelihood likelihood(returns, asymmetric, innovation, start);
-        detail::garch_vector point = theta;
-        if (!asymmetric) point[detail::garch_gamma] = 0.0;
-        detail::garch_vector gradient{};
-        const double value = likelihood.value_and_gradient(point, gradient);
-        CHECK(value == likelihood.value(point));
-        for (std::size_t j = 0; j < 6; ++j) {
-          if ((j == detail::garch_gamma && !asymmetric) || (j == detail::garch_nu && innovation == garch_innovation::normal)) {
-            CHECK(gradient[j] == 0.0);
-            continue;
-          }
-          const double step = 1e-5 * std::max(std::abs(point[j]), 0.1);
-          detail::garch_vector up = point;
-          detail::garch_vector down = point;
-          up[j] += step;
-          down[j] -= step;
-          const double numeric = (likelihood.value(up) - likelihood.value(down)) / (2.0 * step);
-          INFO("component " << j << " analytic " << gradient[j] << " numeric " << numeric);
-          CHECK(std::abs(gradient[j] - numeric) <= 1e-6 * std::max(std::abs(gradient[j]), 1.0));
-        }
-        // The per-observation scores (forward mode) add up to the same gradient.
-        detail::garch_matrix outer;
-        detail::garch_vector score_sum{};
-        likelihood.score_outer_product(point, outer, score_sum);
-        for (std::size_t j = 0; j < 6; ++j) CHECK(std::abs(score_sum[j] - gradient[j]) <= 1e-9 * std::max(std::abs(gradient[j]), 1.0));
-      }
-    }
   }
 }
 
