@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// GARCH(1,1) / GJR-GARCH(1,1): one streaming update, one log-likelihood (+ gradient)
-// evaluation, and whole maximum-likelihood fits on BTC daily (n = 2722) and hourly
-// (n = 37386). Peers on this machine (tests/data/REFERENCE.md): fGarch 76 ms / 1.23 s
+// GARCH(1,1) / GJR-GARCH(1,1): one streaming update and whole maximum-likelihood fits on BTC
+// daily (n = 2722) and hourly (n = 37386); one log-likelihood (+ gradient) evaluation, an
+// internal, is in vol_internals_bench.cpp. Peers on this machine (tests/data/REFERENCE.md): fGarch 76 ms / 1.23 s
 // (t: 110 ms / 1.72 s), QuantLib Garch11 3.9 ms / 57 ms; the achievable limit 0.11 ms / 1.7 ms.
 //
 // GCC 12 reports false -Wmaybe-uninitialized inside Eigen's AVX-512 code under -march=native
@@ -16,7 +16,6 @@
 #include <string>
 #include <vector>
 
-#include "dynmargin/volatility/detail/garch_likelihood.hpp"
 #include "dynmargin/volatility/garch.hpp"
 #include "dynmargin/volatility/garch_fit.hpp"
 #include "test_data.hpp"
@@ -49,25 +48,6 @@ void garch_update(benchmark::State& state) { garch_update_impl(state, false); }
 void gjr_update(benchmark::State& state) { garch_update_impl(state, true); }
 BENCHMARK(garch_update);
 BENCHMARK(gjr_update);
-
-// One log-likelihood + analytic gradient evaluation on BTC hourly (items = observations).
-void garch_loglik_gradient_impl(benchmark::State& state, garch_innovation innovation, bool gradient) {
-  const auto& returns = garch_returns(true);
-  detail::garch_likelihood likelihood(returns, false, innovation, garch_start::fgarch);
-  const detail::garch_vector theta{0.0037, 0.0145, 0.088, 0.0, 0.896, 2.76};
-  detail::garch_vector g{};
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(gradient ? likelihood.value_and_gradient(theta, g) : likelihood.value(theta));
-    benchmark::DoNotOptimize(g);
-  }
-  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(returns.size()));
-}
-void garch_loglik_normal_hourly(benchmark::State& state) { garch_loglik_gradient_impl(state, garch_innovation::normal, false); }
-void garch_loglik_gradient_normal_hourly(benchmark::State& state) { garch_loglik_gradient_impl(state, garch_innovation::normal, true); }
-void garch_loglik_gradient_t_hourly(benchmark::State& state) { garch_loglik_gradient_impl(state, garch_innovation::student_t, true); }
-BENCHMARK(garch_loglik_normal_hourly)->Unit(benchmark::kMicrosecond);
-BENCHMARK(garch_loglik_gradient_normal_hourly)->Unit(benchmark::kMicrosecond);
-BENCHMARK(garch_loglik_gradient_t_hourly)->Unit(benchmark::kMicrosecond);
 
 // Whole fits, including the start grid, standard errors (Hessian and sandwich) and the
 // positioned streaming model.
