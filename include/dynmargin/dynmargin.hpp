@@ -2,60 +2,62 @@
 /// @file
 /// @brief Umbrella header: every layer of dynmargin except the optional readers in io/.
 ///
-/// Layers, each depending only on the ones above it:
-///   core -> volatility -> risk -> margin -> backtest, portfolio
+/// Layers, each depending only on the ones before it:
+///   core -> volatility -> risk -> margin -> backtest
+/// (docs/architecture.md has the table of what each folder may include, which a test checks).
 /// Include a single area's headers instead to keep compile times down.
 #pragma once
 
-#include "dynmargin/version.hpp"
+#include "dynmargin/version.hpp"  // IWYU pragma: export
 
 // core
-#include "dynmargin/core/concepts.hpp"
-#include "dynmargin/core/error.hpp"
-#include "dynmargin/core/returns.hpp"
-#include "dynmargin/core/types.hpp"
+#include "dynmargin/core/concepts.hpp"  // IWYU pragma: export
+#include "dynmargin/core/error.hpp"  // IWYU pragma: export
+#include "dynmargin/core/random.hpp"  // IWYU pragma: export
+#include "dynmargin/core/returns.hpp"  // IWYU pragma: export
+#include "dynmargin/core/types.hpp"  // IWYU pragma: export
 
 // volatility
-#include "dynmargin/volatility/concepts.hpp"
-#include "dynmargin/volatility/ewma.hpp"
-#include "dynmargin/volatility/garch.hpp"
-#include "dynmargin/volatility/garch_fit.hpp"
-#include "dynmargin/volatility/horizon.hpp"
-#include "dynmargin/volatility/range.hpp"
-#include "dynmargin/volatility/rolling.hpp"
-#include "dynmargin/volatility/stressed.hpp"
+#include "dynmargin/volatility/concepts.hpp"  // IWYU pragma: export
+#include "dynmargin/volatility/ewma.hpp"  // IWYU pragma: export
+#include "dynmargin/volatility/garch.hpp"  // IWYU pragma: export
+#include "dynmargin/volatility/garch_fit.hpp"  // IWYU pragma: export
+#include "dynmargin/volatility/horizon.hpp"  // IWYU pragma: export
+#include "dynmargin/volatility/range.hpp"  // IWYU pragma: export
+#include "dynmargin/volatility/rolling.hpp"  // IWYU pragma: export
+#include "dynmargin/volatility/stressed.hpp"  // IWYU pragma: export
 
 // risk
-#include "dynmargin/risk/concepts.hpp"
-#include "dynmargin/risk/evt.hpp"
-#include "dynmargin/risk/filtered_historical.hpp"
-#include "dynmargin/risk/historical.hpp"
-#include "dynmargin/risk/horizon.hpp"
-#include "dynmargin/risk/monte_carlo.hpp"
-#include "dynmargin/risk/parametric.hpp"
-#include "dynmargin/risk/rolling_quantile.hpp"
+#include "dynmargin/risk/concepts.hpp"  // IWYU pragma: export
+#include "dynmargin/risk/evt.hpp"  // IWYU pragma: export
+#include "dynmargin/risk/filtered_historical.hpp"  // IWYU pragma: export
+#include "dynmargin/risk/historical.hpp"  // IWYU pragma: export
+#include "dynmargin/risk/horizon.hpp"  // IWYU pragma: export
+#include "dynmargin/risk/monte_carlo.hpp"  // IWYU pragma: export
+#include "dynmargin/risk/parametric.hpp"  // IWYU pragma: export
+#include "dynmargin/risk/rolling_quantile.hpp"  // IWYU pragma: export
 
 // margin
-#include "dynmargin/margin/account.hpp"
-#include "dynmargin/margin/apc.hpp"
-#include "dynmargin/margin/breakdown.hpp"
-#include "dynmargin/margin/collateral.hpp"
-#include "dynmargin/margin/concepts.hpp"
-#include "dynmargin/margin/floors.hpp"
-#include "dynmargin/margin/inverse.hpp"
-#include "dynmargin/margin/liquidity.hpp"
-#include "dynmargin/margin/maintenance.hpp"
-#include "dynmargin/margin/margin_function.hpp"
-#include "dynmargin/margin/open_interest.hpp"
-#include "dynmargin/margin/policy_chain.hpp"
-#include "dynmargin/margin/position_common.hpp"
-#include "dynmargin/margin/price_guard.hpp"
-#include "dynmargin/margin/schedule.hpp"
-#include "dynmargin/margin/speed_limit.hpp"
-#include "dynmargin/margin/tiers.hpp"
+#include "dynmargin/margin/account.hpp"  // IWYU pragma: export
+#include "dynmargin/margin/apc.hpp"  // IWYU pragma: export
+#include "dynmargin/margin/breakdown.hpp"  // IWYU pragma: export
+#include "dynmargin/margin/collateral.hpp"  // IWYU pragma: export
+#include "dynmargin/margin/concepts.hpp"  // IWYU pragma: export
+#include "dynmargin/margin/floors.hpp"  // IWYU pragma: export
+#include "dynmargin/margin/inverse.hpp"  // IWYU pragma: export
+#include "dynmargin/margin/liquidity.hpp"  // IWYU pragma: export
+#include "dynmargin/margin/maintenance.hpp"  // IWYU pragma: export
+#include "dynmargin/margin/margin_function.hpp"  // IWYU pragma: export
+#include "dynmargin/margin/open_interest.hpp"  // IWYU pragma: export
+#include "dynmargin/margin/policy_chain.hpp"  // IWYU pragma: export
+#include "dynmargin/margin/position_common.hpp"  // IWYU pragma: export
+#include "dynmargin/margin/price_guard.hpp"  // IWYU pragma: export
+#include "dynmargin/margin/schedule.hpp"  // IWYU pragma: export
+#include "dynmargin/margin/speed_limit.hpp"  // IWYU pragma: export
+#include "dynmargin/margin/tiers.hpp"  // IWYU pragma: export
 
 // backtest
-#include "dynmargin/backtest/coverage.hpp"
-#include "dynmargin/backtest/es_backtest.hpp"
-#include "dynmargin/backtest/procyclicality.hpp"
-#include "dynmargin/backtest/replay.hpp"
+#include "dynmargin/backtest/coverage.hpp"  // IWYU pragma: export
+#include "dynmargin/backtest/es_backtest.hpp"  // IWYU pragma: export
+#include "dynmargin/backtest/procyclicality.hpp"  // IWYU pragma: export
+#include "dynmargin/backtest/replay.hpp"  // IWYU pragma: export

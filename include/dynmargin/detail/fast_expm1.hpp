@@ -20,6 +20,7 @@
 /// FMA contraction, 0.71 ulp with it (measured against the 64-bit-mantissa `expm1l`; glibc's
 /// own `expm1` measured 0.84 ulp on the same points). tests/unit/detail_internals_test.cpp
 /// checks 0.85 ulp.
+// IWYU pragma: private, include "dynmargin/margin/margin_function.hpp"
 #pragma once
 
 #include <cmath>

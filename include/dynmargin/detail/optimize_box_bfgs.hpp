@@ -15,6 +15,7 @@
 ///    or when two successive iterations reduce f by less than a relative 1e-15 (f then rests
 ///    at the floating-point noise of its own evaluation).
 /// All vectors have a fixed maximum size, so the iteration allocates nothing.
+// IWYU pragma: private, include "dynmargin/volatility/garch_fit.hpp"
 #pragma once
 
 // GCC 12 reports false -Wmaybe-uninitialized inside Eigen's AVX-512 code under -march=native

@@ -8,6 +8,7 @@
 /// (the only allocation); every other operation is O(1), `noexcept` and allocation-free.
 /// Copy-assigning a buffer into one of the same capacity reuses its storage (no allocation),
 /// which is what `restore(state)` of the models relies on.
+// IWYU pragma: private, include "dynmargin/volatility/rolling.hpp"
 #pragma once
 
 #include <cstddef>

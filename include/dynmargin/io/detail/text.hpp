@@ -8,6 +8,7 @@
 /// (proleptic Gregorian, "chrono-Compatible Low-Level Date Algorithms",
 /// https://howardhinnant.github.io/date_algorithms.html), so no time zone database is needed:
 /// every time in the shipped data is UTC or carries an explicit offset.
+// IWYU pragma: private, include "dynmargin/io/csv_reader.hpp"
 #pragma once
 
 #include <array>

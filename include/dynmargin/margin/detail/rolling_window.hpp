@@ -8,6 +8,7 @@
 /// highest volatility or margin over a lookback (EMIR RTS 153/2013 Art. 28(1)(b), (c)). Each
 /// window is a regular value (copy, compare), so that a policy's state is one value that can be
 /// saved and restored; copying the value copies its buffers.
+// IWYU pragma: private, include "dynmargin/margin/margin_function.hpp"
 #pragma once
 
 #include <algorithm>

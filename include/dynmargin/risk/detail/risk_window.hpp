@@ -6,6 +6,7 @@
 ///
 /// Sides: the long measures read the lower tail of x; the short measures are the long
 /// measures of -x (a second rolling tail fed with -x).
+// IWYU pragma: private, include "dynmargin/risk/historical.hpp"
 #pragma once
 
 #include <algorithm>

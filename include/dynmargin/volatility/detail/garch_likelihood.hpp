@@ -18,6 +18,7 @@
 ///  3. the adjoint recursion lambda_t = dl_t/dh_t + beta lambda_{t+1} = dL/dh_t (serial), which
 ///     accumulates dL/dtheta = sum_t lambda_t dh_t/dtheta|direct (Griewank and Walther,
 ///     "Evaluating Derivatives", reverse mode).
+// IWYU pragma: private, include "dynmargin/volatility/garch_fit.hpp"
 #pragma once
 
 // GCC 12 reports false -Wmaybe-uninitialized inside Eigen's AVX-512 code under -march=native

@@ -25,6 +25,7 @@
 /// A removed value is shifted by the same centre it was added with (it was pushed during the
 /// previous epoch, whose centre the main accumulator inherits), so adds and removes cancel
 /// bit for bit in the shifted domain.
+// IWYU pragma: private, include "dynmargin/volatility/rolling.hpp"
 #pragma once
 
 #include <cmath>
