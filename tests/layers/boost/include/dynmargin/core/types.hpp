@@ -1,0 +1,1 @@
+#include "dynmargin/detail/helper.hpp"

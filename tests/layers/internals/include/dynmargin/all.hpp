@@ -1,0 +1,1 @@
+#include "dynmargin/risk/measure.hpp"

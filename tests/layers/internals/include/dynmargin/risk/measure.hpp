@@ -1,0 +1,2 @@
+#include "dynmargin/volatility/model.hpp"
+#include "dynmargin/volatility/detail/window.hpp"

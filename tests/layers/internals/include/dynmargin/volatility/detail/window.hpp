@@ -1,0 +1,1 @@
+// IWYU pragma: private, include "dynmargin/volatility/model.hpp"

@@ -1,0 +1,1 @@
+#include "dynmargin/volatility/detail/window.hpp"

@@ -1,0 +1,1 @@
+#include "dynmargin/core/types.hpp"

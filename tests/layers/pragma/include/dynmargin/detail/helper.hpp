@@ -1,0 +1,2 @@
+// An internal header that forgot to say so.
+#include <cmath>

@@ -1,0 +1,2 @@
+// IWYU pragma: private, include "dynmargin/all.hpp"
+#include <vector>

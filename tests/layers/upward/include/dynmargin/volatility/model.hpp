@@ -1,0 +1,2 @@
+#include "dynmargin/core/types.hpp"
+#include "dynmargin/volatility/detail/window.hpp"
