@@ -166,19 +166,6 @@ struct policy_state_of<P> {
 template <class P>
 using policy_state_t = typename policy_state_of<P>::type;
 
-template <class P>
-[[nodiscard]] constexpr std::size_t rate_effects_of(const P& p) noexcept {
-  if constexpr (explained_rate_chain<P>) return p.effect_count();
-  else if constexpr (rate_policy<P>) return 1;
-  else return 0;
-}
-template <class P>
-[[nodiscard]] constexpr std::size_t position_effects_of(const P& p) noexcept {
-  if constexpr (explained_position_chain<P>) return p.position_effect_count();
-  else if constexpr (position_policy<P>) return 1;
-  else return 0;
-}
-
 }  // namespace detail
 
 /// @brief Volatility model + risk measure + policies (see the file comment).
@@ -236,9 +223,10 @@ class margin_function {
       throw_invalid_argument("margin_function", "stressed_lookback", "must be in [0, 1e8] steps", config.stressed_lookback);
     }
     core_.stressed = detail::rolling_maximum(static_cast<std::size_t>(config.stressed_lookback));
-    rate_effects_ = std::apply([](const auto&... p) { return (std::size_t{0} + ... + detail::rate_effects_of(p)); }, policies_);
-    position_effects_ =
-        std::apply([](const auto&... p) { return (std::size_t{0} + ... + detail::position_effects_of(p)); }, policies_);
+    rate_effects_ = std::apply(
+        [](const auto&... p) { return (std::size_t{0} + ... + stage_effects<policy_stage::rate>(p).size()); }, policies_);
+    position_effects_ = std::apply(
+        [](const auto&... p) { return (std::size_t{0} + ... + stage_effects<policy_stage::position>(p).size()); }, policies_);
     if (rate_effects_ + position_effects_ > max_policy_effects) {
       throw_invalid_argument("margin_function", "policies", "must hold at most 16 policies in all",
                              rate_effects_ + position_effects_);
@@ -314,15 +302,11 @@ class margin_function {
     q.effect_count = rate_effects_ + position_effects_;
     margin_rates before{core_.raw, config_.maintenance_fraction * core_.raw};
     std::size_t k = 0;
-    auto name_rate = [&](const auto& p) {
-      using P = std::remove_cvref_t<decltype(p)>;
-      if constexpr (explained_rate_chain<P>) {
-        for (std::size_t i = 0; i < p.effect_count(); ++i) record_rate(q, k++, p.effect_name(i), before);
-      } else if constexpr (rate_policy<P>) {
-        record_rate(q, k++, p.name(), before);
-      }
-    };
-    std::apply([&](const auto&... p) { (name_rate(p), ...); }, policies_);
+    std::apply(
+        [&](const auto&... p) {
+          for_each_effect_name<policy_stage::rate>([&](std::string_view name) { record_rate(q, k++, name, before); }, p...);
+        },
+        policies_);
 
     // Position stage, on amounts.
     const margin_rates rates = core_.rates;
@@ -330,24 +314,11 @@ class margin_function {
     const margin_amounts base_amounts = amounts;
     const position_context context{core_.last_time, sized_price, quantity, q.notional, rates,
                                    core_.has_open_interest ? core_.open_interest : nan_};
-    auto run_position = [&](const auto& p) {
-      using P = std::remove_cvref_t<decltype(p)>;
-      if constexpr (explained_position_chain<P>) {
-        std::array<margin_amounts, max_policy_effects> after{};
-        const std::size_t n = p.position_effect_count();
-        margin_amounts prior = amounts;
-        amounts = p.apply(context, amounts, after.data());
-        for (std::size_t i = 0; i < n; ++i) {
-          record_position(q, k++, p.position_effect_name(i), prior, after[i]);
-          prior = after[i];
-        }
-      } else if constexpr (position_policy<P>) {
-        const margin_amounts prior = amounts;
-        amounts = p.apply(context, amounts);
-        record_position(q, k++, p.name(), prior, amounts);
-      }
+    auto record = [&](std::string_view name, margin_amounts before_policy, margin_amounts after_policy) {
+      record_position(q, k++, name, before_policy, after_policy);
     };
-    std::apply([&](const auto&... p) { (run_position(p), ...); }, policies_);
+    std::apply([&](const auto&... p) { ((amounts = stage_effects<policy_stage::position>(p).apply(context, amounts, record)), ...); },
+               policies_);
 
     // A long position can lose at most its notional, so no requirement above 100% of it is
     // ever needed: the instrument rate is the larger side's (a short's exp(L) - 1 exceeds 1
@@ -452,24 +423,10 @@ class margin_function {
   /// @brief Names of the breakdown entries, in order (rate policies, then position policies).
   [[nodiscard]] std::vector<std::string_view> effect_names() const {
     std::vector<std::string_view> names;
-    auto add_rate = [&](const auto& p) {
-      using P = std::remove_cvref_t<decltype(p)>;
-      if constexpr (explained_rate_chain<P>) {
-        for (std::size_t i = 0; i < p.effect_count(); ++i) names.emplace_back(p.effect_name(i));
-      } else if constexpr (rate_policy<P>) {
-        names.emplace_back(p.name());
-      }
-    };
-    auto add_position = [&](const auto& p) {
-      using P = std::remove_cvref_t<decltype(p)>;
-      if constexpr (explained_position_chain<P>) {
-        for (std::size_t i = 0; i < p.position_effect_count(); ++i) names.emplace_back(p.position_effect_name(i));
-      } else if constexpr (position_policy<P>) {
-        names.emplace_back(p.name());
-      }
-    };
-    std::apply([&](const auto&... p) { (add_rate(p), ...); }, policies_);
-    std::apply([&](const auto&... p) { (add_position(p), ...); }, policies_);
+    names.reserve(effect_count());
+    auto add = [&](std::string_view name) { names.push_back(name); };
+    std::apply([&](const auto&... p) { for_each_effect_name<policy_stage::rate>(add, p...); }, policies_);
+    std::apply([&](const auto&... p) { for_each_effect_name<policy_stage::position>(add, p...); }, policies_);
     return names;
   }
 
@@ -603,14 +560,9 @@ class margin_function {
     margin_rates rates{raw, config_.maintenance_fraction * raw};
     std::size_t k = 0;
     auto run = [&](auto& p) {
-      using P = std::remove_cvref_t<decltype(p)>;
-      if constexpr (explained_rate_chain<P>) {
-        rates = p.update(context, rates, core_.stage_rates.data() + k);
-        k += p.effect_count();
-      } else if constexpr (rate_policy<P>) {
-        rates = p.update(context, rates);
-        core_.stage_rates[k++] = rates;
-      }
+      const auto effects = stage_effects<policy_stage::rate>(p);
+      rates = effects.update(context, rates, core_.stage_rates.data() + k);
+      k += effects.size();
     };
     std::apply([&](auto&... p) { (run(p), ...); }, policies_);
     core_.step += 1;
