@@ -31,6 +31,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli_common.hpp"
+#include "dynmargin/backtest/replay.hpp"
 #include "margin_config.hpp"
 #include "registry.hpp"
 
@@ -103,8 +104,8 @@ void run_margin(const margin_options& options) {
   const std::span<const dynmargin::timestamp> times(series.times);
   const std::span<const double> prices(series.prices);
   if (open_interest.empty()) {
-    engine.function.replay_each(times, prices, options.position,
-                                [&](std::size_t row, dynmargin::status, const dynmargin::margin_quote& q) { print_row(row, q); });
+    dynmargin::replay_each(engine.function, times, prices, options.position,
+                           [&](std::size_t row, dynmargin::status, const dynmargin::margin_quote& q) { print_row(row, q); });
     return;
   }
   for (std::size_t row = 0; row < prices.size(); ++row) {
@@ -117,8 +118,8 @@ void run_margin(const margin_options& options) {
       throw dynmargin::invalid_argument("margin: " + options.open_interest_column + " at row " + std::to_string(row) +
                                         " must be finite and >= 0, got " + format_double(oi));
     }
-    engine.function.replay_each(times.subspan(row, 1), prices.subspan(row, 1), options.position,
-                                [&](std::size_t, dynmargin::status, const dynmargin::margin_quote& q) { print_row(row, q); });
+    dynmargin::replay_each(engine.function, times.subspan(row, 1), prices.subspan(row, 1), options.position,
+                           [&](std::size_t, dynmargin::status, const dynmargin::margin_quote& q) { print_row(row, q); });
   }
 }
 

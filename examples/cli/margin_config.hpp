@@ -6,7 +6,7 @@
 //   auto engine = dynmargin_cli::build_margin_engine(nlohmann::json::parse(text));
 //   engine.function.update(time, price);            // noexcept, status
 //   auto q = engine.function.quote_notional(1e6);    // margin_quote
-//   auto path = engine.function.replay(times, prices, notional);
+//   auto path = dynmargin::replay_quotes(engine.function, times, prices, notional);  // backtest/replay.hpp
 //
 // Errors: dynmargin::invalid_argument, "margin config: <field path> <what>, got <value>".
 //

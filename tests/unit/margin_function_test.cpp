@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "dynmargin/backtest/replay.hpp"
 #include "dynmargin/margin/apc.hpp"
 #include "dynmargin/margin/floors.hpp"
 #include "dynmargin/margin/maintenance.hpp"
@@ -187,9 +188,9 @@ TEST_CASE("prices out of time order are rejected without any state change", "[ma
   margin_function replayer(ewma_volatility(0.94), normal_es(0.99, 2));
   std::vector<timestamp> times{0, 60, 120, 90, 200};
   std::vector<double> prices{1.0, 1.1, 1.2, 1.3, 1.4};
-  REQUIRE_THROWS_WITH(replayer.replay(times, prices),
+  REQUIRE_THROWS_WITH(replay_quotes(replayer, times, prices),
                       "margin_function: time at row 3 must be later than the previous row's 120, got 90");
-  REQUIRE_THROWS_WITH(replayer.replay(std::vector<timestamp>{1, 2}, prices),
+  REQUIRE_THROWS_WITH(replay_quotes(replayer, std::vector<timestamp>{1, 2}, prices),
                       dmtest::contains("times must have one entry per price (5 prices), got 2"));
 }
 
@@ -300,8 +301,8 @@ TEST_CASE("replay gives the same path as the streaming loop", "[margin][function
   auto make = [] { return margin_function(ewma_volatility(0.94), normal_es(0.99, 2), apc_buffer_policy(0.25), floor_policy(0.03)); };
   auto streaming = make();
   auto replaying = make();
-  const auto path = replaying.replay(h.times, h.prices, 1000.0);
-  REQUIRE(path.size() == h.prices.size());
+  const auto path = replay_quotes(replaying, h.times, h.prices, 1000.0);
+  REQUIRE(path.rows() == h.prices.size());
   REQUIRE(path.effect_names.size() == 2);
   for (std::size_t i = 0; i < h.prices.size(); ++i) {
     REQUIRE(streaming.update(h.times[i], h.prices[i]) == path.statuses[i]);

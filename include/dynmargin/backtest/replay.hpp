@@ -5,13 +5,25 @@
 ///        procyclicality and cost; and a side-by-side report of several policies with the
 ///        frontier each one sits on.
 ///
-/// **Replay.** `replay_margin(function, times, prices, config)` feeds every row to
-/// `function.update(time, price)` and records `function.quote(quantity)` for a position of
-/// `config.notional` on `config.side` (quantity = +-notional / price). Any type with those two
+/// **Replay.** The one replay of a margin function over a history: it checks the rows (equal
+/// sizes, strictly increasing times, naming the row at fault), then feeds every row to
+/// `function.update(time, price)` and quotes a position after it. Any type with those two
 /// members whose quote has `ready` and `initial_rate` works (dynmargin's `margin_function`,
 /// or an adapter around a venue's engine). The replay is a plain loop over the rows with no
 /// threads, clocks or unseeded randomness, so the path is bit-identical on every run; the
-/// seeded p-values below are too.
+/// seeded p-values below are too. Three entry points, one `backtest_path`:
+///  - `replay_margin(function, times, prices, config)`, the backtest: prices must be finite
+///    and positive; it quotes a position of `config.notional` on `config.side` (quantity =
+///    +-notional / price) and marks the exceptions below.
+///  - `replay_quotes(function, times, prices, notional)`: the quotes of a signed notional
+///    (`quote_notional(notional)`, else `quote(notional / price)`) on every row, what the
+///    margin function said and why (rates, amounts, binding policy, each policy's effect);
+///    prices the guard rejects take the guard's path (margin_function.hpp), and the first time
+///    must be later than the function's last accepted one.
+///  - `replay_each(function, times, prices, notional, visitor)`: the same rows, calling
+///    `visitor(row, status, quote)` instead of recording them.
+/// The last two name `margin_function` in their errors (they replace its members `replay` and
+/// `replay_each`, kept deprecated for one release).
 ///
 /// **Exceptions.** Row t is *evaluated* when the quote is ready with a positive rate, t is at
 /// least `config.warmup`, and t + h is in the history (h = the horizon in steps). Its loss is
@@ -59,7 +71,9 @@
 #include <vector>
 
 #include "dynmargin/backtest/coverage.hpp"
+#include "dynmargin/backtest/detail/replay_rows.hpp"
 #include "dynmargin/backtest/es_backtest.hpp"
+#include "dynmargin/backtest/path.hpp"
 #include "dynmargin/backtest/procyclicality.hpp"
 #include "dynmargin/core/error.hpp"
 #include "dynmargin/core/types.hpp"
@@ -104,28 +118,6 @@ struct backtest_config {
   std::uint64_t seed = 20140101;           ///< seed of the Z2 simulation and the bootstrap
 };
 
-/// @brief The replayed path, one entry per input row (columns of equal length).
-struct backtest_path {
-  std::vector<timestamp> times;
-  std::vector<double> prices;
-  std::vector<double> initial_rate;       ///< quoted initial rate (0 before the function is ready)
-  std::vector<std::uint8_t> evaluated;    ///< 1 where the row is backtested (see the file comment)
-  std::vector<double> loss;               ///< loss over [t, t + h] as a fraction of notional (0 if not evaluated)
-  std::vector<std::uint8_t> exception;    ///< 1 where loss > initial rate
-  bool has_risk_model = false;            ///< the next three columns are filled
-  std::vector<double> var_log;            ///< model VaR of the log loss over h (0 before ready)
-  std::vector<double> es_log;             ///< model ES of the log loss over h
-  std::vector<double> sigma_log;          ///< model volatility of the h-step log return
-  std::int64_t horizon_steps = 1;
-  position_side side = position_side::long_position;
-  std::size_t rejected_updates = 0;       ///< rows whose update() did not return ok (guard, errors)
-  std::size_t first_evaluated = 0;        ///< first evaluated row (rows() if none)
-  std::size_t evaluated_count = 0;
-  std::size_t exception_count = 0;
-
-  [[nodiscard]] std::size_t rows() const noexcept { return times.size(); }
-};
-
 namespace detail {
 template <class F>
 [[nodiscard]] std::int64_t default_horizon(const F& function) {
@@ -153,6 +145,40 @@ inline void check_backtest_config(const backtest_config& config) {
 }
 }  // namespace detail
 
+/// @brief Runs a history through `function`, calling `visitor(row, status, quote)` per row
+///        with what `update` returned and the quote of `notional` (see the file comment).
+/// @param notional signed notional quoted (negative: short).
+/// @throws dynmargin::invalid_argument, before any update, when the sizes differ, the notional
+///         is not finite, or naming the row whose time is not later than the previous row's
+///         (for row 0: the function's last accepted time, when it has `last_time()`).
+template <replayable_margin_function F, class Visitor>
+void replay_each(F& function, std::span<const timestamp> times, std::span<const double> prices, double notional,
+                 Visitor&& visitor) {
+  detail::check_quote_replay(function, times, prices, notional);
+  detail::replay_rows(
+      function, times, prices, [&](std::size_t i) { return detail::quote_notional_at(function, notional, prices[i]); },
+      visitor);
+}
+
+/// @brief Runs a history through `function` and returns the path of the quotes of `notional`:
+///        rates, amounts, binding policy and each policy's effect per row (see the file comment).
+/// @param notional signed notional the amounts are for (default 1: amounts = rates).
+/// @throws dynmargin::invalid_argument as `replay_each`.
+template <replayable_margin_function F>
+[[nodiscard]] backtest_path replay_quotes(F& function, std::span<const timestamp> times, std::span<const double> prices,
+                                          double notional = 1.0) {
+  detail::check_quote_replay(function, times, prices, notional);
+  backtest_path path = detail::start_path(function, times, prices);
+  path.side = notional < 0.0 ? position_side::short_position : position_side::long_position;
+  detail::replay_rows(
+      function, times, prices, [&](std::size_t i) { return detail::quote_notional_at(function, notional, prices[i]); },
+      [&](std::size_t i, const auto& s, const auto& q) {
+        detail::record_quote(path, i, s, q);
+        path.initial_rate[i] = static_cast<double>(q.initial_rate);
+      });
+  return path;
+}
+
 /// @brief Replays `function` over the history and marks exceptions (see the file comment).
 /// @param function advanced through every row (pass a copy to keep the original).
 /// @throws dynmargin::invalid_argument when the sizes differ, a price is not finite and
@@ -163,27 +189,13 @@ template <replayable_margin_function F>
                                          const backtest_config& config = {}) {
   constexpr std::string_view component = "replay_margin";
   detail::check_backtest_config(config);
-  if (times.size() != prices.size()) {
-    throw_invalid_argument(component, "times", "must have one entry per price (" + std::to_string(prices.size()) + " prices)",
-                           times.size());
-  }
+  detail::check_replay_sizes(component, times, prices);
+  detail::check_replay_rows(component, times, prices, true, std::nullopt);
   const std::size_t n = prices.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!(std::isfinite(prices[i]) && prices[i] > 0.0)) {
-      throw_invalid_argument(component, "price at row " + std::to_string(i), "must be finite and > 0", prices[i]);
-    }
-    if (i > 0 && times[i] <= times[i - 1]) {
-      throw_invalid_argument(component, "time at row " + std::to_string(i),
-                             "must be later than the previous row's " + std::to_string(times[i - 1]), times[i]);
-    }
-  }
-  backtest_path path;
+  backtest_path path = detail::start_path(function, times, prices);
   path.side = config.side;
   path.horizon_steps = config.horizon_steps > 0 ? config.horizon_steps : detail::default_horizon(function);
   path.has_risk_model = exposes_risk_model<F>;
-  path.times.assign(times.begin(), times.end());
-  path.prices.assign(prices.begin(), prices.end());
-  path.initial_rate.assign(n, 0.0);
   path.evaluated.assign(n, 0);
   path.loss.assign(n, 0.0);
   path.exception.assign(n, 0);
@@ -195,16 +207,12 @@ template <replayable_margin_function F>
   const double sign = config.side == position_side::long_position ? 1.0 : -1.0;
   const std::size_t h = static_cast<std::size_t>(path.horizon_steps);
   bool rated = false;  // a positive rate has been quoted
-  path.first_evaluated = n;
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto s = function.update(times[i], prices[i]);
-    if constexpr (std::same_as<std::remove_cvref_t<decltype(s)>, status>) {
-      if (s != status::ok) ++path.rejected_updates;
-    }
-    const auto q = function.quote(sign * config.notional / prices[i]);
-    if (!static_cast<bool>(q.ready)) continue;
+  auto quote_at = [&](std::size_t i) { return function.quote(sign * config.notional / prices[i]); };
+  detail::replay_rows(function, times, prices, quote_at, [&](std::size_t i, const auto& s, const auto& q) {
+    detail::record_quote(path, i, s, q);
+    if (!static_cast<bool>(q.ready)) return;
     const double rate = static_cast<double>(q.initial_rate);
-    if (!rated && !(rate > 0.0)) continue;  // zero rates at the very start (e.g. a first return of 0)
+    if (!rated && !(rate > 0.0)) return;  // zero rates at the very start (e.g. a first return of 0)
     if (!(std::isfinite(rate) && rate > 0.0)) {
       throw_invalid_argument(component, "initial rate at row " + std::to_string(i),
                              "must stay finite and > 0 once quoted (add a floor policy)", rate);
@@ -217,7 +225,7 @@ template <replayable_margin_function F>
       path.es_log[i] = estimate.es;
       path.sigma_log[i] = std::sqrt(static_cast<double>(function.volatility().variance(path.horizon_steps)));
     }
-    if (i < config.warmup || i + h >= n) continue;
+    if (i < config.warmup || i + h >= n) return;
     path.evaluated[i] = 1;
     if (path.first_evaluated == n) path.first_evaluated = i;
     ++path.evaluated_count;
@@ -226,9 +234,27 @@ template <replayable_margin_function F>
       path.exception[i] = 1;
       ++path.exception_count;
     }
-  }
+  });
   return path;
 }
+
+namespace detail {
+/// Carries `margin_function`'s deprecated members `replay` and `replay_each` to the free
+/// functions above for one release (margin/ does not include backtest/; declared in
+/// margin_function.hpp).
+template <class F>
+struct replay_bridge {
+  [[nodiscard]] static backtest_path path(F& function, std::span<const timestamp> times, std::span<const double> prices,
+                                          double notional) {
+    return replay_quotes(function, times, prices, notional);
+  }
+  template <class Visitor>
+  static void each(F& function, std::span<const timestamp> times, std::span<const double> prices, double notional,
+                   Visitor&& visitor) {
+    replay_each(function, times, prices, notional, std::forward<Visitor>(visitor));
+  }
+};
+}  // namespace detail
 
 /// @brief Every statistic of one backtest.
 struct backtest_report {

@@ -18,12 +18,10 @@
 // IWYU pragma: private, include "dynmargin/volatility/garch_fit.hpp"
 #pragma once
 
-// GCC 12 reports false -Wmaybe-uninitialized inside Eigen's AVX-512 code under -march=native
-// (GCC PR 105593); silenced for the code this header pulls in, restored at its end.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+// GCC PR 105593 (false -Wmaybe-uninitialized in Eigen): silenced for the code this header
+// pulls in, restored at its end (detail/diagnostics.hpp).
+#include "dynmargin/detail/diagnostics.hpp"
+DYNMARGIN_SUPPRESS_GCC_105593_BEGIN
 
 #include <algorithm>
 #include <cmath>
@@ -241,6 +239,4 @@ template <class Objective>
 
 }  // namespace dynmargin::detail
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+DYNMARGIN_SUPPRESS_GCC_105593_END

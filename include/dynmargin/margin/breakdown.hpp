@@ -2,7 +2,8 @@
 /// @file
 /// @brief What a margin quote says about each policy: the per-policy effect record, the
 ///        fixed capacity of a breakdown, and the protocol by which a policy chain reports the
-///        effect of each of its members.
+///        effect of each of its members, and `stage_effects`, the one place that tells such a
+///        chain from a single policy.
 ///
 /// Transparency is the point (BCBS-CPMI-IOSCO, "Review of margining practices", 2022, asks
 /// for margin decompositions): every quote lists, in execution order, the rates before and
@@ -21,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <type_traits>
 
 #include "dynmargin/margin/concepts.hpp"
 
@@ -84,5 +86,103 @@ concept explained_position_chain =
       { chain.position_effect_name(i) } noexcept -> std::convertible_to<std::string_view>;
       { chain.apply(context, amounts, after_each) } noexcept -> std::same_as<margin_amounts>;
     };
+
+namespace detail {
+
+/// An explained chain's members in one stage (see `stage_effects`).
+template <policy_stage Stage, class P>
+struct chain_effects {
+  P& policy;
+  [[nodiscard]] constexpr std::size_t size() const noexcept {
+    if constexpr (Stage == policy_stage::rate) return policy.effect_count();
+    else return policy.position_effect_count();
+  }
+  [[nodiscard]] constexpr std::string_view name(std::size_t i) const noexcept {
+    if constexpr (Stage == policy_stage::rate) return policy.effect_name(i);
+    else return policy.position_effect_name(i);
+  }
+  margin_rates update(const market_context& context, margin_rates rates, margin_rates* after_each) const noexcept {
+    return policy.update(context, rates, after_each);
+  }
+  template <class OnEffect>
+  margin_amounts apply(const position_context& context, margin_amounts amounts, OnEffect&& on_effect) const noexcept {
+    std::array<margin_amounts, max_policy_effects> after{};
+    const std::size_t n = size();
+    margin_amounts prior = amounts;
+    amounts = policy.apply(context, amounts, after.data());
+    for (std::size_t i = 0; i < n; ++i) {
+      on_effect(name(i), prior, after[i]);
+      prior = after[i];
+    }
+    return amounts;
+  }
+};
+
+/// A single policy of the stage: one effect, under its own name.
+template <policy_stage Stage, class P>
+struct single_effect {
+  P& policy;
+  [[nodiscard]] static constexpr std::size_t size() noexcept { return 1; }
+  [[nodiscard]] constexpr std::string_view name(std::size_t) const noexcept { return policy.name(); }
+  margin_rates update(const market_context& context, margin_rates rates, margin_rates* after_each) const noexcept {
+    rates = policy.update(context, rates);
+    after_each[0] = rates;
+    return rates;
+  }
+  template <class OnEffect>
+  margin_amounts apply(const position_context& context, margin_amounts amounts, OnEffect&& on_effect) const noexcept {
+    const margin_amounts after = policy.apply(context, amounts);
+    on_effect(name(0), amounts, after);
+    return after;
+  }
+};
+
+/// A policy of the other stage only: no effect in this one.
+template <policy_stage Stage>
+struct no_effects {
+  [[nodiscard]] static constexpr std::size_t size() noexcept { return 0; }
+  [[nodiscard]] static constexpr std::string_view name(std::size_t) noexcept { return {}; }
+  static margin_rates update(const market_context&, margin_rates rates, margin_rates*) noexcept { return rates; }
+  template <class OnEffect>
+  static margin_amounts apply(const position_context&, margin_amounts amounts, OnEffect&&) noexcept {
+    return amounts;
+  }
+};
+
+}  // namespace detail
+
+/// @brief What `policy` contributes to the breakdown of stage `Stage`, seen as a chain: the
+///        members of an explained chain, the policy itself for any other policy of that
+///        stage, nothing for a policy of the other stage only. The one place that tells an
+///        explained chain from a single policy; everything that walks a breakdown (the margin
+///        function's update, quote, effect names and counts) goes through it.
+///
+/// The view returned holds a reference to `policy` and has
+///  - `size()`: the number of effects, `name(i)`: the name of effect i;
+///  - rate stage: `update(context, rates, after_each)`, which runs the policy and writes the
+///    rates after each effect to `after_each[0 .. size())`;
+///  - position stage: `apply(context, amounts, on_effect)`, which runs the policy and calls
+///    `on_effect(name, amounts_before, amounts_after)` for each effect in order.
+/// It is a plain struct over templates and lambdas, inlined away: a single policy costs what
+/// calling it directly costs.
+template <policy_stage Stage, class P>
+[[nodiscard]] constexpr auto stage_effects(P& policy) noexcept {
+  constexpr bool explained = Stage == policy_stage::rate ? explained_rate_chain<P> : explained_position_chain<P>;
+  constexpr bool single = Stage == policy_stage::rate ? rate_policy<P> : position_policy<P>;
+  if constexpr (explained) return detail::chain_effects<Stage, P>{policy};
+  else if constexpr (single) return detail::single_effect<Stage, P>{policy};
+  else return detail::no_effects<Stage>{};
+}
+
+/// @brief Calls `f(name)` for every effect `policies...` contribute to stage `Stage`, in
+///        order (`stage_effects`).
+template <policy_stage Stage, class F, class... P>
+constexpr void for_each_effect_name(F&& f, const P&... policies) {
+  [[maybe_unused]] auto one = [&](const auto& policy) {  // unused for an empty chain
+    const auto effects = stage_effects<Stage>(policy);
+    for (std::size_t i = 0; i < effects.size(); ++i) f(effects.name(i));
+  };
+  (one(policies), ...);
+}
 
 }  // namespace dynmargin

@@ -15,8 +15,9 @@
 ///    breakdown of every policy's effect (rate policies in order, then position policies).
 ///  - `state()` / `restore()`: the whole per-instrument state as one regular value; a
 ///    restored function continues bit-identically.
-///  - `replay(times, prices, notional)` runs a history in one call and returns the path;
-///    `replay_each` calls a visitor per row. Both throw naming the row of a time out of order.
+///  - A whole history: `replay_quotes(function, times, prices, notional)` and
+///    `replay_each(...)` in backtest/replay.hpp (the members `replay` and `replay_each` are
+///    deprecated forwards to them, for one release).
 ///  - Market inputs of position policies: `set_open_interest` (the market's open notional,
 ///    saved with the state, seen as `position_context::open_interest`) and `policy<I>()`, the
 ///    mutable policy I of the chain, e.g. to refresh an `order_book_addon`'s snapshot.
@@ -66,7 +67,6 @@
 #include <limits>
 #include <optional>
 #include <span>
-#include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
@@ -134,21 +134,6 @@ struct margin_quote {
   [[nodiscard]] std::span<const policy_effect> effects() const noexcept { return {breakdown.data(), effect_count}; }
 };
 
-/// @brief The path of a replay: one entry per input row (columns of equal length).
-struct margin_path {
-  std::vector<timestamp> times;
-  std::vector<double> prices;           ///< price offered at the row
-  std::vector<status> statuses;         ///< what update() returned
-  std::vector<std::uint8_t> ready;      ///< 1 once the function quotes
-  std::vector<std::uint8_t> price_suspect;
-  std::vector<double> raw_rate, initial_rate, maintenance_rate, initial_amount, maintenance_amount;
-  std::vector<int> binding_index;       ///< -1 = risk
-  std::vector<std::string> effect_names;               ///< breakdown names, in order
-  std::vector<std::vector<double>> effect_initial_rate;  ///< [effect][row]: initial rate after it
-
-  [[nodiscard]] std::size_t size() const noexcept { return times.size(); }
-};
-
 namespace detail {
 
 struct no_policy_state {
@@ -166,18 +151,10 @@ struct policy_state_of<P> {
 template <class P>
 using policy_state_t = typename policy_state_of<P>::type;
 
-template <class P>
-[[nodiscard]] constexpr std::size_t rate_effects_of(const P& p) noexcept {
-  if constexpr (explained_rate_chain<P>) return p.effect_count();
-  else if constexpr (rate_policy<P>) return 1;
-  else return 0;
-}
-template <class P>
-[[nodiscard]] constexpr std::size_t position_effects_of(const P& p) noexcept {
-  if constexpr (explained_position_chain<P>) return p.position_effect_count();
-  else if constexpr (position_policy<P>) return 1;
-  else return 0;
-}
+/// Defined in backtest/replay.hpp: carries the deprecated members `replay` and `replay_each`
+/// to the free functions there (margin/ does not include backtest/).
+template <class F>
+struct replay_bridge;
 
 }  // namespace detail
 
@@ -236,9 +213,10 @@ class margin_function {
       throw_invalid_argument("margin_function", "stressed_lookback", "must be in [0, 1e8] steps", config.stressed_lookback);
     }
     core_.stressed = detail::rolling_maximum(static_cast<std::size_t>(config.stressed_lookback));
-    rate_effects_ = std::apply([](const auto&... p) { return (std::size_t{0} + ... + detail::rate_effects_of(p)); }, policies_);
-    position_effects_ =
-        std::apply([](const auto&... p) { return (std::size_t{0} + ... + detail::position_effects_of(p)); }, policies_);
+    rate_effects_ = std::apply(
+        [](const auto&... p) { return (std::size_t{0} + ... + stage_effects<policy_stage::rate>(p).size()); }, policies_);
+    position_effects_ = std::apply(
+        [](const auto&... p) { return (std::size_t{0} + ... + stage_effects<policy_stage::position>(p).size()); }, policies_);
     if (rate_effects_ + position_effects_ > max_policy_effects) {
       throw_invalid_argument("margin_function", "policies", "must hold at most 16 policies in all",
                              rate_effects_ + position_effects_);
@@ -288,6 +266,10 @@ class margin_function {
   [[nodiscard]] std::optional<double> open_interest() const noexcept {
     return core_.has_open_interest ? std::optional<double>(core_.open_interest) : std::nullopt;
   }
+  /// @brief Time of the last accepted price, if any (a later update must come after it).
+  [[nodiscard]] std::optional<timestamp> last_time() const noexcept {
+    return core_.started ? std::optional<timestamp>(core_.last_time) : std::nullopt;
+  }
 
   /// @brief Margin for a signed position of `quantity` units. noexcept, no allocation.
   [[nodiscard]] margin_quote quote(double quantity) const noexcept {
@@ -314,15 +296,11 @@ class margin_function {
     q.effect_count = rate_effects_ + position_effects_;
     margin_rates before{core_.raw, config_.maintenance_fraction * core_.raw};
     std::size_t k = 0;
-    auto name_rate = [&](const auto& p) {
-      using P = std::remove_cvref_t<decltype(p)>;
-      if constexpr (explained_rate_chain<P>) {
-        for (std::size_t i = 0; i < p.effect_count(); ++i) record_rate(q, k++, p.effect_name(i), before);
-      } else if constexpr (rate_policy<P>) {
-        record_rate(q, k++, p.name(), before);
-      }
-    };
-    std::apply([&](const auto&... p) { (name_rate(p), ...); }, policies_);
+    std::apply(
+        [&](const auto&... p) {
+          for_each_effect_name<policy_stage::rate>([&](std::string_view name) { record_rate(q, k++, name, before); }, p...);
+        },
+        policies_);
 
     // Position stage, on amounts.
     const margin_rates rates = core_.rates;
@@ -330,24 +308,11 @@ class margin_function {
     const margin_amounts base_amounts = amounts;
     const position_context context{core_.last_time, sized_price, quantity, q.notional, rates,
                                    core_.has_open_interest ? core_.open_interest : nan_};
-    auto run_position = [&](const auto& p) {
-      using P = std::remove_cvref_t<decltype(p)>;
-      if constexpr (explained_position_chain<P>) {
-        std::array<margin_amounts, max_policy_effects> after{};
-        const std::size_t n = p.position_effect_count();
-        margin_amounts prior = amounts;
-        amounts = p.apply(context, amounts, after.data());
-        for (std::size_t i = 0; i < n; ++i) {
-          record_position(q, k++, p.position_effect_name(i), prior, after[i]);
-          prior = after[i];
-        }
-      } else if constexpr (position_policy<P>) {
-        const margin_amounts prior = amounts;
-        amounts = p.apply(context, amounts);
-        record_position(q, k++, p.name(), prior, amounts);
-      }
+    auto record = [&](std::string_view name, margin_amounts before_policy, margin_amounts after_policy) {
+      record_position(q, k++, name, before_policy, after_policy);
     };
-    std::apply([&](const auto&... p) { (run_position(p), ...); }, policies_);
+    std::apply([&](const auto&... p) { ((amounts = stage_effects<policy_stage::position>(p).apply(context, amounts, record)), ...); },
+               policies_);
 
     // A long position can lose at most its notional, so no requirement above 100% of it is
     // ever needed: the instrument rate is the larger side's (a short's exp(L) - 1 exceeds 1
@@ -388,88 +353,28 @@ class margin_function {
     return quote(signed_notional / sized_price);
   }
 
-  /// @brief Runs a history; calls `visitor(row, status, quote_notional(notional))` per row.
-  /// @throws dynmargin::invalid_argument when the sizes differ or naming the row whose time
-  ///         is not later than the previous row's.
+  /// @brief Deprecated: `dynmargin::replay_each(function, times, prices, notional, visitor)`
+  ///        (dynmargin/backtest/replay.hpp, which must be included to call this).
   template <class Visitor>
+  [[deprecated("use dynmargin::replay_each(function, ...) from dynmargin/backtest/replay.hpp")]]
   void replay_each(std::span<const timestamp> times, std::span<const double> prices, double notional, Visitor&& visitor) {
-    if (times.size() != prices.size()) {
-      throw_invalid_argument("margin_function", "times",
-                             "must have one entry per price (" + std::to_string(prices.size()) + " prices)", times.size());
-    }
-    if (!std::isfinite(notional)) throw_invalid_argument("margin_function", "notional", "must be finite", notional);
-    for (std::size_t i = 0; i < times.size(); ++i) {
-      if ((i > 0 && times[i] <= times[i - 1]) || (i == 0 && core_.started && times[0] <= core_.last_time)) {
-        throw_invalid_argument("margin_function", "time at row " + std::to_string(i),
-                               "must be later than the previous row's " +
-                                   std::to_string(i > 0 ? times[i - 1] : core_.last_time),
-                               times[i]);
-      }
-      const status s = update(times[i], prices[i]);
-      visitor(i, s, quote_notional(notional));
-    }
+    detail::replay_bridge<margin_function>::each(*this, times, prices, notional, std::forward<Visitor>(visitor));
   }
-
-  /// @brief Runs a history in one call and returns the path (rates and amounts per row).
-  /// @param notional signed notional the amounts are computed for (default 1: amounts = rates).
-  /// @throws dynmargin::invalid_argument as `replay_each`.
-  [[nodiscard]] margin_path replay(std::span<const timestamp> times, std::span<const double> prices, double notional = 1.0) {
-    margin_path path;
-    const std::size_t n = times.size();
-    path.times.reserve(n);
-    path.prices.reserve(n);
-    path.statuses.reserve(n);
-    path.ready.reserve(n);
-    path.price_suspect.reserve(n);
-    for (auto* column : {&path.raw_rate, &path.initial_rate, &path.maintenance_rate, &path.initial_amount,
-                         &path.maintenance_amount}) {
-      column->reserve(n);
-    }
-    path.binding_index.reserve(n);
-    const auto names = effect_names();
-    path.effect_names.assign(names.begin(), names.end());
-    path.effect_initial_rate.assign(names.size(), {});
-    for (auto& column : path.effect_initial_rate) column.reserve(n);
-    replay_each(times, prices, notional, [&](std::size_t i, status s, const margin_quote& q) {
-      path.times.push_back(times[i]);
-      path.prices.push_back(prices[i]);
-      path.statuses.push_back(s);
-      path.ready.push_back(q.ready ? 1 : 0);
-      path.price_suspect.push_back(q.price_suspect ? 1 : 0);
-      path.raw_rate.push_back(q.raw_rate);
-      path.initial_rate.push_back(q.initial_rate);
-      path.maintenance_rate.push_back(q.maintenance_rate);
-      path.initial_amount.push_back(q.initial_amount);
-      path.maintenance_amount.push_back(q.maintenance_amount);
-      path.binding_index.push_back(q.binding_index);
-      for (std::size_t e = 0; e < path.effect_initial_rate.size(); ++e) {
-        path.effect_initial_rate[e].push_back(q.ready ? q.breakdown[e].initial_after : 0.0);
-      }
-    });
-    return path;
+  /// @brief Deprecated: `dynmargin::replay_quotes(function, times, prices, notional)`, which
+  ///        returns a `backtest_path` (dynmargin/backtest/replay.hpp, which must be included).
+  template <class Function = margin_function>
+  [[deprecated("use dynmargin::replay_quotes(function, ...) from dynmargin/backtest/replay.hpp")]] [[nodiscard]] auto
+  replay(std::span<const timestamp> times, std::span<const double> prices, double notional = 1.0) {
+    return detail::replay_bridge<Function>::path(*this, times, prices, notional);
   }
 
   /// @brief Names of the breakdown entries, in order (rate policies, then position policies).
   [[nodiscard]] std::vector<std::string_view> effect_names() const {
     std::vector<std::string_view> names;
-    auto add_rate = [&](const auto& p) {
-      using P = std::remove_cvref_t<decltype(p)>;
-      if constexpr (explained_rate_chain<P>) {
-        for (std::size_t i = 0; i < p.effect_count(); ++i) names.emplace_back(p.effect_name(i));
-      } else if constexpr (rate_policy<P>) {
-        names.emplace_back(p.name());
-      }
-    };
-    auto add_position = [&](const auto& p) {
-      using P = std::remove_cvref_t<decltype(p)>;
-      if constexpr (explained_position_chain<P>) {
-        for (std::size_t i = 0; i < p.position_effect_count(); ++i) names.emplace_back(p.position_effect_name(i));
-      } else if constexpr (position_policy<P>) {
-        names.emplace_back(p.name());
-      }
-    };
-    std::apply([&](const auto&... p) { (add_rate(p), ...); }, policies_);
-    std::apply([&](const auto&... p) { (add_position(p), ...); }, policies_);
+    names.reserve(effect_count());
+    auto add = [&](std::string_view name) { names.push_back(name); };
+    std::apply([&](const auto&... p) { for_each_effect_name<policy_stage::rate>(add, p...); }, policies_);
+    std::apply([&](const auto&... p) { for_each_effect_name<policy_stage::position>(add, p...); }, policies_);
     return names;
   }
 
@@ -603,14 +508,9 @@ class margin_function {
     margin_rates rates{raw, config_.maintenance_fraction * raw};
     std::size_t k = 0;
     auto run = [&](auto& p) {
-      using P = std::remove_cvref_t<decltype(p)>;
-      if constexpr (explained_rate_chain<P>) {
-        rates = p.update(context, rates, core_.stage_rates.data() + k);
-        k += p.effect_count();
-      } else if constexpr (rate_policy<P>) {
-        rates = p.update(context, rates);
-        core_.stage_rates[k++] = rates;
-      }
+      const auto effects = stage_effects<policy_stage::rate>(p);
+      rates = effects.update(context, rates, core_.stage_rates.data() + k);
+      k += effects.size();
     };
     std::apply([&](auto&... p) { (run(p), ...); }, policies_);
     core_.step += 1;

@@ -29,31 +29,30 @@
 ///    (Bollerslev and Wooldridge 1992) H^-1 J H^-1 with J the outer product of the
 ///    per-observation scores. Both on the original scale of the returns.
 /// A fit that does not converge says so: `converged = false` and `status_reason`.
+/// `fit_garch` runs these as named steps (validate, scale, start values, optimise, standard
+/// errors: volatility/detail/garch_fit_steps.hpp).
 #pragma once
 
-// GCC 12 reports false -Wmaybe-uninitialized inside Eigen's AVX-512 code under -march=native
-// (GCC PR 105593); silenced for the code this header pulls in, restored at its end.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+// GCC PR 105593 (false -Wmaybe-uninitialized in Eigen): silenced for the code this header
+// pulls in, restored at its end (detail/diagnostics.hpp).
+#include "dynmargin/detail/diagnostics.hpp"
+DYNMARGIN_SUPPRESS_GCC_105593_BEGIN
 
-#include <algorithm>
-#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <limits>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include <Eigen/Cholesky>
 #include <Eigen/Core>
 
 #include "dynmargin/core/error.hpp"
 #include "dynmargin/volatility/detail/garch_likelihood.hpp"
 #include "dynmargin/detail/optimize_box_bfgs.hpp"
+#include "dynmargin/volatility/detail/garch_fit_steps.hpp"
 #include "dynmargin/volatility/garch.hpp"
 
 namespace dynmargin {
@@ -118,154 +117,38 @@ inline constexpr std::size_t garch_fit_minimum_observations = 30;
 
 namespace detail {
 
-inline void check_garch_returns(std::span<const double> returns, std::string_view component, std::size_t minimum) {
-  if (returns.size() < minimum) {
-    throw_invalid_argument(component, "returns",
-                           "must hold at least " + std::to_string(minimum) + " observations", returns.size());
+/// Step 1 of `fit_garch` (with `check_garch_returns`): the options.
+/// @throws dynmargin::invalid_argument naming `component` and the option at fault.
+inline void check_garch_fit_options(const garch_fit_options& options, std::string_view component) {
+  if (!(options.max_persistence > 0.0 && options.max_persistence < 1.0)) {
+    throw_invalid_argument(component, "max_persistence", "must be in (0, 1)", options.max_persistence);
   }
-  for (std::size_t i = 0; i < returns.size(); ++i) {
-    if (!std::isfinite(returns[i])) {
-      throw_invalid_argument(component, "returns[" + std::to_string(i) + "]", "must be finite", returns[i]);
-    }
+  if (options.max_iterations < 1) throw_invalid_argument(component, "max_iterations", "must be >= 1", options.max_iterations);
+  if (!(options.tolerance > 0.0)) throw_invalid_argument(component, "tolerance", "must be > 0", options.tolerance);
+  if (options.starts < 1) throw_invalid_argument(component, "starts", "must be >= 1", options.starts);
+  const auto& box = options.bounds;
+  if (!(box.omega_lower > 0.0 && box.omega_lower < box.omega_upper)) {
+    throw_invalid_argument(component, "bounds.omega_lower", "must be > 0 and below omega_upper", box.omega_lower);
   }
+  if (!(box.alpha_lower >= 0.0 && box.alpha_lower < box.alpha_upper && box.alpha_upper <= 1.0)) {
+    throw_invalid_argument(component, "bounds.alpha_lower", "must satisfy 0 <= alpha_lower < alpha_upper <= 1", box.alpha_lower);
+  }
+  if (!(box.beta_lower >= 0.0 && box.beta_lower < box.beta_upper && box.beta_upper <= 1.0)) {
+    throw_invalid_argument(component, "bounds.beta_lower", "must satisfy 0 <= beta_lower < beta_upper <= 1", box.beta_lower);
+  }
+  if (!(box.nu_lower > 2.0 && box.nu_lower < box.nu_upper)) {
+    throw_invalid_argument(component, "bounds.nu_lower", "must be > 2 and below nu_upper", box.nu_lower);
+  }
+  if (!(box.mu_mean_multiple >= 0.0)) throw_invalid_argument(component, "bounds.mu_mean_multiple", "must be >= 0", box.mu_mean_multiple);
 }
 
-/// Maps the optimiser's variables u to the full parameter vector theta (scaled data) and
-/// gives the Jacobian d theta / d u (see the file comment of garch_fit.hpp).
-class garch_parameter_map {
- public:
-  garch_parameter_map(bool asymmetric, bool student, bool stationary, bool targeting, double cap,
-                      const garch_likelihood& likelihood)
-      : asymmetric_(asymmetric), student_(student), stationary_(stationary), targeting_(targeting), cap_(cap),
-        likelihood_(&likelihood) {
-    int k = 0;
-    mu_ = k++;
-    omega_ = targeting ? -1 : k++;
-    a_positive_ = k++;
-    a_negative_ = asymmetric ? k++ : -1;
-    b_ = k++;
-    nu_ = student ? k++ : -1;
-    size_ = k;
-  }
-  [[nodiscard]] int size() const noexcept { return size_; }
-
-  /// theta(u) and the 6 x k Jacobian.
-  void map(const optimize_vector& u, garch_vector& theta, Eigen::Matrix<double, 6, Eigen::Dynamic, 0, 6, optimize_max_dimension>& jacobian) const {
-    jacobian.setZero(6, size_);
-    const double a_pos = u[a_positive_];
-    const double a_neg = asymmetric_ ? u[a_negative_] : a_pos;
-    const double arch = asymmetric_ ? 0.5 * (a_pos + a_neg) : a_pos;  // alpha + gamma/2
-    theta = {};
-    theta[garch_mu] = u[mu_];
-    theta[garch_alpha] = a_pos;
-    theta[garch_gamma] = asymmetric_ ? a_neg - a_pos : 0.0;
-    jacobian(garch_mu, mu_) = 1.0;
-    jacobian(garch_alpha, a_positive_) = 1.0;
-    if (asymmetric_) {
-      jacobian(garch_gamma, a_positive_) = -1.0;
-      jacobian(garch_gamma, a_negative_) = 1.0;
-    }
-    // d arch / d u
-    Eigen::Matrix<double, Eigen::Dynamic, 1, 0, optimize_max_dimension, 1> arch_u = Eigen::VectorXd::Zero(size_);
-    arch_u[a_positive_] = asymmetric_ ? 0.5 : 1.0;
-    if (asymmetric_) arch_u[a_negative_] = 0.5;
-    Eigen::Matrix<double, Eigen::Dynamic, 1, 0, optimize_max_dimension, 1> beta_u = Eigen::VectorXd::Zero(size_);
-    if (stationary_) {
-      const double room = cap_ - arch;
-      theta[garch_beta] = u[b_] * room;
-      beta_u = -u[b_] * arch_u;
-      beta_u[b_] = room;
-    } else {
-      theta[garch_beta] = u[b_];
-      beta_u[b_] = 1.0;
-    }
-    for (int j = 0; j < size_; ++j) jacobian(garch_beta, j) = beta_u[j];
-    if (targeting_) {
-      const double persistence = arch + theta[garch_beta];
-      const double moment = likelihood_->second_moment(theta[garch_mu]);
-      theta[garch_omega] = moment * (1.0 - persistence);
-      for (int j = 0; j < size_; ++j) jacobian(garch_omega, j) = -moment * (arch_u[j] + beta_u[j]);
-      jacobian(garch_omega, mu_) += (1.0 - persistence) * likelihood_->second_moment_derivative(theta[garch_mu]);
-    } else {
-      theta[garch_omega] = u[omega_];
-      jacobian(garch_omega, omega_) = 1.0;
-    }
-    if (student_) {
-      theta[garch_nu] = u[nu_];
-      jacobian(garch_nu, nu_) = 1.0;
-    }
-  }
-
-  /// u from a full parameter vector (the inverse map, for start values).
-  [[nodiscard]] optimize_vector inverse(const garch_vector& theta) const {
-    optimize_vector u(size_);
-    u[mu_] = theta[garch_mu];
-    if (!targeting_) u[omega_] = theta[garch_omega];
-    u[a_positive_] = theta[garch_alpha];
-    if (asymmetric_) u[a_negative_] = theta[garch_alpha] + theta[garch_gamma];
-    const double arch = theta[garch_alpha] + (asymmetric_ ? 0.5 * theta[garch_gamma] : 0.0);
-    u[b_] = stationary_ ? theta[garch_beta] / std::max(cap_ - arch, 1e-12) : theta[garch_beta];
-    if (student_) u[nu_] = theta[garch_nu];
-    return u;
-  }
-
-  void bounds(const garch_bounds& box, double mu_limit, optimize_vector& lower, optimize_vector& upper) const {
-    lower.resize(size_);
-    upper.resize(size_);
-    lower[mu_] = -mu_limit;
-    upper[mu_] = mu_limit;
-    if (!targeting_) {
-      lower[omega_] = box.omega_lower;
-      upper[omega_] = box.omega_upper;
-    }
-    const double alpha_upper = stationary_ ? std::min(box.alpha_upper, cap_) : box.alpha_upper;
-    lower[a_positive_] = box.alpha_lower;
-    upper[a_positive_] = alpha_upper;
-    if (asymmetric_) {
-      lower[a_negative_] = box.alpha_lower;
-      upper[a_negative_] = alpha_upper;
-    }
-    lower[b_] = stationary_ ? 1e-8 : box.beta_lower;
-    upper[b_] = stationary_ ? 1.0 : box.beta_upper;
-    if (student_) {
-      lower[nu_] = box.nu_lower;
-      upper[nu_] = box.nu_upper;
-    }
-  }
-
-  /// Name of optimiser variable i (for messages about bounds).
-  [[nodiscard]] std::string variable_name(int i) const {
-    if (i == mu_) return "mu";
-    if (i == omega_) return "omega";
-    if (i == a_positive_) return "alpha";
-    if (i == a_negative_) return "alpha + gamma";
-    if (i == b_) return stationary_ ? "persistence (beta at its stationarity limit)" : "beta";
-    return "nu";
-  }
-
-  /// Names of the public parameters the model estimates, in `hessian` order, and their
-  /// positions in the full vector.
-  [[nodiscard]] std::vector<std::size_t> public_indices() const {
-    std::vector<std::size_t> out{garch_mu, garch_omega, garch_alpha};
-    if (asymmetric_) out.push_back(garch_gamma);
-    out.push_back(garch_beta);
-    if (student_) out.push_back(garch_nu);
-    return out;
-  }
-
- private:
-  bool asymmetric_;
-  bool student_;
-  bool stationary_;
-  bool targeting_;
-  double cap_;
-  const garch_likelihood* likelihood_;
-  int mu_ = 0, omega_ = 0, a_positive_ = 0, a_negative_ = 0, b_ = 0, nu_ = 0, size_ = 0;
-};
-
-inline const char* garch_parameter_name(std::size_t index) {
-  static constexpr const char* names[] = {"mu", "omega", "alpha", "gamma", "beta", "nu"};
-  return names[index];
+/// The box of `options.bounds` on theta for data of mean `x_mean` (|mu| <= mu_mean_multiple
+/// |mean|, at least 1e-12: a zero-mean series pins mu at ~0, as fGarch).
+inline void garch_fit_box(const garch_bounds& box, double x_mean, garch_vector& lower, garch_vector& upper) {
+  double mu_limit = box.mu_mean_multiple * std::abs(x_mean);
+  if (!(mu_limit > 1e-12)) mu_limit = 1e-12;
+  lower = {-mu_limit, box.omega_lower, box.alpha_lower, 0.0, box.beta_lower, box.nu_lower};
+  upper = {mu_limit, box.omega_upper, box.alpha_upper, 0.0, box.beta_upper, box.nu_upper};
 }
 
 }  // namespace detail
@@ -317,294 +200,78 @@ inline const char* garch_parameter_name(std::size_t index) {
   using namespace detail;
   const auto clock_start = std::chrono::steady_clock::now();
   constexpr std::string_view component = "fit_garch";
+
+  // 1. Validate.
   check_garch_returns(returns, component, garch_fit_minimum_observations);
-  if (!(options.max_persistence > 0.0 && options.max_persistence < 1.0)) {
-    throw_invalid_argument(component, "max_persistence", "must be in (0, 1)", options.max_persistence);
-  }
-  if (options.max_iterations < 1) throw_invalid_argument(component, "max_iterations", "must be >= 1", options.max_iterations);
-  if (!(options.tolerance > 0.0)) throw_invalid_argument(component, "tolerance", "must be > 0", options.tolerance);
-  if (options.starts < 1) throw_invalid_argument(component, "starts", "must be >= 1", options.starts);
-  const auto& box = options.bounds;
-  if (!(box.omega_lower > 0.0 && box.omega_lower < box.omega_upper)) {
-    throw_invalid_argument(component, "bounds.omega_lower", "must be > 0 and below omega_upper", box.omega_lower);
-  }
-  if (!(box.alpha_lower >= 0.0 && box.alpha_lower < box.alpha_upper && box.alpha_upper <= 1.0)) {
-    throw_invalid_argument(component, "bounds.alpha_lower", "must satisfy 0 <= alpha_lower < alpha_upper <= 1", box.alpha_lower);
-  }
-  if (!(box.beta_lower >= 0.0 && box.beta_lower < box.beta_upper && box.beta_upper <= 1.0)) {
-    throw_invalid_argument(component, "bounds.beta_lower", "must satisfy 0 <= beta_lower < beta_upper <= 1", box.beta_lower);
-  }
-  if (!(box.nu_lower > 2.0 && box.nu_lower < box.nu_upper)) {
-    throw_invalid_argument(component, "bounds.nu_lower", "must be > 2 and below nu_upper", box.nu_lower);
-  }
-  if (!(box.mu_mean_multiple >= 0.0)) throw_invalid_argument(component, "bounds.mu_mean_multiple", "must be >= 0", box.mu_mean_multiple);
+  check_garch_fit_options(options, component);
 
-  const std::size_t n = returns.size();
-  const double count = static_cast<double>(n);
-  double mean = 0.0;
-  for (double r : returns) mean += r;
-  mean /= count;
-  double sum_squares = 0.0;
-  for (double r : returns) sum_squares += (r - mean) * (r - mean);
-  const double scale = std::sqrt(sum_squares / (count - 1.0));
-  if (!(scale > 0.0) || !std::isfinite(scale)) {
-    throw_invalid_argument(component, "returns", "must not be constant (standard deviation must be > 0)", scale);
-  }
-  std::vector<double> scaled(n);
-  for (std::size_t i = 0; i < n; ++i) scaled[i] = returns[i] / scale;
-
-  const bool asymmetric = options.asymmetric;
+  // 2. Scale: x = r / sd(r); the problem on x.
+  const garch_scaled_returns scaled = scale_garch_returns(returns, component);
   const bool student = options.innovation == garch_innovation::student_t;
   const bool stationary = options.stationary || options.variance_targeting || options.start == garch_start::unconditional;
-  const double cap = options.max_persistence;
-  garch_likelihood likelihood(scaled, asymmetric, options.innovation, options.start);
-  garch_parameter_map map(asymmetric, student, stationary, options.variance_targeting, cap, likelihood);
-  const int k = map.size();
-  const double x_mean = likelihood.data_mean();
-  double mu_limit = box.mu_mean_multiple * std::abs(x_mean);
-  if (!(mu_limit > 1e-12)) mu_limit = 1e-12;  // a zero-mean series pins mu at ~0, as fGarch
-  optimize_vector lower;
-  optimize_vector upper;
-  map.bounds(box, mu_limit, lower, upper);
+  garch_likelihood likelihood(scaled.values, options.asymmetric, options.innovation, options.start);
+  garch_vector box_lower{};
+  garch_vector box_upper{};
+  garch_fit_box(options.bounds, likelihood.data_mean(), box_lower, box_upper);
+  const garch_fit_problem problem(likelihood, options.asymmetric, student, stationary, options.variance_targeting,
+                                  options.max_persistence, box_lower, box_upper);
+  garch_fit_objective objective(problem);
 
-  int evaluations = 0;
-  using jacobian_type = Eigen::Matrix<double, 6, Eigen::Dynamic, 0, 6, optimize_max_dimension>;
-  // Objective of the optimiser: -loglik / n on the scaled data.
-  auto objective = [&](const optimize_vector& u, optimize_vector& gradient) -> double {
-    garch_vector theta;
-    jacobian_type jacobian;
-    map.map(u, theta, jacobian);
-    garch_vector g{};
-    ++evaluations;
-    const double value = likelihood.value_and_gradient(theta, g);
-    if (!std::isfinite(value)) return std::numeric_limits<double>::infinity();
-    const Eigen::Map<const Eigen::Matrix<double, 6, 1>> g_theta(g.data());
-    gradient = -(jacobian.transpose() * g_theta) / count;
-    return -value / count;
-  };
-  auto value_only = [&](const optimize_vector& u) -> double {
-    garch_vector theta;
-    jacobian_type jacobian;
-    map.map(u, theta, jacobian);
-    ++evaluations;
-    const double value = likelihood.value(theta);
-    return std::isfinite(value) ? -value / count : std::numeric_limits<double>::infinity();
-  };
-  auto clamp_to_box = [&](optimize_vector u) {
-    for (int i = 0; i < k; ++i) u[i] = std::clamp(u[i], lower[i], upper[i]);
-    return u;
-  };
+  // 3. Start values.
+  const std::vector<garch_start_candidate> candidates = garch_start_candidates(problem, objective);
 
-  // Candidate starts: fGarch's, then a grid with omega set by the sample variance.
-  struct candidate {
-    optimize_vector u;
-    double value;
-  };
-  std::vector<candidate> candidates;
-  auto add_candidate = [&](double alpha, double gamma, double beta, double nu, double omega) {
-    garch_vector theta{x_mean, omega, alpha, asymmetric ? gamma : 0.0, beta, nu};
-    const optimize_vector u = clamp_to_box(map.inverse(theta));
-    candidates.push_back({u, value_only(u)});
-  };
-  add_candidate(0.1, asymmetric ? 0.1 : 0.0, 0.8, 4.0, 0.1 * likelihood.second_moment(x_mean));
-  constexpr std::array<double, 2> gamma_grid{0.0, 0.1};
-  constexpr std::array<double, 2> nu_grid{3.0, 6.0};
-  for (double arch : {0.05, 0.1, 0.2}) {
-    for (double persistence : {0.9, 0.97, 0.995}) {
-      for (std::size_t gi = 0; gi < (asymmetric ? gamma_grid.size() : 1); ++gi) {
-        for (std::size_t ni = 0; ni < (student ? nu_grid.size() : 1); ++ni) {
-          const double gamma = gamma_grid[gi];
-          const double p = stationary ? std::min(persistence, cap * 0.999) : persistence;
-          add_candidate(arch - 0.5 * gamma, gamma, p - arch, student ? nu_grid[ni] : 0.0,
-                        (1.0 - p) * likelihood.second_moment(x_mean));
-        }
-      }
-    }
-  }
-  std::stable_sort(candidates.begin(), candidates.end(), [](const candidate& a, const candidate& b) { return a.value < b.value; });
-
-  // Finite-difference Hessian of the objective's analytic gradient.
-  auto hessian_of = [&](const optimize_vector& u, bool central) {
-    optimize_matrix h(k, k);
-    optimize_vector g0(k);
-    optimize_vector gp(k);
-    optimize_vector gm(k);
-    if (!central) (void)objective(u, g0);
-    for (int j = 0; j < k; ++j) {
-      const double step = 1e-5 * std::max(std::abs(u[j]), 1e-3);
-      optimize_vector up = u;
-      up[j] += step;
-      (void)objective(up, gp);
-      if (central) {
-        optimize_vector down = u;
-        down[j] -= step;
-        (void)objective(down, gm);
-        h.col(j) = (gp - gm) / (2.0 * step);
-      } else {
-        h.col(j) = (gp - g0) / step;
-      }
-    }
-    return optimize_matrix(0.5 * (h + h.transpose()));
-  };
-
+  // 4. Optimise from the best starts.
   box_bfgs_options bfgs;
   bfgs.max_iterations = options.max_iterations;
   bfgs.gradient_tolerance = options.tolerance;
-  box_bfgs_result best;
-  bool have_best = false;
-  const int runs = std::min<int>(options.starts, static_cast<int>(candidates.size()));
-  for (int run = 0; run < runs; ++run) {
-    const optimize_vector& u0 = candidates[static_cast<std::size_t>(run)].u;
-    if (!std::isfinite(candidates[static_cast<std::size_t>(run)].value)) continue;
-    const optimize_matrix h0 = hessian_of(u0, false);
-    box_bfgs_result outcome = minimize_box_bfgs(objective, u0, lower, upper, h0, bfgs);
-    if (!have_best || (std::isfinite(outcome.value) && outcome.value < best.value)) {
-      best = outcome;
-      have_best = true;
-    }
-  }
-  if (!have_best || !std::isfinite(best.value)) {
-    throw_evaluation_error(component, "the log-likelihood is not finite at any start value");
-  }
+  const box_bfgs_result best = optimise_garch(problem, objective, candidates, options.starts, bfgs, component);
 
   // Back to the original scale.
   garch_vector theta_scaled;
-  jacobian_type jacobian;
-  map.map(best.x, theta_scaled, jacobian);
+  garch_jacobian jacobian;
+  problem.map.map(best.x, theta_scaled, jacobian);
   garch_vector theta = theta_scaled;
-  theta[garch_mu] *= scale;
-  theta[garch_omega] *= scale * scale;
+  theta[garch_mu] *= scaled.scale;
+  theta[garch_omega] *= scaled.scale * scaled.scale;
   if (!student) theta[garch_nu] = 0.0;
-  garch_parameters estimate = to_parameters(theta);
+  const garch_parameters estimate = to_parameters(theta);
 
-  const std::vector<std::size_t> names = map.public_indices();
-  const auto public_count = static_cast<Eigen::Index>(names.size());
-  Eigen::VectorXd to_original(public_count);  // theta_original = D theta_scaled
-  for (Eigen::Index i = 0; i < public_count; ++i) {
-    const std::size_t index = names[static_cast<std::size_t>(i)];
-    to_original[i] = index == garch_mu ? scale : index == garch_omega ? scale * scale : 1.0;
-  }
+  // 5. Standard errors.
+  const garch_fit_errors errors = garch_standard_errors(problem, objective, best.x, theta_scaled, jacobian, scaled.scale);
 
-  // Hessian of the log-likelihood in the public parameters (scaled data), central differences.
-  Eigen::MatrixXd hessian_scaled(public_count, public_count);
-  {
-    garch_vector gp{};
-    garch_vector gm{};
-    for (Eigen::Index j = 0; j < public_count; ++j) {
-      const std::size_t index = names[static_cast<std::size_t>(j)];
-      const double step = 1e-5 * std::max(std::abs(theta_scaled[index]), 1e-3);
-      garch_vector up = theta_scaled;
-      garch_vector down = theta_scaled;
-      up[index] += step;
-      down[index] -= step;
-      evaluations += 2;
-      const double vp = likelihood.value_and_gradient(up, gp);
-      const double vm = likelihood.value_and_gradient(down, gm);
-      for (Eigen::Index i = 0; i < public_count; ++i) {
-        const std::size_t row = names[static_cast<std::size_t>(i)];
-        hessian_scaled(i, j) = std::isfinite(vp) && std::isfinite(vm) ? (gp[row] - gm[row]) / (2.0 * step)
-                                                                      : std::numeric_limits<double>::quiet_NaN();
-      }
-    }
-    hessian_scaled = 0.5 * (hessian_scaled + hessian_scaled.transpose()).eval();
-  }
-
-  // Scores' outer product (full vector) at the estimate.
-  garch_matrix outer_full;
-  garch_vector score_sum{};
-  likelihood.score_outer_product(theta_scaled, outer_full, score_sum);
-  ++evaluations;
-
-  // Covariances on the scaled data, in the public parameters.
-  Eigen::MatrixXd covariance(public_count, public_count);
-  Eigen::MatrixXd robust(public_count, public_count);
-  bool covariance_ok = false;
-  const bool reparametrised = options.variance_targeting || stationary;
-  if (!reparametrised) {
-    Eigen::MatrixXd outer(public_count, public_count);
-    for (Eigen::Index i = 0; i < public_count; ++i)
-      for (Eigen::Index j = 0; j < public_count; ++j)
-        outer(i, j) = outer_full(static_cast<Eigen::Index>(names[static_cast<std::size_t>(i)]),
-                                 static_cast<Eigen::Index>(names[static_cast<std::size_t>(j)]));
-    Eigen::LLT<Eigen::MatrixXd> cholesky(-hessian_scaled);
-    if (cholesky.info() == Eigen::Success && hessian_scaled.allFinite()) {
-      covariance = cholesky.solve(Eigen::MatrixXd::Identity(public_count, public_count));
-      robust = covariance * outer * covariance;
-      covariance_ok = true;
-    }
-  } else {
-    // Delta method through u: Cov_theta = J Cov_u J', Cov_u from the Hessian in u.
-    const optimize_matrix hessian_u = -count * hessian_of(best.x, true);  // of loglik (objective is -loglik/n)
-    const Eigen::MatrixXd h_u = hessian_u;
-    Eigen::MatrixXd j_public(public_count, k);
-    for (Eigen::Index i = 0; i < public_count; ++i) j_public.row(i) = jacobian.row(static_cast<Eigen::Index>(names[static_cast<std::size_t>(i)]));
-    const Eigen::MatrixXd full_jacobian = jacobian;
-    const Eigen::MatrixXd outer_u = full_jacobian.transpose() * Eigen::MatrixXd(outer_full) * full_jacobian;
-    Eigen::LLT<Eigen::MatrixXd> cholesky(-h_u);
-    if (cholesky.info() == Eigen::Success && h_u.allFinite()) {
-      const Eigen::MatrixXd cov_u = cholesky.solve(Eigen::MatrixXd::Identity(k, k));
-      covariance = j_public * cov_u * j_public.transpose();
-      robust = j_public * (cov_u * outer_u * cov_u) * j_public.transpose();
-      covariance_ok = true;
-    }
-  }
-
-  garch_fit_result result(garch_volatility(garch_config{estimate, options.innovation, asymmetric,
+  garch_fit_result result(garch_volatility(garch_config{estimate, options.innovation, options.asymmetric,
                                                         garch_initial_variance(returns, estimate, options.start)}));
   result.parameters = estimate;
   result.innovation = options.innovation;
-  result.asymmetric = asymmetric;
+  result.asymmetric = options.asymmetric;
   result.start = options.start;
-  result.observations = n;
+  result.observations = returns.size();
   result.converged = best.converged;
   result.status_reason = best.reason;
   result.iterations = best.iterations;
   result.stationarity_enforced = stationary;
   result.persistence = garch_persistence(estimate);
-  result.hessian.resize(public_count, public_count);
-  for (Eigen::Index i = 0; i < public_count; ++i)
-    for (Eigen::Index j = 0; j < public_count; ++j)
-      result.hessian(i, j) = hessian_scaled(i, j) / (to_original[i] * to_original[j]);
-  for (std::size_t index : names) result.parameter_names.emplace_back(garch_parameter_name(index));
-
-  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-  garch_vector se{nan, nan, nan, nan, nan, nan};
-  garch_vector robust_se = se;
-  if (!asymmetric) se[garch_gamma] = robust_se[garch_gamma] = 0.0;
-  if (!student) se[garch_nu] = robust_se[garch_nu] = 0.0;
-  result.std_errors_available = covariance_ok && (covariance.diagonal().array() > 0.0).all() &&
-                                (robust.diagonal().array() > 0.0).all();
-  if (result.std_errors_available) {
-    for (Eigen::Index i = 0; i < public_count; ++i) {
-      const std::size_t index = names[static_cast<std::size_t>(i)];
-      se[index] = std::sqrt(covariance(i, i)) * to_original[i];
-      robust_se[index] = std::sqrt(robust(i, i)) * to_original[i];
-    }
-  } else {
-    result.status_reason += "; standard errors unavailable: the negative Hessian is not positive definite";
-  }
-  result.std_errors = to_parameters(se);
-  result.robust_std_errors = to_parameters(robust_se);
+  result.hessian = errors.hessian;
+  for (std::size_t index : errors.indices) result.parameter_names.emplace_back(garch_parameter_name(index));
+  result.std_errors_available = errors.available;
+  if (!errors.available) result.status_reason += "; standard errors unavailable: the negative Hessian is not positive definite";
+  result.std_errors = to_parameters(errors.std_errors);
+  result.robust_std_errors = to_parameters(errors.robust_std_errors);
 
   // Parameters resting on a bound deserve a word in the status.
-  std::string at_bound;
-  for (int i = 0; i < k; ++i) {
-    const double span = upper[i] - lower[i];
-    if (best.x[i] <= lower[i] + 1e-9 * span || best.x[i] >= upper[i] - 1e-9 * span) {
-      at_bound += at_bound.empty() ? "" : ", ";
-      at_bound += map.variable_name(i);
-    }
-  }
+  const std::string at_bound = garch_variables_at_bound(problem, best.x);
   if (!at_bound.empty()) result.status_reason += "; at a bound: " + at_bound;
   if (!best.converged) result.status_reason = "not converged: " + result.status_reason;
 
   // Log-likelihood on the original scale (checks the mapping too).
-  result.loglik = likelihood.value(theta_scaled) - count * std::log(scale);
+  const double count = static_cast<double>(returns.size());
+  int& evaluations = objective.evaluations();
+  result.loglik = likelihood.value(theta_scaled) - count * std::log(scaled.scale);
   ++evaluations;
   if (options.keep_conditional_variances) {
-    result.conditional_variances.resize(n);
+    result.conditional_variances.resize(returns.size());
     (void)likelihood.variances(theta_scaled, result.conditional_variances);
-    for (double& v : result.conditional_variances) v *= scale * scale;
+    for (double& v : result.conditional_variances) v *= scaled.scale * scaled.scale;
   }
   for (double r : returns) (void)result.model.update(r);
   result.function_evaluations = evaluations;
@@ -614,6 +281,4 @@ inline const char* garch_parameter_name(std::size_t index) {
 
 }  // namespace dynmargin
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+DYNMARGIN_SUPPRESS_GCC_105593_END
