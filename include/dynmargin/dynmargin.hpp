@@ -11,7 +11,9 @@
 
 // core
 #include "dynmargin/core/concepts.hpp"
+#include "dynmargin/core/distributions.hpp"
 #include "dynmargin/core/error.hpp"
+#include "dynmargin/core/math_policy.hpp"
 #include "dynmargin/core/returns.hpp"
 #include "dynmargin/core/types.hpp"
 

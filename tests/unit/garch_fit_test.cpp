@@ -50,7 +50,7 @@ TEST_CASE("GARCH fits reach fGarch's optimum on every reference row", "[volatili
     INFO(dataset << (student ? " std" : " norm"));
     const auto returns = returns_of(dataset);
     garch_fit_options options;
-    options.innovation = student ? garch_innovation::student_t : garch_innovation::normal;
+    options.innovation = student ? distribution_shape::student_t : distribution_shape::normal;
     const auto fit = fit_garch(returns, options);
     const double reference_loglik = std::stod(row[table.column("loglik")]);
     CHECK(fit.converged);
@@ -87,9 +87,9 @@ TEST_CASE("Analytic gradients equal central finite differences", "[volatility][g
   // tolerance 1e-6 of max(|g|, 1).
   const detail::garch_vector theta{0.05, 3.0, 0.15, 0.06, 0.75, 4.2};
   for (bool asymmetric : {false, true}) {
-    for (auto innovation : {garch_innovation::normal, garch_innovation::student_t}) {
+    for (auto innovation : {distribution_shape::normal, distribution_shape::student_t}) {
       for (auto start : {garch_start::fgarch, garch_start::rugarch, garch_start::backcast, garch_start::unconditional}) {
-        INFO("asymmetric " << asymmetric << " t " << (innovation == garch_innovation::student_t) << " start " << to_string(start));
+        INFO("asymmetric " << asymmetric << " t " << (innovation == distribution_shape::student_t) << " start " << to_string(start));
         detail::garch_likelihood likelihood(returns, asymmetric, innovation, start);
         detail::garch_vector point = theta;
         if (!asymmetric) point[detail::garch_gamma] = 0.0;
@@ -97,7 +97,7 @@ TEST_CASE("Analytic gradients equal central finite differences", "[volatility][g
         const double value = likelihood.value_and_gradient(point, gradient);
         CHECK(value == likelihood.value(point));
         for (std::size_t j = 0; j < 6; ++j) {
-          if ((j == detail::garch_gamma && !asymmetric) || (j == detail::garch_nu && innovation == garch_innovation::normal)) {
+          if ((j == detail::garch_gamma && !asymmetric) || (j == detail::garch_nu && innovation == distribution_shape::normal)) {
             CHECK(gradient[j] == 0.0);
             continue;
           }
@@ -157,7 +157,7 @@ TEST_CASE("Sandwich and Hessian standard errors agree on a correctly specified m
   }
   // A Student t fit of the same data: nu runs to its upper bound (normal data), said in the status.
   garch_fit_options t_options;
-  t_options.innovation = garch_innovation::student_t;
+  t_options.innovation = distribution_shape::student_t;
   const auto t_fit = fit_garch(returns, t_options);
   CHECK(t_fit.parameters.nu == Approx(10.0).margin(1e-6));
   CHECK_THAT(t_fit.status_reason, dmtest::contains("at a bound: nu"));
@@ -183,7 +183,7 @@ TEST_CASE("Stationarity, variance targeting and the other start rules", "[volati
   // fGarch's t fit of BTC daily has alpha + beta = 1.078; the constrained fit must sit at the
   // bound and still beat the normal fit (the t likelihood dominates here).
   garch_fit_options options;
-  options.innovation = garch_innovation::student_t;
+  options.innovation = distribution_shape::student_t;
   options.stationary = true;
   const auto constrained = fit_garch(returns, options);
   CHECK(constrained.converged);
@@ -213,7 +213,7 @@ TEST_CASE("Stationarity, variance targeting and the other start rules", "[volati
     o.start = start;
     const auto fit = fit_garch(returns, o);
     CHECK(fit.converged);
-    CHECK_THAT(fit.loglik, dmtest::within_rel(garch_loglik(returns, fit.parameters, garch_innovation::normal, start), 1e-12));
+    CHECK_THAT(fit.loglik, dmtest::within_rel(garch_loglik(returns, fit.parameters, distribution_shape::normal, start), 1e-12));
     // Start-up conventions move the optimum a little (REFERENCE.md: up to ~1 unit of loglik).
     CHECK(std::abs(fit.loglik - (-7362.8384912833435)) < 5.0);
   }
@@ -236,7 +236,7 @@ TEST_CASE("fit_garch rejects bad input with a message naming the problem", "[vol
   bad.max_persistence = 1.5;
   REQUIRE_THROWS_WITH(fit_garch(returns, bad), "fit_garch: max_persistence must be in (0, 1), got 1.5");
   REQUIRE_THROWS_WITH(garch_loglik(returns, {0.0, -1.0, 0.1, 0.0, 0.8, 0.0}), "garch: omega must be finite and > 0, got -1");
-  REQUIRE_THROWS_WITH(garch_loglik(returns, {0.0, 1.0, 0.3, 0.0, 0.8, 0.0}, garch_innovation::normal, garch_start::unconditional),
+  REQUIRE_THROWS_WITH(garch_loglik(returns, {0.0, 1.0, 0.3, 0.0, 0.8, 0.0}, distribution_shape::normal, garch_start::unconditional),
                       dmtest::contains("must be < 1 for the unconditional start"));
   // An iteration budget too small to converge is reported, not hidden.
   garch_fit_options short_budget;

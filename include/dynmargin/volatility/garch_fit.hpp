@@ -75,7 +75,7 @@ struct garch_bounds {
 /// @brief Settings of `fit_garch`.
 struct garch_fit_options {
   bool asymmetric = false;                                ///< GJR-GARCH(1,1) when true
-  garch_innovation innovation = garch_innovation::normal;
+  distribution_shape innovation = distribution_shape::normal;
   garch_start start = garch_start::fgarch;
   bool stationary = false;                ///< impose alpha + gamma/2 + beta <= max_persistence
   double max_persistence = 1.0 - 1e-6;    ///< bound of the stationarity constraint, in (0, 1)
@@ -93,7 +93,7 @@ struct garch_fit_result {
   explicit garch_fit_result(const garch_volatility& fitted) : model(fitted) {}
   garch_volatility model;                 ///< fitted model, positioned after the last observation
   garch_parameters parameters{};          ///< estimates (gamma 0 for GARCH, nu 0 for normal)
-  garch_innovation innovation = garch_innovation::normal;
+  distribution_shape innovation = distribution_shape::normal;
   bool asymmetric = false;
   garch_start start = garch_start::fgarch;
   std::size_t observations = 0;
@@ -276,7 +276,7 @@ inline const char* garch_parameter_name(std::size_t index) {
 /// @throws dynmargin::invalid_argument for bad returns or parameters (named, with the value),
 ///         dynmargin::domain_error when a conditional variance is not positive and finite.
 [[nodiscard]] inline double garch_loglik(std::span<const double> returns, const garch_parameters& parameters,
-                                         garch_innovation innovation = garch_innovation::normal,
+                                         distribution_shape innovation = distribution_shape::normal,
                                          garch_start start = garch_start::fgarch) {
   detail::check_garch_returns(returns, "garch_loglik", 2);
   const bool asymmetric = parameters.gamma != 0.0;
@@ -298,10 +298,10 @@ inline const char* garch_parameter_name(std::size_t index) {
                                                                      garch_start start = garch_start::fgarch) {
   detail::check_garch_returns(returns, "garch_conditional_variances", 1);
   const bool asymmetric = parameters.gamma != 0.0;
-  validate_garch_parameters(parameters, garch_innovation::normal, asymmetric);
+  validate_garch_parameters(parameters, distribution_shape::normal, asymmetric);
   std::vector<double> out(returns.size());
   const double h1 = garch_initial_variance(returns, parameters, start);
-  garch_volatility model(garch_config{parameters, garch_innovation::normal, asymmetric, h1});
+  garch_volatility model(garch_config{parameters, distribution_shape::normal, asymmetric, h1});
   for (std::size_t t = 0; t < returns.size(); ++t) {
     out[t] = model.variance();
     (void)model.update(returns[t]);
@@ -354,7 +354,7 @@ inline const char* garch_parameter_name(std::size_t index) {
   for (std::size_t i = 0; i < n; ++i) scaled[i] = returns[i] / scale;
 
   const bool asymmetric = options.asymmetric;
-  const bool student = options.innovation == garch_innovation::student_t;
+  const bool student = options.innovation == distribution_shape::student_t;
   const bool stationary = options.stationary || options.variance_targeting || options.start == garch_start::unconditional;
   const double cap = options.max_persistence;
   garch_likelihood likelihood(scaled, asymmetric, options.innovation, options.start);
