@@ -31,6 +31,7 @@
 #include "dynmargin/risk/concepts.hpp"
 #include "dynmargin/risk/evt.hpp"
 #include "dynmargin/risk/filtered_historical.hpp"
+#include "dynmargin/risk/generalized_pareto.hpp"
 #include "dynmargin/risk/historical.hpp"
 #include "dynmargin/risk/horizon.hpp"
 #include "dynmargin/risk/monte_carlo.hpp"
