@@ -35,7 +35,7 @@ const std::vector<double>& garch_returns(bool hourly) {
 void garch_update_impl(benchmark::State& state, bool asymmetric) {
   const auto& returns = garch_returns(true);
   const garch_parameters p{0.0037, 0.0145, 0.088, asymmetric ? 0.02 : 0.0, 0.886, 0.0};
-  garch_volatility model(garch_config{p, garch_innovation::normal, asymmetric, 0.6});
+  garch_volatility model(garch_config{p, distribution_shape::normal, asymmetric, 0.6});
   std::size_t i = 0;
   for (auto _ : state) {
     benchmark::DoNotOptimize(model.update(returns[i]));
@@ -51,7 +51,7 @@ BENCHMARK(gjr_update);
 
 // Whole fits, including the start grid, standard errors (Hessian and sandwich) and the
 // positioned streaming model.
-void garch_fit_impl(benchmark::State& state, bool hourly, bool asymmetric, garch_innovation innovation) {
+void garch_fit_impl(benchmark::State& state, bool hourly, bool asymmetric, distribution_shape innovation) {
   const auto& returns = garch_returns(hourly);
   garch_fit_options options;
   options.asymmetric = asymmetric;
@@ -65,12 +65,12 @@ void garch_fit_impl(benchmark::State& state, bool hourly, bool asymmetric, garch
   }
   state.counters["evaluations"] = evaluations;
 }
-void garch_fit_normal_btc_daily(benchmark::State& s) { garch_fit_impl(s, false, false, garch_innovation::normal); }
-void garch_fit_normal_btc_hourly(benchmark::State& s) { garch_fit_impl(s, true, false, garch_innovation::normal); }
-void garch_fit_t_btc_daily(benchmark::State& s) { garch_fit_impl(s, false, false, garch_innovation::student_t); }
-void garch_fit_t_btc_hourly(benchmark::State& s) { garch_fit_impl(s, true, false, garch_innovation::student_t); }
-void gjr_fit_normal_btc_daily(benchmark::State& s) { garch_fit_impl(s, false, true, garch_innovation::normal); }
-void gjr_fit_normal_btc_hourly(benchmark::State& s) { garch_fit_impl(s, true, true, garch_innovation::normal); }
+void garch_fit_normal_btc_daily(benchmark::State& s) { garch_fit_impl(s, false, false, distribution_shape::normal); }
+void garch_fit_normal_btc_hourly(benchmark::State& s) { garch_fit_impl(s, true, false, distribution_shape::normal); }
+void garch_fit_t_btc_daily(benchmark::State& s) { garch_fit_impl(s, false, false, distribution_shape::student_t); }
+void garch_fit_t_btc_hourly(benchmark::State& s) { garch_fit_impl(s, true, false, distribution_shape::student_t); }
+void gjr_fit_normal_btc_daily(benchmark::State& s) { garch_fit_impl(s, false, true, distribution_shape::normal); }
+void gjr_fit_normal_btc_hourly(benchmark::State& s) { garch_fit_impl(s, true, true, distribution_shape::normal); }
 BENCHMARK(garch_fit_normal_btc_daily)->Unit(benchmark::kMillisecond);
 BENCHMARK(garch_fit_normal_btc_hourly)->Unit(benchmark::kMillisecond);
 BENCHMARK(garch_fit_t_btc_daily)->Unit(benchmark::kMillisecond);

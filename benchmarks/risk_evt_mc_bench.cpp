@@ -81,7 +81,7 @@ BENCHMARK(evt_streaming_refit_every_step)->Arg(1)->Arg(20)->Unit(benchmark::kMil
 void monte_carlo_100k_x_10(benchmark::State& state) {
   monte_carlo_config config;
   config.scenarios = 100000;
-  config.distribution = state.range(0) == 0 ? monte_carlo_distribution::normal : monte_carlo_distribution::student_t;
+  config.distribution = state.range(0) == 0 ? distribution_shape::normal : distribution_shape::student_t;
   const monte_carlo_simulator sim(ten_assets(), config);
   const Eigen::VectorXd w = Eigen::VectorXd::LinSpaced(10, -1.0, 2.0);
   for (auto _ : state) {

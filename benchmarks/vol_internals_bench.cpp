@@ -24,7 +24,7 @@ const std::vector<double>& hourly_returns() {
 }
 
 // One log-likelihood + analytic gradient evaluation on BTC hourly (items = observations).
-void garch_loglik_gradient_impl(benchmark::State& state, garch_innovation innovation, bool gradient) {
+void garch_loglik_gradient_impl(benchmark::State& state, distribution_shape innovation, bool gradient) {
   const auto& returns = hourly_returns();
   detail::garch_likelihood likelihood(returns, false, innovation, garch_start::fgarch);
   const detail::garch_vector theta{0.0037, 0.0145, 0.088, 0.0, 0.896, 2.76};
@@ -35,9 +35,9 @@ void garch_loglik_gradient_impl(benchmark::State& state, garch_innovation innova
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(returns.size()));
 }
-void garch_loglik_normal_hourly(benchmark::State& state) { garch_loglik_gradient_impl(state, garch_innovation::normal, false); }
-void garch_loglik_gradient_normal_hourly(benchmark::State& state) { garch_loglik_gradient_impl(state, garch_innovation::normal, true); }
-void garch_loglik_gradient_t_hourly(benchmark::State& state) { garch_loglik_gradient_impl(state, garch_innovation::student_t, true); }
+void garch_loglik_normal_hourly(benchmark::State& state) { garch_loglik_gradient_impl(state, distribution_shape::normal, false); }
+void garch_loglik_gradient_normal_hourly(benchmark::State& state) { garch_loglik_gradient_impl(state, distribution_shape::normal, true); }
+void garch_loglik_gradient_t_hourly(benchmark::State& state) { garch_loglik_gradient_impl(state, distribution_shape::student_t, true); }
 BENCHMARK(garch_loglik_normal_hourly)->Unit(benchmark::kMicrosecond);
 BENCHMARK(garch_loglik_gradient_normal_hourly)->Unit(benchmark::kMicrosecond);
 BENCHMARK(garch_loglik_gradient_t_hourly)->Unit(benchmark::kMicrosecond);

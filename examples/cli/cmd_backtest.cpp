@@ -223,7 +223,7 @@ void run_backtest(const backtest_options& options) {
     config.seed = options.seed;
     // The Z2 null follows the config's distribution: Student t with its nu, else normal.
     if (config_json.contains("risk") && config_json["risk"].value("dist", std::string()) == "student_t") {
-      config.es_null = {dynmargin::predictive_shape::student_t, config_json["risk"].value("nu", 4.0)};
+      config.es_null = {dynmargin::distribution_shape::student_t, config_json["risk"].value("nu", 4.0)};
     }
     dynmargin::backtest_path path;
     auto report = dynmargin::backtest(std::move(engine.function), series.times, series.prices, config, &path);

@@ -47,14 +47,14 @@ void run_fit(const fit_options& o) {
   const auto series = read_input(o.input, o.column, o.prices);
   dynmargin::garch_fit_options options;
   options.asymmetric = o.model == "gjr";
-  options.innovation = o.dist == "t" ? dynmargin::garch_innovation::student_t : dynmargin::garch_innovation::normal;
+  options.innovation = o.dist == "t" ? dynmargin::distribution_shape::student_t : dynmargin::distribution_shape::normal;
   options.start = o.init == "rugarch"         ? dynmargin::garch_start::rugarch
                   : o.init == "backcast"      ? dynmargin::garch_start::backcast
                   : o.init == "unconditional" ? dynmargin::garch_start::unconditional
                                               : dynmargin::garch_start::fgarch;
   options.stationary = o.stationary;
   const auto fit = dynmargin::fit_garch(series.values, options);
-  const bool student = options.innovation == dynmargin::garch_innovation::student_t;
+  const bool student = options.innovation == dynmargin::distribution_shape::student_t;
   nlohmann::ordered_json out = nlohmann::ordered_json::object();
   out["model"] = o.model;
   out["dist"] = o.dist;

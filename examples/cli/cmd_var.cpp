@@ -219,7 +219,7 @@ void run_method(const var_options& o, const std::vector<double>& returns, const 
     c.simulation.seed = o.seed;
     if (o.paths > 0) c.simulation.scenarios = o.paths;
     if (o.dist == "t") {
-      c.simulation.distribution = dynmargin::monte_carlo_distribution::student_t;
+      c.simulation.distribution = dynmargin::distribution_shape::student_t;
       c.simulation.degrees_of_freedom = o.nu ? *o.nu : dynmargin::fit_student_t_nu(residuals_of(returns, vol)).nu;
     } else if (o.dist != "normal") {
       dynmargin::throw_invalid_argument("var", "--dist", "must be normal or t for montecarlo", o.dist);

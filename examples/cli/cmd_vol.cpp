@@ -203,7 +203,7 @@ void run_vol(const CLI::App& sub, const vol_options& o) {
   } else {  // garch, gjr
     dynmargin::garch_fit_options options;
     options.asymmetric = m == "gjr";
-    options.innovation = o.dist == "t" ? dynmargin::garch_innovation::student_t : dynmargin::garch_innovation::normal;
+    options.innovation = o.dist == "t" ? dynmargin::distribution_shape::student_t : dynmargin::distribution_shape::normal;
     options.start = o.init == "rugarch"         ? dynmargin::garch_start::rugarch
                     : o.init == "backcast"      ? dynmargin::garch_start::backcast
                     : o.init == "unconditional" ? dynmargin::garch_start::unconditional

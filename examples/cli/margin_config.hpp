@@ -288,7 +288,7 @@ inline any_volatility volatility(const json& object) {
   c.parameters.gamma = model == 3 ? f.number("gamma") : f.number_or("gamma", 0.0);
   c.parameters.mu = f.number_or("mu", 0.0) * (percent ? 0.01 : 1.0);
   c.parameters.nu = f.number_or("nu", 0.0);
-  c.innovation = static_cast<dynmargin::garch_innovation>(f.choice("innovation", {"normal", "student_t"}, 0));
+  c.innovation = static_cast<dynmargin::distribution_shape>(f.choice("innovation", {"normal", "student_t"}, 0));
   c.asymmetric = model == 3;
   c.initial_variance = f.number_or("initial_variance", 0.0) * scale;
   return any_volatility(dynmargin::garch_volatility(c));

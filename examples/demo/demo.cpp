@@ -98,12 +98,12 @@ garch_volatility fit_garch_t(const market_data& data, const settings& s) {
   const std::size_t n = std::min(s.fit_window + 1, data.prices.size());
   for (std::size_t i = 1; i < n; ++i) returns.push_back(std::log(data.prices[i] / data.prices[i - 1]));
   garch_fit_options options;
-  options.innovation = garch_innovation::student_t;
+  options.innovation = distribution_shape::student_t;
   options.stationary = true;
   const auto fit = fit_garch(returns, options);
   garch_config config;
   config.parameters = fit.parameters;
-  config.innovation = garch_innovation::student_t;
+  config.innovation = distribution_shape::student_t;
   return garch_volatility(config);  // starts at the unconditional variance, before the first price
 }
 

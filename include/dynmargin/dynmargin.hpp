@@ -12,7 +12,9 @@
 
 // core
 #include "dynmargin/core/concepts.hpp"  // IWYU pragma: export
+#include "dynmargin/core/distributions.hpp"  // IWYU pragma: export
 #include "dynmargin/core/error.hpp"  // IWYU pragma: export
+#include "dynmargin/core/math_policy.hpp"  // IWYU pragma: export
 #include "dynmargin/core/random.hpp"  // IWYU pragma: export
 #include "dynmargin/core/returns.hpp"  // IWYU pragma: export
 #include "dynmargin/core/types.hpp"  // IWYU pragma: export
@@ -31,6 +33,7 @@
 #include "dynmargin/risk/concepts.hpp"  // IWYU pragma: export
 #include "dynmargin/risk/evt.hpp"  // IWYU pragma: export
 #include "dynmargin/risk/filtered_historical.hpp"  // IWYU pragma: export
+#include "dynmargin/risk/generalized_pareto.hpp"  // IWYU pragma: export
 #include "dynmargin/risk/historical.hpp"  // IWYU pragma: export
 #include "dynmargin/risk/horizon.hpp"  // IWYU pragma: export
 #include "dynmargin/risk/monte_carlo.hpp"  // IWYU pragma: export

@@ -39,6 +39,6 @@ static_assert(!volatility_model<garch_lookalike>);
 // Persistence and names are usable at compile time.
 static_assert(garch_persistence(garch_parameters{0.0, 1.0, 0.1, 0.1, 0.8, 0.0}) == 0.1 + 0.05 + 0.8);
 static_assert(to_string(garch_start::backcast) == "backcast");
-static_assert(to_string(garch_innovation::student_t) == "t");
+static_assert(to_string(distribution_shape::student_t) == "t");
 
 }  // namespace garch_static_checks

@@ -27,10 +27,10 @@ TEST_CASE("Standardised tail VaR and ES against mpmath", "[backtest][es]") {
   const auto n975 = standardized_tail_risk(normal, confidence_level(0.975));
   CHECK_THAT(n975.var, dmtest::within_rel(1.9599639845400542, 1e-13));
   CHECK_THAT(n975.es, dmtest::within_rel(2.3378027922014144, 1e-13));
-  const auto t5 = standardized_tail_risk({predictive_shape::student_t, 5.0}, confidence_level(0.99));
+  const auto t5 = standardized_tail_risk({distribution_shape::student_t, 5.0}, confidence_level(0.99));
   CHECK_THAT(t5.var, dmtest::within_rel(2.6064635693842798, 1e-12));
   CHECK_THAT(t5.es, dmtest::within_rel(3.448836760048016, 1e-12));
-  REQUIRE_THROWS_WITH(standardized_tail_risk({predictive_shape::student_t, 2.0}, confidence_level(0.99)),
+  REQUIRE_THROWS_WITH(standardized_tail_risk({distribution_shape::student_t, 2.0}, confidence_level(0.99)),
                       "standardized_tail_risk: degrees_of_freedom must be finite and > 2, got 2");
 }
 
@@ -84,7 +84,7 @@ TEST_CASE("Z2's 5% critical value for 250 days at 97.5% is Acerbi-Szekely's -0.7
   const auto normal = acerbi_szekely_test(losses, ones, ones, predictive_distribution{}, confidence_level(0.975), 20000, 11);
   CHECK_THAT(normal.z2, dmtest::within_rel(-0.70, 1e-12));
   CHECK_THAT(normal.p_value, dmtest::within_abs(0.05, 0.01));
-  const auto student = acerbi_szekely_test(losses, ones, ones, predictive_distribution{predictive_shape::student_t, 5.0},
+  const auto student = acerbi_szekely_test(losses, ones, ones, predictive_distribution{distribution_shape::student_t, 5.0},
                                            confidence_level(0.975), 20000, 11);
   CHECK_THAT(student.p_value, dmtest::within_abs(0.05, 0.015));
 }
@@ -111,7 +111,7 @@ TEST_CASE("Z2: a right model is not rejected, ES understated by half is", "[back
   const confidence_level c(0.975);
   for (bool student : {false, true}) {
     INFO((student ? "student t(5)" : "normal"));
-    const predictive_distribution shape = student ? predictive_distribution{predictive_shape::student_t, 5.0}
+    const predictive_distribution shape = student ? predictive_distribution{distribution_shape::student_t, 5.0}
                                                   : predictive_distribution{};
     const auto sample = simulate(2000, student, student ? 11 : 12);
     const auto right = acerbi_szekely_test(sample.losses, sample.scale, shape, c, 4000, 1);
@@ -166,7 +166,7 @@ TEST_CASE("McNeil-Frey statistics by hand", "[backtest][es]") {
 
 TEST_CASE("McNeil-Frey: a right model is not rejected, ES understated by half is", "[backtest][es]") {
   const confidence_level c(0.975);
-  const predictive_distribution shape{predictive_shape::student_t, 5.0};
+  const predictive_distribution shape{distribution_shape::student_t, 5.0};
   const auto tail = standardized_tail_risk(shape, c);
   const auto sample = simulate(4000, true, 21);
   std::vector<double> var, es, half_es;

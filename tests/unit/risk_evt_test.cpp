@@ -187,9 +187,9 @@ TEST_CASE("Tail VaR and ES reproduce closed forms for exponential and Pareto tai
   const auto near = tail_risk(exponential, confidence_level(0.99));
   CHECK_THAT(near.var, dmtest::within_rel(beta * std::log(100.0), 1e-10));
   // GPD quantile and CDF are inverse to each other.
-  const gpd_parameters g{0.3, 1.7};
-  CHECK_THAT(gpd_cdf(g, gpd_quantile(g, 0.987)), dmtest::within_rel(0.987, 1e-14));
-  CHECK_THAT(gpd_quantile({0.0, 1.7}, 0.5), dmtest::within_rel(1.7 * std::log(2.0), 1e-15));
+  const generalized_pareto_distribution g(0.3, 1.7);
+  CHECK_THAT(cdf(g, quantile(g, 0.987)), dmtest::within_rel(0.987, 1e-14));
+  CHECK_THAT(quantile(generalized_pareto_distribution(0.0, 1.7), 0.5), dmtest::within_rel(1.7 * std::log(2.0), 1e-15));
 }
 
 TEST_CASE("POT VaR and ES of samples from a known GPD converge to the exact values", "[risk][evt]") {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Internals of the parametric risk measure: Cornish-Fisher VaR against the expansion of the
-// normal quantile (detail::cornish_fisher_quantile, detail::normal_quantile) and its ES against
+// normal quantile (detail::cornish_fisher_quantile, quantile of standardized_distribution) and its ES against
 // numerical quadrature of that quantile function. The closed forms and properties are tested
 // through the public API in risk_parametric_test.cpp.
 #include <cmath>
@@ -39,14 +39,14 @@ TEST_CASE("Cornish-Fisher: reduces to normal, ES equals quadrature of its quanti
   for (double p : {0.99, 0.975, 0.95}) {
     const auto cf = make(risk_distribution::cornish_fisher, p, 4.0, s, k);
     const auto q_loss = [&](double u, double loss_skew) {
-      return detail::cornish_fisher_quantile(detail::normal_quantile(u), loss_skew, k);
+      return detail::cornish_fisher_quantile(quantile(standardized_distribution{}, u), loss_skew, k);
     };
     const auto integral = [&](double loss_skew) {
       // Substitute u = 1 - (1-p) e^{-t}, t in [0, inf): du = (1-u) dt, smooth to the tail.
       const auto f = [&](double t) {
         const double tail = (1.0 - p) * std::exp(-t);
         // z = Phi^{-1}(1 - tail) = -Phi^{-1}(tail), exact in the far tail.
-        return detail::cornish_fisher_quantile(-detail::normal_quantile(tail), loss_skew, k) * tail;
+        return detail::cornish_fisher_quantile(-quantile(standardized_distribution{}, tail), loss_skew, k) * tail;
       };
       return boost::math::quadrature::gauss_kronrod<double, 61>::integrate(f, 0.0, 200.0, 15, 1e-13) / (1.0 - p);
     };

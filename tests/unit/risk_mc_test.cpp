@@ -111,7 +111,7 @@ TEST_CASE("Seeded simulations are bitwise reproducible", "[risk][mc]") {
   monte_carlo_config config;
   config.scenarios = 20000;
   config.seed = 7;
-  config.distribution = monte_carlo_distribution::student_t;
+  config.distribution = distribution_shape::student_t;
   config.degrees_of_freedom = 4.0;
   const monte_carlo_simulator a(crypto_covariance(), config);
   const monte_carlo_simulator b(crypto_covariance(), config);
@@ -139,7 +139,7 @@ TEST_CASE("Sample covariance of 100k scenarios matches the input", "[risk][mc]")
   monte_carlo_config config;
   config.scenarios = 100000;
   const double n = double(config.scenarios);
-  for (const auto dist : {monte_carlo_distribution::normal, monte_carlo_distribution::student_t}) {
+  for (const auto dist : {distribution_shape::normal, distribution_shape::student_t}) {
     config.distribution = dist;
     config.degrees_of_freedom = 8.0;
     const Eigen::MatrixXd x = monte_carlo_simulator(s, config).simulate();
@@ -149,7 +149,7 @@ TEST_CASE("Sample covariance of 100k scenarios matches the input", "[risk][mc]")
     // Var(x_i x_j) = kappa (S_ii S_jj + 2 S_ij^2) - S_ij^2 with kappa = 1 (normal) or
     // (nu-2)/(nu-4) = 1.5 (t, nu = 8, scaled to covariance S); the sample covariance's standard
     // error is sqrt(Var/N). 4.5 standard errors per entry: 55 entries, false alarm ~ 4e-4.
-    const double kappa = dist == monte_carlo_distribution::normal ? 1.0 : 1.5;
+    const double kappa = dist == distribution_shape::normal ? 1.0 : 1.5;
     double worst = 0.0;
     for (int i = 0; i < 10; ++i) {
       CHECK(std::abs(mean(i)) < 4.5 * std::sqrt(s(i, i) / n));
@@ -211,7 +211,7 @@ TEST_CASE("Student t scenarios: closed-form t quantiles and heavier tails than n
   monte_carlo_risk_config config;
   config.confidence = 0.99;
   config.simulation.scenarios = 1000000;
-  config.simulation.distribution = monte_carlo_distribution::student_t;
+  config.simulation.distribution = distribution_shape::student_t;
   config.simulation.degrees_of_freedom = 4.0;
   const monte_carlo_risk t4(config);
   const auto unit = t4.from_variance(1.0);
@@ -232,7 +232,7 @@ TEST_CASE("Student t scenarios: closed-form t quantiles and heavier tails than n
   // scenarios, 99%: se about 1.1% of VaR; tolerance 4.5%.
   monte_carlo_config mc;
   mc.scenarios = 500000;
-  mc.distribution = monte_carlo_distribution::student_t;
+  mc.distribution = distribution_shape::student_t;
   mc.degrees_of_freedom = 5.0;
   const Eigen::MatrixXd s = crypto_covariance();
   const Eigen::Vector4d w(1.0, -0.5, 2.0, 0.25);
@@ -241,9 +241,9 @@ TEST_CASE("Student t scenarios: closed-form t quantiles and heavier tails than n
   const double t_var = sigma * boost::math::quantile(boost::math::students_t(5.0), 0.99) * std::sqrt(3.0 / 5.0);
   CHECK_THAT(rt.risk.var, dmtest::within_rel(t_var, 0.045));
   // Heavier tail than the normal with the same covariance, by more at 99.9% than at 99%.
-  mc.distribution = monte_carlo_distribution::normal;
+  mc.distribution = distribution_shape::normal;
   const Eigen::MatrixXd xn = monte_carlo_simulator(s, mc).simulate();
-  mc.distribution = monte_carlo_distribution::student_t;
+  mc.distribution = distribution_shape::student_t;
   const Eigen::MatrixXd xt = monte_carlo_simulator(s, mc).simulate();
   const double ratio_99 = portfolio_risk(xt, w, confidence_level(0.99)).risk.es / portfolio_risk(xn, w, confidence_level(0.99)).risk.es;
   const double ratio_999 = portfolio_risk(xt, w, confidence_level(0.999)).risk.es / portfolio_risk(xn, w, confidence_level(0.999)).risk.es;
@@ -275,7 +275,7 @@ TEST_CASE("One-asset Monte Carlo measure: normal closed form, horizons, streamin
   CHECK(ten.horizon_steps() == 10);
   // The sum of 10 t4 steps has a lighter tail than one step (central limit): between the
   // normal's 2.326 and the one-step 2.649 at 99%.
-  config.simulation.distribution = monte_carlo_distribution::student_t;
+  config.simulation.distribution = distribution_shape::student_t;
   config.simulation.degrees_of_freedom = 4.0;
   const double var_10 = monte_carlo_risk(config).from_variance(1.0).var;
   CHECK(var_10 > 2.326348 + 4 * 0.0059);
@@ -286,7 +286,7 @@ TEST_CASE("Monte Carlo properties: ES >= VaR, monotone, homogeneous, translation
   const Eigen::MatrixXd s = crypto_covariance();
   monte_carlo_config config;
   config.scenarios = 50000;
-  config.distribution = monte_carlo_distribution::student_t;
+  config.distribution = distribution_shape::student_t;
   config.degrees_of_freedom = 3.5;
   const Eigen::MatrixXd x = monte_carlo_simulator(s, config).simulate();
   const Eigen::Vector4d w(1.0, -0.5, 2.0, 0.25);
@@ -332,7 +332,7 @@ TEST_CASE("Monte Carlo bad input: non-PD covariance, shapes, nu, too few scenari
   nan_cov(0, 1) = std::nan("");
   REQUIRE_THROWS_WITH(monte_carlo_simulator(nan_cov), "monte_carlo: covariance must be finite, got a NaN or infinite entry");
   monte_carlo_config t_config;
-  t_config.distribution = monte_carlo_distribution::student_t;
+  t_config.distribution = distribution_shape::student_t;
   t_config.degrees_of_freedom = 2.0;
   REQUIRE_THROWS_WITH(monte_carlo_simulator(Eigen::Matrix2d::Identity(), t_config),
                       "monte_carlo: degrees_of_freedom must be finite and > 2 (finite variance), got 2");

@@ -51,7 +51,7 @@ TEST_CASE("GARCH fits reach fGarch's optimum on every reference row", "[volatili
     INFO(dataset << (student ? " std" : " norm"));
     const auto returns = returns_of(dataset);
     garch_fit_options options;
-    options.innovation = student ? garch_innovation::student_t : garch_innovation::normal;
+    options.innovation = student ? distribution_shape::student_t : distribution_shape::normal;
     const auto fit = fit_garch(returns, options);
     const double reference_loglik = std::stod(row[table.column("loglik")]);
     CHECK(fit.converged);
@@ -118,7 +118,7 @@ TEST_CASE("Sandwich and Hessian standard errors agree on a correctly specified m
   }
   // A Student t fit of the same data: nu runs to its upper bound (normal data), said in the status.
   garch_fit_options t_options;
-  t_options.innovation = garch_innovation::student_t;
+  t_options.innovation = distribution_shape::student_t;
   const auto t_fit = fit_garch(returns, t_options);
   CHECK(t_fit.parameters.nu == Approx(10.0).margin(1e-6));
   CHECK_THAT(t_fit.status_reason, dmtest::contains("at a bound: nu"));
@@ -144,7 +144,7 @@ TEST_CASE("Stationarity, variance targeting and the other start rules", "[volati
   // fGarch's t fit of BTC daily has alpha + beta = 1.078; the constrained fit must sit at the
   // bound and still beat the normal fit (the t likelihood dominates here).
   garch_fit_options options;
-  options.innovation = garch_innovation::student_t;
+  options.innovation = distribution_shape::student_t;
   options.stationary = true;
   const auto constrained = fit_garch(returns, options);
   CHECK(constrained.converged);
@@ -174,7 +174,7 @@ TEST_CASE("Stationarity, variance targeting and the other start rules", "[volati
     o.start = start;
     const auto fit = fit_garch(returns, o);
     CHECK(fit.converged);
-    CHECK_THAT(fit.loglik, dmtest::within_rel(garch_loglik(returns, fit.parameters, garch_innovation::normal, start), 1e-12));
+    CHECK_THAT(fit.loglik, dmtest::within_rel(garch_loglik(returns, fit.parameters, distribution_shape::normal, start), 1e-12));
     // Start-up conventions move the optimum a little (REFERENCE.md: up to ~1 unit of loglik).
     CHECK(std::abs(fit.loglik - (-7362.8384912833435)) < 5.0);
   }
@@ -197,7 +197,7 @@ TEST_CASE("fit_garch rejects bad input with a message naming the problem", "[vol
   bad.max_persistence = 1.5;
   REQUIRE_THROWS_WITH(fit_garch(returns, bad), "fit_garch: max_persistence must be in (0, 1), got 1.5");
   REQUIRE_THROWS_WITH(garch_loglik(returns, {0.0, -1.0, 0.1, 0.0, 0.8, 0.0}), "garch: omega must be finite and > 0, got -1");
-  REQUIRE_THROWS_WITH(garch_loglik(returns, {0.0, 1.0, 0.3, 0.0, 0.8, 0.0}, garch_innovation::normal, garch_start::unconditional),
+  REQUIRE_THROWS_WITH(garch_loglik(returns, {0.0, 1.0, 0.3, 0.0, 0.8, 0.0}, distribution_shape::normal, garch_start::unconditional),
                       dmtest::contains("must be < 1 for the unconditional start"));
   // An iteration budget too small to converge is reported, not hidden.
   garch_fit_options short_budget;

@@ -31,9 +31,9 @@ TEST_CASE("Analytic gradients equal central finite differences", "[volatility][g
   // tolerance 1e-6 of max(|g|, 1).
   const detail::garch_vector theta{0.05, 3.0, 0.15, 0.06, 0.75, 4.2};
   for (bool asymmetric : {false, true}) {
-    for (auto innovation : {garch_innovation::normal, garch_innovation::student_t}) {
+    for (auto innovation : {distribution_shape::normal, distribution_shape::student_t}) {
       for (auto start : {garch_start::fgarch, garch_start::rugarch, garch_start::backcast, garch_start::unconditional}) {
-        INFO("asymmetric " << asymmetric << " t " << (innovation == garch_innovation::student_t) << " start " << to_string(start));
+        INFO("asymmetric " << asymmetric << " t " << (innovation == distribution_shape::student_t) << " start " << to_string(start));
         detail::garch_likelihood likelihood(returns, asymmetric, innovation, start);
         detail::garch_vector point = theta;
         if (!asymmetric) point[detail::garch_gamma] = 0.0;
@@ -41,7 +41,7 @@ TEST_CASE("Analytic gradients equal central finite differences", "[volatility][g
         const double value = likelihood.value_and_gradient(point, gradient);
         CHECK(value == likelihood.value(point));
         for (std::size_t j = 0; j < 6; ++j) {
-          if ((j == detail::garch_gamma && !asymmetric) || (j == detail::garch_nu && innovation == garch_innovation::normal)) {
+          if ((j == detail::garch_gamma && !asymmetric) || (j == detail::garch_nu && innovation == distribution_shape::normal)) {
             CHECK(gradient[j] == 0.0);
             continue;
           }

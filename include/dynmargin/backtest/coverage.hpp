@@ -28,8 +28,8 @@
 ///    the likelihood ratio of Weibull against exponential (the paper also simulates small-sample
 ///    p-values); the Weibull shape is profiled and found with Boost.Math's TOMS 748 root finder.
 ///
-/// All likelihoods are sums of `n * log(...)` with `0 * log 0 = 0` (dynmargin/detail/
-/// backtest_math.hpp), so zero exceptions, all exceptions and empty transition cells are
+/// All likelihoods are sums of `n * log(...)` with `0 * log 0 = 0` (dynmargin/backtest/detail/
+/// likelihood_ratio.hpp), so zero exceptions, all exceptions and empty transition cells are
 /// finite. No function returns NaN.
 #pragma once
 
@@ -47,9 +47,10 @@
 
 #include <boost/math/tools/roots.hpp>
 
+#include "dynmargin/backtest/detail/likelihood_ratio.hpp"
 #include "dynmargin/core/error.hpp"
+#include "dynmargin/core/math_policy.hpp"
 #include "dynmargin/core/types.hpp"
-#include "dynmargin/detail/backtest_math.hpp"
 
 namespace dynmargin {
 
@@ -411,7 +412,7 @@ struct weibull_profile {
     std::uintmax_t iterations = 200;
     const auto root = boost::math::tools::toms748_solve(
         [&](double b) { return profile.score(b); }, duration_shape_lower, duration_shape_upper,
-        boost::math::tools::eps_tolerance<double>(50), iterations, detail::backtest_policy());
+        boost::math::tools::eps_tolerance<double>(50), iterations, math_policy());
     shape = 0.5 * (root.first + root.second);
     if (iterations >= 200) throw_evaluation_error("duration_test", "the Weibull shape did not converge in 200 iterations");
   }

@@ -17,9 +17,10 @@
 ///    = Z I_t / ES(Z), so the null distribution of Z2 depends only on T, alpha and the shape of
 ///    Z; Acerbi and Szekely show it barely changes across shapes (their 5% critical value is
 ///    about -0.7 for T = 250, alpha = 2.5%, from normal to Student t(3)). The null is
-///    simulated for a stated shape (normal or unit-variance Student t): exceptions at
-///    geometric gaps, each tail loss by inverting the distribution function at alpha * U -
-///    exact, and O(T alpha) per simulated Z2.
+///    simulated for a stated shape (normal or unit-variance Student t, the standardised
+///    distributions of dynmargin/core/distributions.hpp): exceptions at geometric gaps, each
+///    tail loss by inverting the distribution function at alpha * U - exact, and O(T alpha) per
+///    simulated Z2.
 ///  - McNeil, A. and R. Frey (2000), "Estimation of tail-related risk measures for
 ///    heteroscedastic financial time series: an extreme value approach", Journal of Empirical
 ///    Finance 7: on exceptions, the residuals r_t = (L_t - ES_t) / sigma_t have mean zero when
@@ -36,84 +37,31 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <numbers>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include <boost/math/distributions/complement.hpp>
+#include <boost/math/distributions/students_t.hpp>
+
+#include "dynmargin/core/distributions.hpp"
 #include "dynmargin/core/error.hpp"
+#include "dynmargin/core/math_policy.hpp"
 #include "dynmargin/core/types.hpp"
-#include "dynmargin/detail/backtest_math.hpp"
 #include "dynmargin/core/random.hpp"
 
 namespace dynmargin {
 
 /// @brief Shape of a predictive loss distribution `scale * Z` with unit-variance Z.
-enum class predictive_shape : std::uint8_t { normal, student_t };
+/// @deprecated Use `dynmargin::distribution_shape` (dynmargin/core/distributions.hpp).
+using predictive_shape [[deprecated("use dynmargin::distribution_shape")]] = distribution_shape;
 
-/// @brief The standardised predictive distribution: normal, or Student t with `degrees_of_freedom`
-///        > 2 rescaled to unit variance (the GARCH-t convention).
-struct predictive_distribution {
-  predictive_shape shape = predictive_shape::normal;
-  double degrees_of_freedom = 0.0;
-};
-
-/// @brief VaR and ES of the unit-variance loss Z at a coverage.
-struct standardized_tail {
-  double var = 0.0;
-  double es = 0.0;
-};
-
-namespace detail {
-inline void check_predictive(const predictive_distribution& distribution, std::string_view component) {
-  if (distribution.shape == predictive_shape::student_t &&
-      !(std::isfinite(distribution.degrees_of_freedom) && distribution.degrees_of_freedom > 2.0)) {
-    throw_invalid_argument(component, "degrees_of_freedom", "must be finite and > 2", distribution.degrees_of_freedom);
-  }
-}
-
-/// Upper-tail quantile of Z: the z with P(Z > z) = u, u in (0, 1).
-[[nodiscard]] inline double standardized_upper_quantile(const predictive_distribution& distribution, double u) {
-  if (distribution.shape == predictive_shape::normal) {
-    return boost_call("es_backtest", "normal quantile", [&] {
-      return boost::math::quantile(boost::math::complement(boost::math::normal_distribution<double, backtest_policy>(), u));
-    });
-  }
-  const double nu = distribution.degrees_of_freedom;
-  return std::sqrt((nu - 2.0) / nu) * boost_call("es_backtest", "Student t quantile", [&] {
-           return boost::math::quantile(
-               boost::math::complement(boost::math::students_t_distribution<double, backtest_policy>(nu), u));
-         });
-}
-}  // namespace detail
-
-/// @brief VaR and ES of unit-variance Z at `coverage` (normal: VaR = Phi^-1(c),
-///        ES = phi(VaR) / (1 - c); Student t: the standard t's (nu + q^2) / (nu - 1) f(q) / (1 - c)
-///        times sqrt((nu - 2) / nu)).
-/// @throws dynmargin::invalid_argument on degrees of freedom <= 2.
-[[nodiscard]] inline standardized_tail standardized_tail_risk(const predictive_distribution& distribution,
-                                                              confidence_level coverage) {
-  detail::check_predictive(distribution, "standardized_tail_risk");
-  const double alpha = coverage.tail();
-  standardized_tail out;
-  if (distribution.shape == predictive_shape::normal) {
-    out.var = detail::standardized_upper_quantile(distribution, alpha);
-    out.es = std::exp(-0.5 * out.var * out.var) / std::sqrt(2.0 * std::numbers::pi) / alpha;
-    return out;
-  }
-  const double nu = distribution.degrees_of_freedom;
-  const double q = detail::boost_call("standardized_tail_risk", "Student t quantile", [&] {
-    return boost::math::quantile(
-        boost::math::complement(boost::math::students_t_distribution<double, detail::backtest_policy>(nu), alpha));
-  });
-  const double density = detail::boost_call("standardized_tail_risk", "Student t density", [&] {
-    return boost::math::pdf(boost::math::students_t_distribution<double, detail::backtest_policy>(nu), q);
-  });
-  const double scale = std::sqrt((nu - 2.0) / nu);
-  out.var = scale * q;
-  out.es = scale * (nu + q * q) / (nu - 1.0) * density / alpha;
-  return out;
-}
+/// @brief The standardised predictive distribution of the loss `scale * Z`: normal, or Student
+///        t with `degrees_of_freedom` > 2 rescaled to unit variance (the GARCH-t convention).
+///        Its VaR and ES at a coverage are `standardized_tail_risk(distribution, coverage)`
+///        (dynmargin/core/distributions.hpp).
+using predictive_distribution = standardized_distribution;
 
 namespace detail {
 inline void check_same_size(std::string_view component, std::string_view name, std::size_t size, std::size_t expected) {
@@ -190,7 +138,7 @@ namespace detail {
     for (;;) {
       position += std::floor(portable_log(rng.uniform()) / log_calm) + 1.0;  // geometric gap
       if (position > n) break;
-      sum += standardized_upper_quantile(distribution, alpha * rng.uniform()) / tail.es;
+      sum += upper_quantile(distribution, alpha * rng.uniform()) / tail.es;
     }
     if (1.0 - sum / (n * alpha) < observed) ++below;
   }
@@ -210,7 +158,7 @@ namespace detail {
                                                                std::uint64_t seed = 20140101) {
   constexpr std::string_view component = "acerbi_szekely_test";
   if (simulations == 0) throw_invalid_argument(component, "simulations", "must be at least 1", simulations);
-  detail::check_predictive(distribution, component);
+  detail::check_standardized(distribution, component);
   acerbi_szekely_result out;
   out.observations = losses.size();
   out.simulations = simulations;
@@ -304,7 +252,7 @@ struct mcneil_frey_result {
   out.t_statistic = root_n * mean / sd;
   out.p_value_t = detail::boost_call(component, "Student t p-value", [&] {
     return boost::math::cdf(boost::math::complement(
-        boost::math::students_t_distribution<double, detail::backtest_policy>(static_cast<double>(n - 1)), out.t_statistic));
+        boost::math::students_t_distribution<double, math_policy>(static_cast<double>(n - 1)), out.t_statistic));
   });
 
   // Bootstrap of the centred residuals (the null holds in the resampled population).

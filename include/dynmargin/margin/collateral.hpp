@@ -29,8 +29,8 @@
 /// and a liquidation threshold LT = 1 - haircut covers the debt with probability p if the
 /// position is liquidated within h steps of reaching HF = 1. A loan-to-value from a longer
 /// horizon (the time the borrower has before reaching the threshold) is LTV = 1 - haircut over
-/// that horizon, so LTV <= LT holds by construction. The normal quantile is Boost.Math's,
-/// computed here directly so that this header does not depend on the risk layer's helpers.
+/// that horizon, so LTV <= LT holds by construction. The normal quantile is the one of
+/// dynmargin/core/distributions.hpp (Boost.Math's, with dynmargin's policy).
 #pragma once
 
 #include <cmath>
@@ -42,28 +42,19 @@
 #include <utility>
 #include <vector>
 
-#include <boost/math/distributions/normal.hpp>
-#include <boost/math/policies/policy.hpp>
-
+#include "dynmargin/core/distributions.hpp"
 #include "dynmargin/core/error.hpp"
 #include "dynmargin/core/types.hpp"
 #include "dynmargin/margin/position_common.hpp"
 
 namespace dynmargin {
 
-namespace detail {
-/// Boost.Math policy of this header: domain and overflow errors throw (the Boost defaults,
-/// spelled out), no promotion of double to long double.
-using collateral_math_policy = boost::math::policies::policy<
-    boost::math::policies::domain_error<boost::math::policies::throw_on_error>,
-    boost::math::policies::overflow_error<boost::math::policies::throw_on_error>,
-    boost::math::policies::promote_double<false>>;
-}  // namespace detail
-
 /// @brief The standard normal quantile z_p = Phi^{-1}(p).
-[[nodiscard]] inline double normal_quantile(confidence_level p) {
-  const boost::math::normal_distribution<double, detail::collateral_math_policy> standard(0.0, 1.0);
-  return boost::math::quantile(standard, p.value());
+/// @deprecated Use `quantile(standardized_distribution{}, p.value())` from
+///             dynmargin/core/distributions.hpp.
+[[nodiscard, deprecated("use quantile(standardized_distribution{}, p.value()) of dynmargin/core/distributions.hpp")]]
+inline double normal_quantile(confidence_level p) {
+  return quantile(standardized_distribution{}, p.value());
 }
 
 /// @brief Haircut of a long collateral from its VaR over a horizon (see the file comment):
@@ -73,7 +64,8 @@ using collateral_math_policy = boost::math::policies::policy<
 /// @throws dynmargin::invalid_argument when volatility is not finite and positive.
 [[nodiscard]] inline double var_haircut(double volatility, horizon liquidation_horizon, confidence_level p) {
   detail::require_finite_positive("collateral", "volatility", volatility);
-  const double var = normal_quantile(p) * volatility * std::sqrt(static_cast<double>(liquidation_horizon.steps()));
+  const double z = quantile(standardized_distribution{}, p.value());
+  const double var = z * volatility * std::sqrt(static_cast<double>(liquidation_horizon.steps()));
   return -std::expm1(-var);
 }
 

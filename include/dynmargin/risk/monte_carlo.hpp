@@ -49,6 +49,7 @@
 #include <Eigen/Core>
 #include <Eigen/Eigenvalues>
 
+#include "dynmargin/core/distributions.hpp"
 #include "dynmargin/core/error.hpp"
 #include "dynmargin/core/types.hpp"
 #include "dynmargin/core/random.hpp"
@@ -57,17 +58,18 @@
 
 namespace dynmargin {
 
-/// @brief Joint distribution of the simulated returns.
-enum class monte_carlo_distribution : std::uint8_t {
-  normal,     ///< multivariate normal with the given covariance
-  student_t,  ///< multivariate Student t with nu degrees of freedom, scaled to the given covariance
-};
+/// @brief Joint distribution of the simulated returns: a `distribution_shape`
+///        (dynmargin/core/distributions.hpp): `normal` is the multivariate normal with the given
+///        covariance, `student_t` the multivariate Student t with nu degrees of freedom scaled to
+///        the given covariance.
+/// @deprecated Use `dynmargin::distribution_shape`.
+using monte_carlo_distribution [[deprecated("use dynmargin::distribution_shape")]] = distribution_shape;
 
 /// @brief Configuration of a Monte Carlo simulation.
 struct monte_carlo_config {
   std::int64_t scenarios = 100'000;                                    ///< N >= 1
   std::uint64_t seed = 20240521;                                       ///< seed of the stream
-  monte_carlo_distribution distribution = monte_carlo_distribution::normal;
+  distribution_shape distribution = distribution_shape::normal;
   double degrees_of_freedom = 5.0;                                     ///< student_t only: nu > 2
   std::int64_t block_rows = 4096;                                      ///< rows per GEMM block (>= 1)
 };
@@ -86,7 +88,7 @@ namespace detail {
 inline void check_monte_carlo_config(const monte_carlo_config& config, std::string_view component) {
   if (config.scenarios < 1) throw_invalid_argument(component, "scenarios", "must be at least 1", config.scenarios);
   if (config.block_rows < 1) throw_invalid_argument(component, "block_rows", "must be at least 1", config.block_rows);
-  if (config.distribution == monte_carlo_distribution::student_t &&
+  if (config.distribution == distribution_shape::student_t &&
       !(config.degrees_of_freedom > 2.0 && std::isfinite(config.degrees_of_freedom))) {
     throw_invalid_argument(component, "degrees_of_freedom", "must be finite and > 2 (finite variance)",
                            config.degrees_of_freedom);
@@ -225,7 +227,7 @@ class monte_carlo_simulator {
     Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> z(block, d);
     const Eigen::MatrixXd upper = lower_.transpose();
     random_stream rng(config_.seed);
-    const bool student = config_.distribution == monte_carlo_distribution::student_t;
+    const bool student = config_.distribution == distribution_shape::student_t;
     const double nu = config_.degrees_of_freedom;
     for (Eigen::Index start = 0; start < n; start += block) {
       const Eigen::Index rows = std::min(block, n - start);
@@ -286,7 +288,7 @@ class monte_carlo_risk {
     const auto n = static_cast<std::size_t>(config.simulation.scenarios);
     scenarios_.resize(n);
     random_stream rng(config.simulation.seed);
-    const bool student = config.simulation.distribution == monte_carlo_distribution::student_t;
+    const bool student = config.simulation.distribution == distribution_shape::student_t;
     const double nu = config.simulation.degrees_of_freedom;
     const double root_h = std::sqrt(static_cast<double>(config.horizon));
     for (double& s : scenarios_) {

@@ -22,8 +22,10 @@
 ///    rejects (S, K) outside that domain (Maillard 2012, "A user's guide to the Cornish Fisher
 ///    expansion": K/8 - S^2/6 >= 0 and S^2/9 <= 4 (K/8 - S^2/6)(1 - K/8 - 5 S^2/36)).
 ///
-/// The factors are computed once at construction with Boost.Math (dynmargin's explicit policy,
-/// see detail/risk_math.hpp), so `from_variance(v)` is a square root and two multiply-adds.
+/// The normal and Student t factors are those of `standardized_tail_risk`
+/// (dynmargin/core/distributions.hpp, Boost.Math with dynmargin's policy); the Cornish-Fisher
+/// ones are built on its normal quantile and density. They are computed once at construction,
+/// so `from_variance(v)` is a square root and two multiply-adds.
 ///
 /// Horizon: `from_variance(v)` takes the variance of the h-step sum. As a streaming measure
 /// (`streaming_risk_measure`), `estimate(vol, side)` uses `vol.variance(h)`
@@ -41,16 +43,24 @@
 
 #include <boost/math/tools/minima.hpp>
 
+#include "dynmargin/core/distributions.hpp"
 #include "dynmargin/core/error.hpp"
-#include "dynmargin/detail/risk_math.hpp"
+#include "dynmargin/core/types.hpp"
 #include "dynmargin/risk/concepts.hpp"
 #include "dynmargin/risk/horizon.hpp"
 #include "dynmargin/volatility/concepts.hpp"
 
 namespace dynmargin {
 
-/// @brief Shape of the standardised return distribution of a parametric risk measure.
-enum class risk_distribution : std::uint8_t { normal, student_t, cornish_fisher };
+/// @brief Tail model of a parametric risk measure: one of the standardised distributions of
+///        dynmargin/core/distributions.hpp (same values as `distribution_shape`), or the
+///        Cornish-Fisher expansion around the normal, which is a quantile function and not a
+///        distribution of innovations.
+enum class risk_distribution : std::uint8_t {
+  normal = static_cast<std::uint8_t>(distribution_shape::normal),
+  student_t = static_cast<std::uint8_t>(distribution_shape::student_t),
+  cornish_fisher,
+};
 
 /// @brief Stable name of a distribution ("normal", "student_t", "cornish_fisher").
 [[nodiscard]] constexpr std::string_view to_string(risk_distribution d) noexcept {
@@ -75,6 +85,30 @@ struct parametric_risk_config {
 };
 
 namespace detail {
+/// Cornish-Fisher quantile of a standardised variable with skewness s and excess kurtosis k
+/// at the standard normal quantile z: z + (z^2-1)s/6 + (z^3-3z)k/24 - (2z^3-5z)s^2/36.
+[[nodiscard]] constexpr double cornish_fisher_quantile(double z, double s, double k) noexcept {
+  const double z2 = z * z;
+  return z + (z2 - 1.0) * s / 6.0 + (z2 - 3.0) * z * k / 24.0 - (2.0 * z2 - 5.0) * z * s * s / 36.0;
+}
+
+/// Cornish-Fisher loss at confidence p: VaR = CF(z_p) and ES = the exact integral of the CF
+/// quantile over the tail, (1/(1-p)) int_{z_p}^inf CF(z) phi(z) dz. With the normal's upper
+/// partial moments int_{z}^inf z^j phi = 1-p, phi(z), (1-p) + z phi(z), (z^2 + 2) phi(z) for
+/// j = 0..3 the integral is closed:
+///   ES = phi(z_p)/(1-p) * [1 + s z_p/6 + k (z_p^2 - 1)/24 - s^2 (2 z_p^2 - 1)/36],
+/// s the skewness of the *loss* and k its excess kurtosis.
+[[nodiscard]] inline standardized_tail cornish_fisher_tail(double p, double loss_skewness, double excess_kurtosis) {
+  constexpr standardized_distribution standard_normal{};
+  const double z = quantile(standard_normal, p);
+  const double s = loss_skewness;
+  const double k = excess_kurtosis;
+  const double z2 = z * z;
+  const double var = cornish_fisher_quantile(z, s, k);
+  const double bracket = 1.0 + s * z / 6.0 + k * (z2 - 1.0) / 24.0 - s * s * (2.0 * z2 - 1.0) / 36.0;
+  return {var, pdf(standard_normal, z) / (1.0 - p) * bracket};
+}
+
 /// True when the Cornish-Fisher expansion with skewness s and excess kurtosis k is increasing
 /// in z everywhere (Maillard 2012): its derivative a z^2 + b z + c is positive.
 [[nodiscard]] constexpr bool cornish_fisher_is_monotone(double s, double k) noexcept {
@@ -112,7 +146,7 @@ class parametric_risk {
     const double p = config.confidence;
     switch (config.distribution) {
       case risk_distribution::normal: {
-        const auto f = detail::normal_tail_factors(p);
+        const auto f = standardized_tail_risk({distribution_shape::normal, 0.0}, confidence_level(p));
         long_ = f;
         short_ = f;
         break;
@@ -121,7 +155,7 @@ class parametric_risk {
         if (!(std::isfinite(config.nu) && config.nu > 2.0)) {
           throw_invalid_argument(component, "nu", "must be finite and > 2 (unit variance needs nu > 2)", config.nu);
         }
-        const auto f = detail::student_t_tail_factors(p, config.nu);
+        const auto f = standardized_tail_risk({distribution_shape::student_t, config.nu}, confidence_level(p));
         long_ = f;
         short_ = f;
         break;
@@ -138,8 +172,8 @@ class parametric_risk {
                                  k);
         }
         // A long position loses -X: the loss has skewness -s. A short loses +X: skewness +s.
-        long_ = detail::cornish_fisher_tail_factors(p, -s, k);
-        short_ = detail::cornish_fisher_tail_factors(p, s, k);
+        long_ = detail::cornish_fisher_tail(p, -s, k);
+        short_ = detail::cornish_fisher_tail(p, s, k);
         break;
       }
       default:
@@ -206,8 +240,8 @@ class parametric_risk {
 
  private:
   parametric_risk_config config_;
-  detail::tail_factors long_{};
-  detail::tail_factors short_{};
+  standardized_tail long_{};
+  standardized_tail short_{};
   double horizon_mean_ = 0.0;
 };
 
@@ -259,8 +293,9 @@ struct student_t_fit {
     centre = mean;
   }
   const auto negative_log_likelihood = [&](double nu) {
+    const standardized_distribution t{distribution_shape::student_t, nu};
     double total = 0.0;
-    for (double x : sample) total += detail::unit_student_t_log_density((x - centre) * scale, nu);
+    for (double x : sample) total += log_pdf(t, (x - centre) * scale);
     // The density of the original values carries the Jacobian of the standardisation.
     return -(total + n * std::log(scale));
   };

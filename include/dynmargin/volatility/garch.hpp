@@ -39,24 +39,22 @@
 #include <string>
 #include <string_view>
 
+#include "dynmargin/core/distributions.hpp"
 #include "dynmargin/core/error.hpp"
 #include "dynmargin/volatility/concepts.hpp"
 
 namespace dynmargin {
 
-/// @brief Law of the standardised innovations z_t / sqrt(h_t).
-enum class garch_innovation : std::uint8_t {
-  normal,     ///< standard normal
-  student_t,  ///< Student t rescaled to unit variance (shape nu > 2), as fGarch's "std"
-};
+/// @brief Law of the standardised innovations z_t / sqrt(h_t): a `distribution_shape`
+///        (dynmargin/core/distributions.hpp).
+/// @deprecated Use `dynmargin::distribution_shape`.
+using garch_innovation [[deprecated("use dynmargin::distribution_shape")]] = distribution_shape;
 
 /// @brief Rule for the first conditional variance h_1 (see the file comment for the peers).
 enum class garch_start : std::uint8_t { fgarch, rugarch, backcast, unconditional };
 
-/// @brief Short stable names, for logs, JSON and the command line.
-[[nodiscard]] constexpr std::string_view to_string(garch_innovation innovation) noexcept {
-  return innovation == garch_innovation::normal ? "normal" : "t";
-}
+/// @brief Short stable names, for logs, JSON and the command line (the innovation's
+///        `to_string` is the one of `distribution_shape`).
 [[nodiscard]] constexpr std::string_view to_string(garch_start start) noexcept {
   switch (start) {
     case garch_start::fgarch: return "fgarch";
@@ -75,7 +73,7 @@ struct garch_parameters {
   double alpha = 0.0;  ///< ARCH coefficient, >= 0
   double gamma = 0.0;  ///< GJR asymmetry (extra ARCH weight of negative residuals); 0 for GARCH
   double beta = 0.0;   ///< GARCH coefficient, >= 0
-  double nu = 0.0;     ///< Student t shape (> 2), used with `garch_innovation::student_t` only
+  double nu = 0.0;     ///< Student t shape (> 2), used with `distribution_shape::student_t` only
   friend bool operator==(const garch_parameters&, const garch_parameters&) = default;
 };
 
@@ -111,7 +109,7 @@ struct garch_parameters {
 /// @throws dynmargin::invalid_argument for a non-finite value, omega <= 0, alpha < 0, beta < 0,
 ///         alpha + gamma < 0 (a negative weight on negative residuals), gamma != 0 without
 ///         `asymmetric`, or nu <= 2 with Student t innovations.
-inline void validate_garch_parameters(const garch_parameters& p, garch_innovation innovation, bool asymmetric) {
+inline void validate_garch_parameters(const garch_parameters& p, distribution_shape innovation, bool asymmetric) {
   constexpr std::string_view component = "garch";
   if (!std::isfinite(p.mu)) throw_invalid_argument(component, "mu", "must be finite", p.mu);
   if (!(std::isfinite(p.omega) && p.omega > 0.0)) throw_invalid_argument(component, "omega", "must be finite and > 0", p.omega);
@@ -120,7 +118,7 @@ inline void validate_garch_parameters(const garch_parameters& p, garch_innovatio
   if (!std::isfinite(p.gamma)) throw_invalid_argument(component, "gamma", "must be finite", p.gamma);
   if (!asymmetric && p.gamma != 0.0) throw_invalid_argument(component, "gamma", "must be 0 for a symmetric GARCH(1,1)", p.gamma);
   if (!(p.alpha + p.gamma >= 0.0)) throw_invalid_argument(component, "alpha + gamma", "must be >= 0", p.alpha + p.gamma);
-  if (innovation == garch_innovation::student_t && !(std::isfinite(p.nu) && p.nu > 2.0)) {
+  if (innovation == distribution_shape::student_t && !(std::isfinite(p.nu) && p.nu > 2.0)) {
     throw_invalid_argument(component, "nu", "must be finite and > 2 for unit-variance Student t innovations", p.nu);
   }
 }
@@ -166,7 +164,7 @@ struct garch_geometric_sums {
 /// @brief Configuration of `garch_volatility`.
 struct garch_config {
   garch_parameters parameters{};                        ///< model parameters (returns' units)
-  garch_innovation innovation = garch_innovation::normal;
+  distribution_shape innovation = distribution_shape::normal;
   bool asymmetric = false;                              ///< GJR-GARCH when true; GARCH requires gamma == 0
   /// First variance h_1, the forecast before any return is seen; 0 selects the unconditional
   /// variance omega / (1 - p) (requires p < 1). Use `garch_initial_variance` to apply a
@@ -306,7 +304,7 @@ class garch_volatility {
 
   [[nodiscard]] const garch_config& config() const noexcept { return config_; }
   [[nodiscard]] const garch_parameters& parameters() const noexcept { return config_.parameters; }
-  [[nodiscard]] garch_innovation innovation() const noexcept { return config_.innovation; }
+  [[nodiscard]] distribution_shape innovation() const noexcept { return config_.innovation; }
   [[nodiscard]] bool asymmetric() const noexcept { return config_.asymmetric; }
   /// @brief p = alpha + gamma/2 + beta.
   [[nodiscard]] double persistence() const noexcept { return persistence_; }
@@ -329,7 +327,7 @@ using gjr_volatility = garch_volatility;
 
 /// @brief Convenience: a GJR configuration (asymmetric = true).
 [[nodiscard]] inline garch_config gjr_config(const garch_parameters& parameters,
-                                             garch_innovation innovation = garch_innovation::normal,
+                                             distribution_shape innovation = distribution_shape::normal,
                                              double initial_variance = 0.0) {
   return garch_config{parameters, innovation, true, initial_variance};
 }

@@ -74,7 +74,7 @@ struct garch_bounds {
 /// @brief Settings of `fit_garch`.
 struct garch_fit_options {
   bool asymmetric = false;                                ///< GJR-GARCH(1,1) when true
-  garch_innovation innovation = garch_innovation::normal;
+  distribution_shape innovation = distribution_shape::normal;
   garch_start start = garch_start::fgarch;
   bool stationary = false;                ///< impose alpha + gamma/2 + beta <= max_persistence
   double max_persistence = 1.0 - 1e-6;    ///< bound of the stationarity constraint, in (0, 1)
@@ -92,7 +92,7 @@ struct garch_fit_result {
   explicit garch_fit_result(const garch_volatility& fitted) : model(fitted) {}
   garch_volatility model;                 ///< fitted model, positioned after the last observation
   garch_parameters parameters{};          ///< estimates (gamma 0 for GARCH, nu 0 for normal)
-  garch_innovation innovation = garch_innovation::normal;
+  distribution_shape innovation = distribution_shape::normal;
   bool asymmetric = false;
   garch_start start = garch_start::fgarch;
   std::size_t observations = 0;
@@ -159,7 +159,7 @@ inline void garch_fit_box(const garch_bounds& box, double x_mean, garch_vector& 
 /// @throws dynmargin::invalid_argument for bad returns or parameters (named, with the value),
 ///         dynmargin::domain_error when a conditional variance is not positive and finite.
 [[nodiscard]] inline double garch_loglik(std::span<const double> returns, const garch_parameters& parameters,
-                                         garch_innovation innovation = garch_innovation::normal,
+                                         distribution_shape innovation = distribution_shape::normal,
                                          garch_start start = garch_start::fgarch) {
   detail::check_garch_returns(returns, "garch_loglik", 2);
   const bool asymmetric = parameters.gamma != 0.0;
@@ -181,10 +181,10 @@ inline void garch_fit_box(const garch_bounds& box, double x_mean, garch_vector& 
                                                                      garch_start start = garch_start::fgarch) {
   detail::check_garch_returns(returns, "garch_conditional_variances", 1);
   const bool asymmetric = parameters.gamma != 0.0;
-  validate_garch_parameters(parameters, garch_innovation::normal, asymmetric);
+  validate_garch_parameters(parameters, distribution_shape::normal, asymmetric);
   std::vector<double> out(returns.size());
   const double h1 = garch_initial_variance(returns, parameters, start);
-  garch_volatility model(garch_config{parameters, garch_innovation::normal, asymmetric, h1});
+  garch_volatility model(garch_config{parameters, distribution_shape::normal, asymmetric, h1});
   for (std::size_t t = 0; t < returns.size(); ++t) {
     out[t] = model.variance();
     (void)model.update(returns[t]);
@@ -205,9 +205,28 @@ inline void garch_fit_box(const garch_bounds& box, double x_mean, garch_vector& 
   check_garch_returns(returns, component, garch_fit_minimum_observations);
   check_garch_fit_options(options, component);
 
+<<<<<<< HEAD
   // 2. Scale: x = r / sd(r); the problem on x.
   const garch_scaled_returns scaled = scale_garch_returns(returns, component);
-  const bool student = options.innovation == garch_innovation::student_t;
+  const bool student = options.innovation == distribution_shape::student_t;
+=======
+  const std::size_t n = returns.size();
+  const double count = static_cast<double>(n);
+  double mean = 0.0;
+  for (double r : returns) mean += r;
+  mean /= count;
+  double sum_squares = 0.0;
+  for (double r : returns) sum_squares += (r - mean) * (r - mean);
+  const double scale = std::sqrt(sum_squares / (count - 1.0));
+  if (!(scale > 0.0) || !std::isfinite(scale)) {
+    throw_invalid_argument(component, "returns", "must not be constant (standard deviation must be > 0)", scale);
+  }
+  std::vector<double> scaled(n);
+  for (std::size_t i = 0; i < n; ++i) scaled[i] = returns[i] / scale;
+
+  const bool asymmetric = options.asymmetric;
+  const bool student = options.innovation == distribution_shape::student_t;
+>>>>>>> h2
   const bool stationary = options.stationary || options.variance_targeting || options.start == garch_start::unconditional;
   garch_likelihood likelihood(scaled.values, options.asymmetric, options.innovation, options.start);
   garch_vector box_lower{};

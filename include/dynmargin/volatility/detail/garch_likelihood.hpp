@@ -36,21 +36,14 @@ DYNMARGIN_SUPPRESS_GCC_105593_BEGIN
 #include <vector>
 
 #include <Eigen/Core>
-#include <boost/math/policies/policy.hpp>
 #include <boost/math/special_functions/digamma.hpp>
 #include <boost/math/special_functions/gamma.hpp>
 
+#include "dynmargin/core/distributions.hpp"
+#include "dynmargin/core/math_policy.hpp"
 #include "dynmargin/volatility/garch.hpp"
 
 namespace dynmargin::detail {
-
-/// Boost.Math policy of the GARCH code: every error throws, no promotion to long double.
-using garch_math_policy = boost::math::policies::policy<
-    boost::math::policies::domain_error<boost::math::policies::throw_on_error>,
-    boost::math::policies::pole_error<boost::math::policies::throw_on_error>,
-    boost::math::policies::overflow_error<boost::math::policies::throw_on_error>,
-    boost::math::policies::evaluation_error<boost::math::policies::throw_on_error>,
-    boost::math::policies::promote_float<false>, boost::math::policies::promote_double<false>>;
 
 /// Positions in the full parameter vector (mu, omega, alpha, gamma, beta, nu).
 enum garch_index : std::size_t { garch_mu = 0, garch_omega = 1, garch_alpha = 2, garch_gamma = 3, garch_beta = 4, garch_nu = 5 };
@@ -75,7 +68,7 @@ struct garch_start_value {
 class garch_likelihood {
  public:
   /// @param data finite observations (copied); at least 2.
-  garch_likelihood(std::span<const double> data, bool asymmetric, garch_innovation innovation, garch_start start)
+  garch_likelihood(std::span<const double> data, bool asymmetric, distribution_shape innovation, garch_start start)
       : x_(data.begin(), data.end()),
         h_(data.size()),
         dldh_(data.size()),
@@ -114,7 +107,7 @@ class garch_likelihood {
 
   [[nodiscard]] std::size_t size() const noexcept { return x_.size(); }
   [[nodiscard]] bool asymmetric() const noexcept { return asymmetric_; }
-  [[nodiscard]] garch_innovation innovation() const noexcept { return innovation_; }
+  [[nodiscard]] distribution_shape innovation() const noexcept { return innovation_; }
   [[nodiscard]] garch_start start() const noexcept { return start_; }
   [[nodiscard]] double data_mean() const noexcept { return mean_; }
   /// mean((x - mu)^2) = centred second moment + (mean - mu)^2 (no cancellation).
@@ -198,12 +191,12 @@ class garch_likelihood {
     const double gamma = asymmetric_ ? theta[garch_gamma] : 0.0;
     const double beta = theta[garch_beta];
     const double nu = theta[garch_nu];
-    const bool student = innovation_ == garch_innovation::student_t;
+    const bool student = innovation_ == distribution_shape::student_t;
     const auto start = start_value(theta);
     double shape_constant_derivative = 0.0;
     if (student) {
-      shape_constant_derivative = 0.5 * boost::math::digamma(0.5 * (nu + 1.0), garch_math_policy()) -
-                                  0.5 * boost::math::digamma(0.5 * nu, garch_math_policy()) - 0.5 / (nu - 2.0);
+      shape_constant_derivative = 0.5 * boost::math::digamma(0.5 * (nu + 1.0), math_policy()) -
+                                  0.5 * boost::math::digamma(0.5 * nu, math_policy()) - 0.5 / (nu - 2.0);
     }
     // Scores in blocks of rows, J += S'S by a matrix product; the t's log(1 + q) per block
     // through Eigen's vectorised logarithm.
@@ -261,7 +254,7 @@ class garch_likelihood {
  private:
   template <bool Gradient>
   double dispatch(const garch_vector& theta, garch_vector* gradient) {
-    const bool student = innovation_ == garch_innovation::student_t;
+    const bool student = innovation_ == distribution_shape::student_t;
     if (asymmetric_) {
       return student ? evaluate<true, true, Gradient>(theta, gradient) : evaluate<true, false, Gradient>(theta, gradient);
     }
@@ -379,16 +372,16 @@ class garch_likelihood {
     double loglik = 0.0;
     double direct_nu = 0.0;
     if constexpr (Student) {
-      const double constant = boost::math::lgamma(0.5 * (nu + 1.0), garch_math_policy()) -
-                              boost::math::lgamma(0.5 * nu, garch_math_policy()) -
+      const double constant = boost::math::lgamma(0.5 * (nu + 1.0), math_policy()) -
+                              boost::math::lgamma(0.5 * nu, math_policy()) -
                               0.5 * std::log(std::numbers::pi * nu_minus_2);
       loglik = static_cast<double>(n) * constant - 0.5 * sum_log_h - 0.5 * nu_plus_1 * sum_log_q;
       if (!std::isfinite(loglik)) return minus_infinity;
       if constexpr (Gradient) {
         direct_mu *= nu_plus_1 * inverse_scale;
         const double sum_w = static_cast<double>(n) - sum_inverse_q;  // w = q / (1 + q)
-        const double constant_derivative = 0.5 * boost::math::digamma(0.5 * (nu + 1.0), garch_math_policy()) -
-                                           0.5 * boost::math::digamma(0.5 * nu, garch_math_policy()) -
+        const double constant_derivative = 0.5 * boost::math::digamma(0.5 * (nu + 1.0), math_policy()) -
+                                           0.5 * boost::math::digamma(0.5 * nu, math_policy()) -
                                            0.5 * inverse_scale;
         direct_nu = static_cast<double>(n) * constant_derivative - 0.5 * sum_log_q + 0.5 * nu_plus_1 * inverse_scale * sum_w;
       }
@@ -525,7 +518,7 @@ class garch_likelihood {
   std::vector<double> work_;
   std::vector<double> work2_;
   bool asymmetric_;
-  garch_innovation innovation_;
+  distribution_shape innovation_;
   garch_start start_;
   double mean_ = 0.0;
   double centered_moment_ = 0.0;

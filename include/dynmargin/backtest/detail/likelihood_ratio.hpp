@@ -1,39 +1,27 @@
 // SPDX-License-Identifier: MIT
 /// @file
-/// @brief Numerical helpers of the backtest layer: the Boost.Math policy, log-space
-///        likelihood terms that treat empty cells as `0 * log 0 = 0`, chi-square and
-///        binomial tail probabilities with Boost errors turned into dynmargin errors.
+/// @brief Numerical helpers of the coverage tests (internal): log-space likelihood terms that
+///        treat empty cells as `0 * log 0 = 0`, and chi-square and binomial tail probabilities
+///        with Boost errors turned into dynmargin errors.
 ///
 /// Likelihood-ratio backtests (Kupiec 1995, Christoffersen 1998) are sums of terms
 /// `n * log(a / b)` over counts; written as `n * (log a - log b)` and skipped when n = 0
 /// they stay finite with zero exceptions or empty transition cells, where the textbook
 /// product form `(1 - p)^(T - x) p^x` underflows or evaluates `0^0`.
+// IWYU pragma: private, include "dynmargin/backtest/coverage.hpp"
 #pragma once
 
 #include <cmath>
 #include <cstddef>
-#include <exception>
 #include <string_view>
 
 #include <boost/math/distributions/binomial.hpp>
 #include <boost/math/distributions/chi_squared.hpp>
-#include <boost/math/distributions/normal.hpp>
-#include <boost/math/distributions/students_t.hpp>
-#include <boost/math/policies/policy.hpp>
+#include <boost/math/distributions/complement.hpp>
 
-#include "dynmargin/core/error.hpp"
+#include "dynmargin/core/math_policy.hpp"
 
 namespace dynmargin::detail {
-
-/// Boost.Math policy of the backtest layer: every error throws (and is rethrown below as a
-/// dynmargin error), and doubles are not promoted to long double, so that results are the
-/// same on every platform where double is IEEE binary64.
-using backtest_policy = boost::math::policies::policy<
-    boost::math::policies::domain_error<boost::math::policies::throw_on_error>,
-    boost::math::policies::pole_error<boost::math::policies::throw_on_error>,
-    boost::math::policies::overflow_error<boost::math::policies::throw_on_error>,
-    boost::math::policies::evaluation_error<boost::math::policies::throw_on_error>,
-    boost::math::policies::promote_double<false>>;
 
 /// `n * log(numerator / denominator)` in log space, 0 when n == 0 (the `0 * log 0 = 0`
 /// convention of multinomial likelihoods).
@@ -42,21 +30,11 @@ using backtest_policy = boost::math::policies::policy<
   return n * (std::log(numerator) - std::log(denominator));
 }
 
-/// Runs a Boost.Math evaluation and rethrows its errors as `dynmargin::domain_error`.
-template <class F>
-[[nodiscard]] double boost_call(std::string_view component, std::string_view what, F&& f) {
-  try {
-    return f();
-  } catch (const std::exception& e) {
-    throw_domain_error(component, what, "could not be evaluated by Boost.Math", std::string_view(e.what()));
-  }
-}
-
 /// Upper tail P(X > x) of a chi-square with `dof` degrees of freedom; 1 for x <= 0.
 [[nodiscard]] inline double chi_squared_upper_tail(double x, double dof, std::string_view component) {
   if (!(x > 0.0)) return 1.0;
   return boost_call(component, "chi-square p-value", [&] {
-    const boost::math::chi_squared_distribution<double, backtest_policy> dist(dof);
+    const boost::math::chi_squared_distribution<double, math_policy> dist(dof);
     return boost::math::cdf(boost::math::complement(dist, x));
   });
 }
@@ -65,7 +43,7 @@ template <class F>
 [[nodiscard]] inline double binomial_cdf(std::size_t x, std::size_t n, double p, std::string_view component) {
   if (x >= n) return 1.0;
   return boost_call(component, "binomial probability", [&] {
-    const boost::math::binomial_distribution<double, backtest_policy> dist(static_cast<double>(n), p);
+    const boost::math::binomial_distribution<double, math_policy> dist(static_cast<double>(n), p);
     return boost::math::cdf(dist, static_cast<double>(x));
   });
 }
