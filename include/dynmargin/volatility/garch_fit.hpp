@@ -205,28 +205,9 @@ inline void garch_fit_box(const garch_bounds& box, double x_mean, garch_vector& 
   check_garch_returns(returns, component, garch_fit_minimum_observations);
   check_garch_fit_options(options, component);
 
-<<<<<<< HEAD
   // 2. Scale: x = r / sd(r); the problem on x.
   const garch_scaled_returns scaled = scale_garch_returns(returns, component);
   const bool student = options.innovation == distribution_shape::student_t;
-=======
-  const std::size_t n = returns.size();
-  const double count = static_cast<double>(n);
-  double mean = 0.0;
-  for (double r : returns) mean += r;
-  mean /= count;
-  double sum_squares = 0.0;
-  for (double r : returns) sum_squares += (r - mean) * (r - mean);
-  const double scale = std::sqrt(sum_squares / (count - 1.0));
-  if (!(scale > 0.0) || !std::isfinite(scale)) {
-    throw_invalid_argument(component, "returns", "must not be constant (standard deviation must be > 0)", scale);
-  }
-  std::vector<double> scaled(n);
-  for (std::size_t i = 0; i < n; ++i) scaled[i] = returns[i] / scale;
-
-  const bool asymmetric = options.asymmetric;
-  const bool student = options.innovation == distribution_shape::student_t;
->>>>>>> h2
   const bool stationary = options.stationary || options.variance_targeting || options.start == garch_start::unconditional;
   garch_likelihood likelihood(scaled.values, options.asymmetric, options.innovation, options.start);
   garch_vector box_lower{};
