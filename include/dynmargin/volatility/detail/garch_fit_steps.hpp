@@ -27,7 +27,7 @@ DYNMARGIN_SUPPRESS_GCC_105593_BEGIN
 #include <Eigen/Core>
 
 #include "dynmargin/core/error.hpp"
-#include "dynmargin/detail/garch_likelihood.hpp"
+#include "dynmargin/volatility/detail/garch_likelihood.hpp"
 #include "dynmargin/detail/optimize_box_bfgs.hpp"
 #include "dynmargin/volatility/garch.hpp"
 
