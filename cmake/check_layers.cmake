@@ -17,7 +17,8 @@
 #    only (the top-level detail/ is a folder of its own, included by the folders that list it);
 #  - every header under a detail/ folder says so with
 #    `// IWYU pragma: private, include "dynmargin/<public header>"`, naming an existing
-#    header outside any detail/ folder.
+#    header outside any detail/ folder (a header of the top-level detail/ that users never
+#    need, such as a macro pair, may carry the bare `// IWYU pragma: private`).
 # Every violation is listed as file:line with the crossing; then the script fails.
 cmake_minimum_required(VERSION 3.23)
 
@@ -145,6 +146,12 @@ foreach(_header IN LISTS _headers)
       elseif(NOT EXISTS "${INCLUDE_DIR}/dynmargin/${_public}")
         list(APPEND _violations "${_shown}:${_number}: the IWYU pragma names dynmargin/${_public}, which does not exist")
       endif()
+      continue()
+    endif()
+    # A helper of the top-level detail/ that no user ever needs (a macro pair, say) has no
+    # public header to point at; the bare pragma is enough there.
+    if(_path MATCHES "^detail/" AND _line MATCHES "^[ \t]*//[ \t]*IWYU pragma: private[ \t]*$")
+      set(_private_pragma TRUE)
       continue()
     endif()
     if(_line MATCHES "^[ \t]*#[ \t]*include[ \t]*\"dynmargin/([^\"]+)\"")
