@@ -1,15 +1,16 @@
 # SPDX-License-Identifier: MIT
 """Conan 2 recipe for dynmargin, a header-only C++20 library.
 
-The package is the CMake install tree (headers, dynmargin-config.cmake, dynmargin.pc), so
-consumers see the same package whether it comes from Conan, vcpkg or `cmake --install`.
+The package is the CMake install tree without its CMake and pkg-config files: Conan's
+generators write their own (CMakeDeps: dynmargin-config.cmake with the target
+dynmargin::dynmargin; PkgConfigDeps: dynmargin.pc), from package_info() below.
 """
 import os
 
 from conan import ConanFile
 from conan.tools.build import check_min_cppstd
 from conan.tools.cmake import CMake, CMakeDeps, CMakeToolchain, cmake_layout
-from conan.tools.files import copy
+from conan.tools.files import copy, rmdir
 
 required_conan_version = ">=2.0"
 
@@ -53,6 +54,13 @@ class DynmarginConan(ConanFile):
     def package(self):
         CMake(self).install()
         copy(self, "LICENSE", self.source_folder, os.path.join(self.package_folder, "licenses"))
+        # share/ holds cmake/dynmargin (our config files), pkgconfig/dynmargin.pc and
+        # doc/dynmargin/LICENSE. CMakeDeps and PkgConfigDeps generate the config and .pc files
+        # from package_info(), pointing at Conan's Eigen and Boost; ours, if found first (a
+        # consumer's CMAKE_PREFIX_PATH or PKG_CONFIG_PATH on the package folder), would look
+        # for them on the system instead. ConanCenter rejects packaged config and .pc files for
+        # that reason, and mp-units' recipe deletes its own. The licence is in licenses/.
+        rmdir(self, os.path.join(self.package_folder, "share"))
 
     def package_id(self):
         # Header-only: one package for every configuration.

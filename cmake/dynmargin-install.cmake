@@ -22,10 +22,17 @@ configure_package_config_file(
   "${PROJECT_BINARY_DIR}/dynmargin-config.cmake"
   INSTALL_DESTINATION "${DYNMARGIN_INSTALL_CMAKEDIR}")
 
+# Before 1.0 every minor release may break the API, so a request for 0.1 accepts 0.1.x only
+# (SameMajorVersion would let 0.9 satisfy it); from 1.0 on, the same major version.
+if(PROJECT_VERSION_MAJOR EQUAL 0)
+  set(dynmargin_version_compatibility SameMinorVersion)
+else()
+  set(dynmargin_version_compatibility SameMajorVersion)
+endif()
 write_basic_package_version_file(
   "${PROJECT_BINARY_DIR}/dynmargin-config-version.cmake"
   VERSION "${PROJECT_VERSION}"
-  COMPATIBILITY SameMajorVersion
+  COMPATIBILITY ${dynmargin_version_compatibility}
   ARCH_INDEPENDENT)
 
 install(FILES
@@ -35,6 +42,9 @@ install(FILES
 
 # pkg-config: the prefix is derived from the .pc file's own location so that the installed
 # tree can be moved (relocatable). DATADIR/pkgconfig is two levels below the prefix.
+# Cflags carry the include directory only: the language standard is the consumer's choice
+# (pkg-config cannot express "at least C++20", and a forced -std=c++20 would override a
+# consumer's -std=c++23); the Description says C++20 is needed.
 file(RELATIVE_PATH dynmargin_pc_to_prefix
   "/prefix/${DYNMARGIN_INSTALL_PKGCONFIGDIR}" "/prefix")
 string(REGEX REPLACE "/$" "" dynmargin_pc_to_prefix "${dynmargin_pc_to_prefix}")

@@ -37,8 +37,10 @@ foreach(feature tests benchmarks)
 endforeach()
 
 file(READ "${SOURCE_DIR}/conanfile.py" conan)
+# The recipe drops the installed share/ (CMake config, .pc file): Conan's generators write their own.
 foreach(pattern "version = \"${VERSION}\"" "package_type = \"header-library\"" "eigen/3.4" "boost/"
-                "check_min_cppstd(self, 20)" "self.info.clear()")
+                "check_min_cppstd(self, 20)" "self.info.clear()"
+                "rmdir(self, os.path.join(self.package_folder, \"share\"))")
   string(FIND "${conan}" "${pattern}" at)
   if(at EQUAL -1)
     message(FATAL_ERROR "conanfile.py lacks '${pattern}'")
