@@ -260,7 +260,7 @@ namespace io_detail {
   if (i < s.size()) {
     std::string_view rest = io_trim(s.substr(i));
     if (rest == "Z" || rest == "z" || io_iequals(rest, "UTC") || io_iequals(rest, "GMT")) {
-      i = s.size();
+      // UTC: no offset.
     } else if (!rest.empty() && (rest.front() == '+' || rest.front() == '-')) {
       const bool negative = rest.front() == '-';
       std::size_t k = 1;
@@ -270,7 +270,6 @@ namespace io_detail {
       if (k < rest.size() && !read_digits(rest, k, 2, 2, offset_minutes)) return false;
       if (k != rest.size() || offset_hours > 18 || offset_minutes > 59) return false;
       offset_seconds = (offset_hours * 3600 + offset_minutes * 60) * (negative ? -1 : 1);
-      i = s.size();
     } else {
       return false;
     }

@@ -165,7 +165,7 @@ class garch_likelihood {
   double value_and_gradient(const garch_vector& theta, garch_vector& gradient) { return dispatch<true>(theta, &gradient); }
 
   /// Conditional variances h_1..h_n into `out` (size n) and h_{n+1} as the return value.
-  double variances(const garch_vector& theta, std::span<double> out) const noexcept {
+  [[nodiscard]] double variances(const garch_vector& theta, std::span<double> out) const noexcept {
     const std::size_t n = x_.size();
     const double mu = theta[garch_mu];
     const double omega = theta[garch_omega];
