@@ -73,4 +73,12 @@ inline csv_table read_csv(const std::string& path) {
   return table;
 }
 
+/// The percent returns of column `column` of a file under tests/data, as fractions
+/// (1.5 -> 0.015): the unit the margin function works in.
+inline std::vector<double> reference_returns_as_fractions(const std::string& name, const std::string& column = "r") {
+  std::vector<double> r = read_csv(reference_path(name)).numbers(column);
+  for (double& x : r) x /= 100.0;
+  return r;
+}
+
 }  // namespace dmtest

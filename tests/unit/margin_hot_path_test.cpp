@@ -20,16 +20,6 @@
 
 using namespace dynmargin;
 
-namespace {
-
-std::vector<double> btc_hourly_returns() {
-  auto r = dmtest::read_csv(dmtest::reference_path("returns_btc_usd_1h.csv")).numbers("r");
-  for (double& x : r) x /= 100.0;
-  return r;
-}
-
-}  // namespace
-
 // Named (not anonymous) namespace: clang warns that the defaulted operator== of a state_type
 // with internal linkage is never emitted, and the rate_policy concept requires it.
 namespace hot_path_test {
@@ -75,7 +65,7 @@ using hot_path_test::log_loss_recorder;
 using hot_path_test::volatility_recorder;
 
 TEST_CASE("the stressed volatility in the context is the highest sigma over the lookback", "[margin][hot_path]") {
-  const auto returns = btc_hourly_returns();
+  const auto returns = dmtest::reference_returns_as_fractions("returns_btc_usd_1h.csv");
   for (std::int64_t lookback : {0, 1, 24 * 30, 24 * 250}) {
     CAPTURE(lookback);
     std::vector<double> now, stressed;
@@ -112,7 +102,7 @@ TEST_CASE("the log loss handed to the policies is ln(1 + raw rate)", "[margin][h
   parametric_risk_config risk;
   risk.horizon_steps = 24;
   margin_function fn(ewma_volatility(0.94), parametric_risk(risk), log_loss_recorder{&worst});
-  const auto returns = btc_hourly_returns();
+  const auto returns = dmtest::reference_returns_as_fractions("returns_btc_usd_1h.csv");
   double price = 100.0;
   for (std::size_t t = 0; t < returns.size(); ++t) {
     REQUIRE(fn.update(static_cast<timestamp>(t) * 3600, price) == status::ok);

@@ -19,18 +19,8 @@
 
 using namespace dynmargin;
 
-namespace {
-
-std::vector<double> btc_hourly_returns() {
-  auto r = dmtest::read_csv(dmtest::reference_path("returns_btc_usd_1h.csv")).numbers("r");
-  for (double& x : r) x /= 100.0;
-  return r;
-}
-
-}  // namespace
-
 TEST_CASE("rolling maximum equals the brute-force maximum over its window", "[margin][hot_path]") {
-  const auto returns = btc_hourly_returns();
+  const auto returns = dmtest::reference_returns_as_fractions("returns_btc_usd_1h.csv");
   // Real volatility: an EWMA(0.94) of BTC hourly, smooth and with long rising and falling runs.
   std::vector<double> sigma;
   double variance = returns[0] * returns[0];
@@ -89,7 +79,7 @@ TEST_CASE("rolling maximum equals the brute-force maximum over its window", "[ma
 }
 
 TEST_CASE("rolling mean equals a fresh extended-precision mean to 1e-15", "[margin][hot_path]") {
-  const auto returns = btc_hourly_returns();
+  const auto returns = dmtest::reference_returns_as_fractions("returns_btc_usd_1h.csv");
   for (std::size_t window : {0u, 1u, 7u, 24u}) {
     detail::rolling_mean mean(window);
     double worst = 0.0;

@@ -9,25 +9,16 @@
 
 #include "catch.hpp"
 #include "dynmargin/risk/parametric.hpp"
+#include "parametric_support.hpp"
 #include "test_data.hpp"
 
 using namespace dynmargin;
 
-namespace {
-parametric_risk make(risk_distribution d, double p, double nu = 4.0, double s = 0.0, double k = 0.0) {
-  parametric_risk_config c;
-  c.distribution = d;
-  c.confidence = p;
-  c.nu = nu;
-  c.skewness = s;
-  c.excess_kurtosis = k;
-  return parametric_risk(c);
-}
-}  // namespace
+using dmtest::make_parametric;
 
 TEST_CASE("Cornish-Fisher: reduces to normal, ES equals quadrature of its quantile", "[risk][parametric]") {
-  const auto cf0 = make(risk_distribution::cornish_fisher, 0.99, 4.0, 0.0, 0.0);
-  const auto normal = make(risk_distribution::normal, 0.99);
+  const auto cf0 = make_parametric(risk_distribution::cornish_fisher, 0.99, 4.0, 0.0, 0.0);
+  const auto normal = make_parametric(risk_distribution::normal, 0.99);
   CHECK_THAT(cf0.var_factor(), dmtest::within_rel(normal.var_factor(), 1e-15));
   CHECK_THAT(cf0.es_factor(), dmtest::within_rel(normal.es_factor(), 1e-15));
 
@@ -37,7 +28,7 @@ TEST_CASE("Cornish-Fisher: reduces to normal, ES equals quadrature of its quanti
   const double s = -0.5;
   const double k = 3.0;
   for (double p : {0.99, 0.975, 0.95}) {
-    const auto cf = make(risk_distribution::cornish_fisher, p, 4.0, s, k);
+    const auto cf = make_parametric(risk_distribution::cornish_fisher, p, 4.0, s, k);
     const auto q_loss = [&](double u, double loss_skew) {
       return detail::cornish_fisher_quantile(quantile(standardized_distribution{}, u), loss_skew, k);
     };

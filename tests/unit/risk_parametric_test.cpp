@@ -10,21 +10,12 @@
 #include "catch.hpp"
 #include "dynmargin/risk/parametric.hpp"
 #include "dynmargin/volatility/ewma.hpp"
+#include "parametric_support.hpp"
 #include "test_data.hpp"
 
 using namespace dynmargin;
 
-namespace {
-parametric_risk make(risk_distribution d, double p, double nu = 4.0, double s = 0.0, double k = 0.0) {
-  parametric_risk_config c;
-  c.distribution = d;
-  c.confidence = p;
-  c.nu = nu;
-  c.skewness = s;
-  c.excess_kurtosis = k;
-  return parametric_risk(c);
-}
-}  // namespace
+using dmtest::make_parametric;
 
 TEST_CASE("parametric normal reproduces the closed forms of REFERENCE.md", "[risk][parametric]") {
   // REFERENCE.md gives z(0.99) to 10 digits (tolerance 5e-10) and the rest to 7 digits
@@ -32,7 +23,7 @@ TEST_CASE("parametric normal reproduces the closed forms of REFERENCE.md", "[ris
   struct row { double p, z, es, z_tol; };
   for (const row& r : {row{0.99, 2.326347874, 2.665214, 5e-10}, row{0.975, 1.959964, 2.337803, 5e-7},
                        row{0.95, 1.644854, 2.062713, 5e-7}}) {
-    const auto m = make(risk_distribution::normal, r.p);
+    const auto m = make_parametric(risk_distribution::normal, r.p);
     const auto e = m.from_variance(1.0);
     CHECK_THAT(e.var, dmtest::within_abs(r.z, r.z_tol));
     CHECK_THAT(e.es, dmtest::within_abs(r.es, 5e-7));
@@ -47,14 +38,14 @@ TEST_CASE("parametric normal reproduces the closed forms of REFERENCE.md", "[ris
 
 TEST_CASE("parametric unit-variance Student t nu = 4 reproduces REFERENCE.md", "[risk][parametric]") {
   // 7 significant digits in REFERENCE.md: tolerance 5e-7 absolute.
-  const auto m99 = make(risk_distribution::student_t, 0.99, 4.0);
+  const auto m99 = make_parametric(risk_distribution::student_t, 0.99, 4.0);
   CHECK_THAT(m99.from_variance(1.0).var, dmtest::within_abs(2.649492, 5e-7));
   CHECK_THAT(m99.from_variance(1.0).es, dmtest::within_abs(3.691510, 5e-7));
-  const auto m95 = make(risk_distribution::student_t, 0.95, 4.0);
+  const auto m95 = make_parametric(risk_distribution::student_t, 0.95, 4.0);
   CHECK_THAT(m95.from_variance(1.0).var, dmtest::within_abs(1.507443, 5e-7));
   CHECK_THAT(m95.from_variance(1.0).es, dmtest::within_abs(2.264771, 5e-7));
   // Large nu tends to the normal: at nu = 1e6 within 1e-5 of z(0.99).
-  CHECK_THAT(make(risk_distribution::student_t, 0.99, 1e6).var_factor(), dmtest::within_abs(2.326347874, 1e-5));
+  CHECK_THAT(make_parametric(risk_distribution::student_t, 0.99, 1e6).var_factor(), dmtest::within_abs(2.326347874, 1e-5));
 }
 
 TEST_CASE("parametric: ES >= VaR, both rise with confidence, mean translates", "[risk][parametric][properties]") {
@@ -62,7 +53,7 @@ TEST_CASE("parametric: ES >= VaR, both rise with confidence, mean translates", "
     double last_var = -1e300;
     double last_es = -1e300;
     for (double p : {0.9, 0.95, 0.975, 0.99, 0.995, 0.999}) {
-      const auto m = make(d, p, 5.0, -0.3, 2.0);
+      const auto m = make_parametric(d, p, 5.0, -0.3, 2.0);
       for (auto side : {position_side::long_position, position_side::short_position}) {
         const auto e = m.from_variance(2.5, side);
         CHECK(e.es >= e.var);
