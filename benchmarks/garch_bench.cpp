@@ -35,7 +35,7 @@ const std::vector<double>& garch_returns(bool hourly) {
 void garch_update_impl(benchmark::State& state, bool asymmetric) {
   const auto& returns = garch_returns(true);
   const garch_parameters p{0.0037, 0.0145, 0.088, asymmetric ? 0.02 : 0.0, 0.886, 0.0};
-  garch_volatility model(garch_config{p, distribution_shape::normal, asymmetric, 0.6});
+  garch_volatility model(garch_volatility_config{p, distribution_shape::normal, asymmetric, 0.6});
   std::size_t i = 0;
   for (auto _ : state) {
     benchmark::DoNotOptimize(model.update(returns[i]));
@@ -53,7 +53,7 @@ BENCHMARK(gjr_update);
 // positioned streaming model.
 void garch_fit_impl(benchmark::State& state, bool hourly, bool asymmetric, distribution_shape innovation) {
   const auto& returns = garch_returns(hourly);
-  garch_fit_options options;
+  fit_garch_config options;
   options.asymmetric = asymmetric;
   options.innovation = innovation;
   int evaluations = 0;

@@ -48,7 +48,7 @@ parametric_risk es_99_24h() {
 auto make_static() {
   return margin_function(ewma_volatility(0.94), es_99_24h(), stressed_weight_policy(0.25, 24 * 250),
                          lookback_floor_policy(24 * 365), apc_buffer_policy(0.25), speed_limit_policy(0.5, 24),
-                         floor_policy(0.01), size_tiers(std::vector<tier_bracket>{{50'000.0, 125.0, 0.004},
+                         floor_policy(0.01), size_tiers_policy(std::vector<tier_bracket>{{50'000.0, 125.0, 0.004},
                                                                                   {250'000.0, 100.0, 0.005},
                                                                                   {1e300, 50.0, 0.01}}));
 }
@@ -60,7 +60,7 @@ auto make_dynamic() {
       .add(apc_buffer_policy(0.25))
       .add(speed_limit_policy(0.5, 24))
       .add(floor_policy(0.01))
-      .add(size_tiers(std::vector<tier_bracket>{{50'000.0, 125.0, 0.004}, {250'000.0, 100.0, 0.005}, {1e300, 50.0, 0.01}}));
+      .add(size_tiers_policy(std::vector<tier_bracket>{{50'000.0, 125.0, 0.004}, {250'000.0, 100.0, 0.005}, {1e300, 50.0, 0.01}}));
   return margin_function(ewma_volatility(0.94), es_99_24h(), std::move(chain));
 }
 

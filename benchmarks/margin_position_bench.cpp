@@ -17,8 +17,8 @@ namespace {
 
 using namespace dynmargin;
 
-size_tiers binance_btcusdt() {
-  return size_tiers(std::vector<tier_bracket>{{50'000, 125, 0.004},
+size_tiers_policy binance_btcusdt() {
+  return size_tiers_policy(std::vector<tier_bracket>{{50'000, 125, 0.004},
                                               {250'000, 100, 0.005},
                                               {1'000'000, 50, 0.01},
                                               {10'000'000, 20, 0.025},
@@ -38,7 +38,7 @@ std::vector<double> notionals() {
 }
 
 void tier_lookup_and_apply(benchmark::State& state) {
-  const size_tiers tiers = binance_btcusdt();
+  const size_tiers_policy tiers = binance_btcusdt();
   const std::vector<double> sizes = notionals();
   position_context context;
   context.price = 50'000;
@@ -54,7 +54,7 @@ void tier_lookup_and_apply(benchmark::State& state) {
 BENCHMARK(tier_lookup_and_apply);
 
 void tiered_liquidation_price(benchmark::State& state) {
-  const size_tiers tiers = binance_btcusdt();
+  const size_tiers_policy tiers = binance_btcusdt();
   const std::vector<double> sizes = notionals();
   std::size_t i = 0;
   for (auto _ : state) {
@@ -68,14 +68,14 @@ void tiered_liquidation_price(benchmark::State& state) {
 BENCHMARK(tiered_liquidation_price);
 
 // Binance COIN-M BTCUSD brackets in BTC of notional (maintenance half the initial rate).
-size_tiers binance_coin_m_btcusd() {
-  return size_tiers(std::vector<tier_bracket>{
+size_tiers_policy binance_coin_m_btcusd() {
+  return size_tiers_policy(std::vector<tier_bracket>{
       {5, 125, 0.004}, {10, 100, 0.005}, {20, 50, 0.01}, {40, 20, 0.025}, {80, 10, 0.05}, {160, 5, 0.1},
       {240, 4, 0.125}, {400, 2, 0.25}, {1e300, 1, 0.5}});
 }
 
 void inverse_tiered_liquidation_price(benchmark::State& state) {
-  const size_tiers tiers = binance_coin_m_btcusd();
+  const size_tiers_policy tiers = binance_coin_m_btcusd();
   const std::vector<double> sizes = notionals();
   std::size_t i = 0;
   for (auto _ : state) {

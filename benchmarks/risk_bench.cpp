@@ -92,7 +92,7 @@ BENCHMARK(streaming_historical_risk_btc_hourly)->Unit(benchmark::kMillisecond);
 // sample is rebuilt per estimate, O(n log k)).
 void fhs_per_tick(benchmark::State& state) {
   const auto& returns = btc_hourly();
-  dynmargin::filtered_historical_config config;
+  dynmargin::filtered_historical_risk_config config;
   if (state.range(0) == 1) config.scale_floor = 0.8;
   dynmargin::filtered_historical_risk measure(config);
   dynmargin::ewma_volatility vol(0.97);

@@ -79,7 +79,7 @@ BENCHMARK(evt_streaming_refit_every_step)->Arg(1)->Arg(20)->Unit(benchmark::kMil
 
 // Monte Carlo: 100,000 scenarios x 10 assets, simulate + P&L + VaR/ES + Euler components.
 void monte_carlo_100k_x_10(benchmark::State& state) {
-  monte_carlo_config config;
+  monte_carlo_simulator_config config;
   config.scenarios = 100000;
   config.distribution = state.range(0) == 0 ? distribution_shape::normal : distribution_shape::student_t;
   const monte_carlo_simulator sim(ten_assets(), config);
@@ -93,7 +93,7 @@ BENCHMARK(monte_carlo_100k_x_10)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 // The parts: scenario generation alone, and VaR/ES/components over given scenarios.
 void monte_carlo_simulate_only(benchmark::State& state) {
-  monte_carlo_config config;
+  monte_carlo_simulator_config config;
   config.scenarios = 100000;
   const monte_carlo_simulator sim(ten_assets(), config);
   for (auto _ : state) {
@@ -104,7 +104,7 @@ void monte_carlo_simulate_only(benchmark::State& state) {
 BENCHMARK(monte_carlo_simulate_only)->Unit(benchmark::kMillisecond);
 
 void monte_carlo_portfolio_risk_only(benchmark::State& state) {
-  monte_carlo_config config;
+  monte_carlo_simulator_config config;
   config.scenarios = 100000;
   const Eigen::MatrixXd x = monte_carlo_simulator(ten_assets(), config).simulate();
   const Eigen::VectorXd w = Eigen::VectorXd::LinSpaced(10, -1.0, 2.0);

@@ -19,7 +19,7 @@ int main() {
       .add(apc_buffer_policy(0.25))                  // EMIR (a): 25% buffer, consumed when margin rises
       .add(speed_limit_policy(0.5, 24))              // at most +50% in 24 hours
       .add(max_leverage_policy(125.0))               // Binance BTCUSDT: IM >= 0.8%
-      .add(size_tiers(std::vector<tier_bracket>{{50'000.0, 125.0, 0.004}, {250'000.0, 100.0, 0.005},
+      .add(size_tiers_policy(std::vector<tier_bracket>{{50'000.0, 125.0, 0.004}, {250'000.0, 100.0, 0.005},
                                                 {1'000'000.0, 50.0, 0.01}, {1e300, 20.0, 0.025}}));
   parametric_risk_config es{};
   es.horizon_steps = 24;

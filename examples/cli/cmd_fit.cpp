@@ -45,7 +45,7 @@ nlohmann::ordered_json parameter_object(const dynmargin::garch_parameters& p, bo
 
 void run_fit(const fit_options& o) {
   const auto series = read_input(o.input, o.column, o.prices);
-  dynmargin::garch_fit_options options;
+  dynmargin::fit_garch_config options;
   options.asymmetric = o.model == "gjr";
   options.innovation = o.dist == "t" ? dynmargin::distribution_shape::student_t : dynmargin::distribution_shape::normal;
   options.start = o.init == "rugarch"         ? dynmargin::garch_start::rugarch

@@ -187,7 +187,7 @@ void run_method(const var_options& o, const std::vector<double>& returns, const 
     const auto window = static_cast<std::size_t>(o.window);
     run_stream(returns, vol, risk, side, [&](const auto&, const auto& r) { return r.size() == window; });
   } else if (o.method == "fhs") {
-    dynmargin::filtered_historical_config c;
+    dynmargin::filtered_historical_risk_config c;
     c.confidence = o.confidence;
     c.window = o.window;
     c.quantile = parse_quantile(o.quantile);
@@ -246,10 +246,10 @@ void run_var(const var_options& o) {
   if (o.vol == "ewma") {
     run_method(o, returns, dynmargin::ewma_volatility(o.lambda), 0.0);
   } else if (o.vol == "garch" || o.vol == "gjr") {
-    dynmargin::garch_fit_options options;
+    dynmargin::fit_garch_config options;
     options.asymmetric = o.vol == "gjr";
     const auto fit = dynmargin::fit_garch(returns, options);
-    dynmargin::garch_config config;
+    dynmargin::garch_volatility_config config;
     config.parameters = fit.parameters;
     config.innovation = fit.innovation;
     config.asymmetric = fit.asymmetric;

@@ -156,7 +156,7 @@ void run_vol(const CLI::App& sub, const vol_options& o) {
                                         "\" is not a price file (columns: " + describe_columns(layout.columns) + ")");
     }
     const auto table = dynmargin::io::read_price_csv(o.input);
-    dynmargin::range_config config;
+    dynmargin::range_volatility_config config;
     if (sub.count("--lambda") > 0) {
       config.weighting = dynmargin::range_weighting::ewma;
       config.lambda = o.lambda;
@@ -173,7 +173,7 @@ void run_vol(const CLI::App& sub, const vol_options& o) {
     } else {
       const auto overnight = o.overnight == "none" ? dynmargin::yang_zhang_overnight::none
                                                    : dynmargin::yang_zhang_overnight::measured;
-      run_bars(dynmargin::yang_zhang_volatility(dynmargin::yang_zhang_config{config, overnight}), table, out);
+      run_bars(dynmargin::yang_zhang_volatility(dynmargin::yang_zhang_volatility_config{config, overnight}), table, out);
     }
     out.flush();
     return;
@@ -184,7 +184,7 @@ void run_vol(const CLI::App& sub, const vol_options& o) {
     throw dynmargin::invalid_argument("vol: \"" + o.input + "\" holds no returns");
   }
   if (m == "ewma") {
-    dynmargin::ewma_config config;
+    dynmargin::ewma_volatility_config config;
     config.lambda = o.lambda;
     if (o.start == "warmup") {
       if (sub.count("--warmup") == 0) throw dynmargin::invalid_argument("vol: --start warmup needs --warmup N");
@@ -196,12 +196,12 @@ void run_vol(const CLI::App& sub, const vol_options& o) {
     const dynmargin::ewma_volatility model(config);
     run_returns(model, series, out, config.start == dynmargin::ewma_start::first_squared_return);
   } else if (m == "rolling") {
-    dynmargin::rolling_config config;
+    dynmargin::rolling_volatility_config config;
     if (sub.count("--window") > 0) config.window = o.window;
     config.mean = o.mean == "sample" ? dynmargin::rolling_mean::sample : dynmargin::rolling_mean::zero;
     run_returns(dynmargin::rolling_volatility(config), series, out);
   } else {  // garch, gjr
-    dynmargin::garch_fit_options options;
+    dynmargin::fit_garch_config options;
     options.asymmetric = m == "gjr";
     options.innovation = o.dist == "t" ? dynmargin::distribution_shape::student_t : dynmargin::distribution_shape::normal;
     options.start = o.init == "rugarch"         ? dynmargin::garch_start::rugarch
@@ -216,7 +216,7 @@ void run_vol(const CLI::App& sub, const vol_options& o) {
     }
     const double h1 = dynmargin::garch_initial_variance(returns, fit.parameters, options.start);
     const dynmargin::garch_volatility model(
-        dynmargin::garch_config{fit.parameters, options.innovation, options.asymmetric, h1});
+        dynmargin::garch_volatility_config{fit.parameters, options.innovation, options.asymmetric, h1});
     run_returns(model, series, out);
   }
   out.flush();

@@ -264,7 +264,7 @@ inline any_volatility volatility(const json& object) {
   if (!f.has("model")) fail("volatility.model is missing");
   if (model == 0) {
     f.only({"model", "lambda", "start", "warmup", "initial_variance"});
-    dynmargin::ewma_config c;
+    dynmargin::ewma_volatility_config c;
     c.lambda = f.number_or("lambda", 0.94);
     c.start = static_cast<dynmargin::ewma_start>(f.choice("start", {"first_squared_return", "warmup_window", "given"}, 0));
     c.warmup = f.integer_or("warmup", 0);
@@ -273,7 +273,7 @@ inline any_volatility volatility(const json& object) {
   }
   if (model == 1) {
     f.only({"model", "window", "mean"});
-    dynmargin::rolling_config c;
+    dynmargin::rolling_volatility_config c;
     c.window = f.integer("window");
     c.mean = static_cast<dynmargin::rolling_mean>(f.choice("mean", {"zero", "sample"}, 0));
     return any_volatility(dynmargin::rolling_volatility(c));
@@ -281,7 +281,7 @@ inline any_volatility volatility(const json& object) {
   f.only({"model", "omega", "alpha", "beta", "gamma", "mu", "nu", "innovation", "initial_variance", "units"});
   const bool percent = f.choice("units", {"fraction", "percent"}, 0) == 1;
   const double scale = percent ? 1e-4 : 1.0;  // parameters fitted on percent returns -> fractions
-  dynmargin::garch_config c;
+  dynmargin::garch_volatility_config c;
   c.parameters.omega = f.number("omega") * scale;
   c.parameters.alpha = f.number("alpha");
   c.parameters.beta = f.number("beta");
@@ -333,7 +333,7 @@ inline std::pair<any_risk, dynmargin::risk_statistic> risk(const json& object) {
     return {any_risk(dynmargin::historical_risk(c)), statistic};
   }
   f.only({"method", "statistic", "confidence", "horizon", "window", "quantile", "es", "horizon_rule", "scale_floor", "scale_cap"});
-  dynmargin::filtered_historical_config c;
+  dynmargin::filtered_historical_risk_config c;
   c.confidence = confidence;
   c.horizon_steps = horizon;
   c.window = f.integer_or("window", 500);
@@ -393,7 +393,7 @@ inline std::variant<rate_variant, position_variant> policy(const fields& f, doub
   }
   if (type == "apc_buffer") {
     f.only({"type", "buffer", "rebuild"});
-    return rate_variant(apc_buffer_policy(apc_buffer_config{f.number("buffer"), f.number_or("rebuild", 0.1)}));
+    return rate_variant(apc_buffer_policy(apc_buffer_policy_config{f.number("buffer"), f.number_or("rebuild", 0.1)}));
   }
   if (type == "stressed_weight") {
     f.only({"type", "weight", "lookback"});
@@ -421,7 +421,7 @@ inline std::variant<rate_variant, position_variant> policy(const fields& f, doub
     f.only({"type", "brackets", "initial", "boundary", "combine", "maintenance_fraction"});
     const json& list = f.at("brackets");
     if (!list.is_array() || list.empty()) fail(f.name_of("brackets") + " must be a non-empty list, got " + list.dump());
-    tier_config c;
+    size_tiers_policy_config c;
     std::vector<leverage_tier> by_leverage;
     for (std::size_t i = 0; i < list.size(); ++i) {
       const fields b(list[i], f.name_of("brackets") + "[" + std::to_string(i) + "]");
@@ -442,11 +442,11 @@ inline std::variant<rate_variant, position_variant> policy(const fields& f, doub
     c.boundary = f.choice("boundary", {"cap_inclusive", "floor_inclusive"}, 0) == 0 ? tier_boundary::cap_inclusive
                                                                                    : tier_boundary::floor_inclusive;
     c.combine = combine(f, combine_rule::floor);
-    return position_variant(size_tiers(std::move(c)));
+    return position_variant(size_tiers_policy(std::move(c)));
   }
   if (type == "step_risk_limit") {
     f.only({"type", "base_limit", "step", "initial_rate", "maintenance_rate", "step_rate", "max_limit", "measure", "combine"});
-    step_risk_limit_config c;
+    step_risk_limit_policy_config c;
     c.base_limit = f.number_or("base_limit", c.base_limit);
     c.step = f.number_or("step", c.step);
     c.initial_rate = f.number_or("initial_rate", c.initial_rate);
@@ -455,25 +455,25 @@ inline std::variant<rate_variant, position_variant> policy(const fields& f, doub
     c.max_limit = f.number_or_infinity("max_limit");
     c.measure = measure(f, c.measure);
     c.combine = combine(f, c.combine);
-    return position_variant(step_risk_limit(c));
+    return position_variant(step_risk_limit_policy(c));
   }
   if (type == "deribit_size_addon") {
     f.only({"type", "initial_base", "maintenance_base", "size_rate", "max_rate", "measure", "combine"});
-    deribit_size_addon_config c;
+    deribit_size_addon_policy_config c;
     c.initial_base = f.number_or("initial_base", c.initial_base);
     c.maintenance_base = f.number_or("maintenance_base", c.maintenance_base);
     c.size_rate = f.number_or("size_rate", c.size_rate);
     c.max_rate = f.number_or("max_rate", c.max_rate);
     c.measure = measure(f, c.measure);
     c.combine = combine(f, c.combine);
-    return position_variant(deribit_size_addon(c));
+    return position_variant(deribit_size_addon_policy(c));
   }
   if (type == "impact_curve") {
     f.only({"type", "coefficient", "daily_volatility", "impact_scale", "average_daily_volume", "measure",
             "maintenance_share", "max_rate", "combine"});
-    impact_curve_config c;
+    impact_curve_policy_config c;
     if (f.has("daily_volatility")) {
-      c = impact_curve_config::from_volatility(f.number("daily_volatility"), f.number("average_daily_volume"),
+      c = impact_curve_policy_config::from_volatility(f.number("daily_volatility"), f.number("average_daily_volume"),
                                                f.number_or("impact_scale", 1.0));
     } else {
       c.coefficient = f.number("coefficient");
@@ -483,17 +483,17 @@ inline std::variant<rate_variant, position_variant> policy(const fields& f, doub
     c.maintenance_share = f.number_or("maintenance_share", c.maintenance_share);
     c.max_rate = f.number_or("max_rate", c.max_rate);
     c.combine = combine(f, c.combine);
-    return position_variant(impact_curve(c));
+    return position_variant(impact_curve_policy(c));
   }
   if (type == "oi_scaling") {
     f.only({"type", "initial_fraction", "maintenance_fraction", "lower_cap", "upper_cap", "base", "open_interest"});
-    oi_scaling_config c;
+    open_interest_scaling_policy_config c;
     c.initial_fraction = f.number_or("initial_fraction", c.initial_fraction);
     c.maintenance_fraction = f.number_or("maintenance_fraction", c.maintenance_fraction);
     c.lower_cap = f.number_or("lower_cap", c.lower_cap);
     c.upper_cap = f.number_or("upper_cap", c.upper_cap);
     c.base = f.choice("base", {"configured", "incoming"}, 0) == 0 ? oi_base::configured : oi_base::incoming;
-    open_interest_scaling p(c);
+    open_interest_scaling_policy p(c);
     const double oi = f.number_or("open_interest", 0.0);
     if (p.set_open_interest(oi) != status::ok) {
       fail(f.name_of("open_interest") + " must be finite and >= 0, got " + format_double(oi));
@@ -502,15 +502,15 @@ inline std::variant<rate_variant, position_variant> policy(const fields& f, doub
   }
   if (type == "liquidity") {
     f.only({"type", "half_spread", "maintenance_share", "combine"});
-    half_spread_config c;
+    half_spread_addon_policy_config c;
     c.half_spread = f.number("half_spread");
     c.maintenance_share = f.number_or("maintenance_share", c.maintenance_share);
     c.combine = combine(f, combine_rule::add);
-    return position_variant(half_spread_addon(c));
+    return position_variant(half_spread_addon_policy(c));
   }
   if (type == "depth_curve") {
     f.only({"type", "half_spread", "coefficient", "exponent", "depth", "measure", "maintenance_share", "max_rate", "combine"});
-    depth_curve_config c;
+    depth_curve_addon_policy_config c;
     c.half_spread = f.number_or("half_spread", 0.0);
     c.coefficient = f.number("coefficient");
     c.exponent = f.number_or("exponent", c.exponent);
@@ -519,7 +519,7 @@ inline std::variant<rate_variant, position_variant> policy(const fields& f, doub
     c.maintenance_share = f.number_or("maintenance_share", c.maintenance_share);
     c.max_rate = f.number_or("max_rate", c.max_rate);
     c.combine = combine(f, combine_rule::add);
-    return position_variant(depth_curve_addon(c));
+    return position_variant(depth_curve_addon_policy(c));
   }
   std::string listed;
   for (const char* t : policy_types) listed += (listed.empty() ? "" : ", ") + std::string(t);

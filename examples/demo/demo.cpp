@@ -97,11 +97,11 @@ garch_volatility fit_garch_t(const market_data& data, const settings& s) {
   std::vector<double> returns;
   const std::size_t n = std::min(s.fit_window + 1, data.prices.size());
   for (std::size_t i = 1; i < n; ++i) returns.push_back(std::log(data.prices[i] / data.prices[i - 1]));
-  garch_fit_options options;
+  fit_garch_config options;
   options.innovation = distribution_shape::student_t;
   options.stationary = true;
   const auto fit = fit_garch(returns, options);
-  garch_config config;
+  garch_volatility_config config;
   config.parameters = fit.parameters;
   config.innovation = distribution_shape::student_t;
   return garch_volatility(config);  // starts at the unconditional variance, before the first price
@@ -123,7 +123,7 @@ std::vector<policy_result> run_dataset(const dataset& d, const market_data& data
   parametric_risk_config normal;
   normal.confidence = 0.99;
   normal.horizon_steps = s.horizon;
-  filtered_historical_config fhs;
+  filtered_historical_risk_config fhs;
   fhs.confidence = 0.99;
   fhs.horizon_steps = s.horizon;
   fhs.window = s.fhs_window;

@@ -16,25 +16,25 @@ namespace {
 using namespace dynmargin;
 
 // Positive: each policy is a position policy and a margin policy, not a rate policy.
-static_assert(position_policy<size_tiers>);
-static_assert(position_policy<step_risk_limit>);
-static_assert(position_policy<deribit_size_addon>);
-static_assert(position_policy<impact_curve>);
-static_assert(position_policy<open_interest_scaling>);
-static_assert(position_policy<half_spread_addon>);
-static_assert(position_policy<depth_curve_addon>);
-static_assert(position_policy<order_book_addon>);
-static_assert(position_policy<const size_tiers&>);
-static_assert(margin_policy<size_tiers> && margin_policy<order_book_addon> && margin_policy<open_interest_scaling>);
-static_assert(!rate_policy<size_tiers> && !rate_policy<impact_curve> && !rate_policy<half_spread_addon>);
+static_assert(position_policy<size_tiers_policy>);
+static_assert(position_policy<step_risk_limit_policy>);
+static_assert(position_policy<deribit_size_addon_policy>);
+static_assert(position_policy<impact_curve_policy>);
+static_assert(position_policy<open_interest_scaling_policy>);
+static_assert(position_policy<half_spread_addon_policy>);
+static_assert(position_policy<depth_curve_addon_policy>);
+static_assert(position_policy<order_book_addon_policy>);
+static_assert(position_policy<const size_tiers_policy&>);
+static_assert(margin_policy<size_tiers_policy> && margin_policy<order_book_addon_policy> && margin_policy<open_interest_scaling_policy>);
+static_assert(!rate_policy<size_tiers_policy> && !rate_policy<impact_curve_policy> && !rate_policy<half_spread_addon_policy>);
 
 // The hot paths are noexcept.
-static_assert(noexcept(std::declval<const size_tiers&>().amounts(1.0)));
-static_assert(noexcept(liquidation_price(std::declval<const linear_position&>(), std::declval<const size_tiers&>())));
+static_assert(noexcept(std::declval<const size_tiers_policy&>().amounts(1.0)));
+static_assert(noexcept(liquidation_price(std::declval<const linear_position&>(), std::declval<const size_tiers_policy&>())));
 static_assert(noexcept(std::declval<const collateral_account&>().health_factor()));
 static_assert(noexcept(std::declval<isolated_account&>().step(0, 1.0, margin_amounts{})));
-static_assert(noexcept(std::declval<order_book_addon&>().update_book({}, {})));
-static_assert(std::is_nothrow_move_constructible_v<order_book_addon>);
+static_assert(noexcept(std::declval<order_book_addon_policy&>().update_book({}, {})));
+static_assert(std::is_nothrow_move_constructible_v<order_book_addon_policy>);
 
 // State of the monitor is a regular value.
 static_assert(std::regular<isolated_account::state_type>);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Compile-time proofs for the margin function and the instrument-level policies: each policy
+// Compile-time proofs for the margin function and the rate policies: each policy
 // models `rate_policy` (and not `position_policy`), the chain models both stages and reports
 // its members, the margin function accepts only conforming parts, and look-alikes without
 // the opt-in tag are rejected.
@@ -22,20 +22,20 @@ namespace {
 using namespace dynmargin;
 
 template <class P>
-constexpr bool is_instrument_policy = rate_policy<P> && !position_policy<P> && margin_policy<P>;
+constexpr bool is_rate_stage_policy = rate_policy<P> && !position_policy<P> && margin_policy<P>;
 
-static_assert(is_instrument_policy<maintenance_fraction_policy>);
-static_assert(is_instrument_policy<initial_from_maintenance_policy>);
-static_assert(is_instrument_policy<floor_policy>);
-static_assert(is_instrument_policy<max_leverage_policy>);
-static_assert(is_instrument_policy<cap_policy>);
-static_assert(is_instrument_policy<scale_policy>);
-static_assert(is_instrument_policy<apc_buffer_policy>);
-static_assert(is_instrument_policy<stressed_weight_policy>);
-static_assert(is_instrument_policy<lookback_floor_policy>);
-static_assert(is_instrument_policy<speed_limit_policy>);
-static_assert(is_instrument_policy<release_limit_policy>);
-static_assert(is_instrument_policy<hysteresis_policy>);
+static_assert(is_rate_stage_policy<maintenance_fraction_policy>);
+static_assert(is_rate_stage_policy<initial_from_maintenance_policy>);
+static_assert(is_rate_stage_policy<floor_policy>);
+static_assert(is_rate_stage_policy<max_leverage_policy>);
+static_assert(is_rate_stage_policy<cap_policy>);
+static_assert(is_rate_stage_policy<scale_policy>);
+static_assert(is_rate_stage_policy<apc_buffer_policy>);
+static_assert(is_rate_stage_policy<stressed_weight_policy>);
+static_assert(is_rate_stage_policy<lookback_floor_policy>);
+static_assert(is_rate_stage_policy<speed_limit_policy>);
+static_assert(is_rate_stage_policy<release_limit_policy>);
+static_assert(is_rate_stage_policy<hysteresis_policy>);
 
 // The chain is both stages and explains its members.
 static_assert(rate_policy<dynamic_policy_chain> && position_policy<dynamic_policy_chain>);
@@ -52,10 +52,10 @@ concept composes = requires { typename margin_function<Vol, Risk, P...>; } &&
                      { f.quote(x) } noexcept -> std::same_as<margin_quote>;
                    };
 static_assert(composes<ewma_volatility, parametric_risk>);
-static_assert(composes<ewma_volatility, parametric_risk, floor_policy, apc_buffer_policy, size_tiers>);
+static_assert(composes<ewma_volatility, parametric_risk, floor_policy, apc_buffer_policy, size_tiers_policy>);
 static_assert(composes<ewma_volatility, parametric_risk, dynamic_policy_chain>);
 static_assert(std::regular<margin_function<ewma_volatility, parametric_risk, dynamic_policy_chain>::state_type>);
-static_assert(std::regular<margin_function<ewma_volatility, parametric_risk, apc_buffer_policy, size_tiers>::state_type>);
+static_assert(std::regular<margin_function<ewma_volatility, parametric_risk, apc_buffer_policy, size_tiers_policy>::state_type>);
 
 }  // namespace
 

@@ -18,7 +18,7 @@ static_assert(std::regular<garch_volatility::state_type>);
 
 // Negative: parameters, configurations and fit results are not models.
 static_assert(!volatility_model<garch_parameters>);
-static_assert(!volatility_model<garch_config>);
+static_assert(!volatility_model<garch_volatility_config>);
 static_assert(!volatility_model<garch_fit_result>);
 
 // A look-alike with the right members but no opt-in is not a model.

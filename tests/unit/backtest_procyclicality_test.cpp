@@ -103,7 +103,7 @@ TEST_CASE("Fractional expected shortfall of a window", "[backtest][procyclicalit
   // margin path whose 1-step changes are 5, 4, 3, 0, 0, ... (m doubles as needed).
   std::vector<double> m{1.0};
   for (double change : {0.0, 3.0, 0.0, 4.0, 0.0, 0.0, 5.0, 0.0, 0.0, 0.0}) m.push_back(m.back() * (1.0 + change));
-  procyclicality_config config;
+  procyclicality_metrics_config config;
   config.horizons = {{1, 0.0, 0.0}};
   config.window = 10;
   config.es_level = 0.75;
@@ -121,7 +121,7 @@ TEST_CASE("Rolling ES equals a brute-force recomputation on a random path", "[ba
   // A volatility regime change halfway makes the tail of the windows move (buffer resets).
   for (int t = 1; t < 3000; ++t) m.push_back(m.back() * std::exp((t < 1500 ? 0.05 : 0.01) * rng.normal()));
   for (std::int64_t stride : {1, 13}) {
-    procyclicality_config config;
+    procyclicality_metrics_config config;
     config.horizons = {{1, 0.0, 0.0}, {7, 0.2, 0.4}};
     config.window = 333;
     config.es_level = 0.97;
@@ -165,7 +165,7 @@ TEST_CASE("Rolling ES equals a brute-force recomputation on a random path", "[ba
 TEST_CASE("Margin amounts of a constant quantity", "[backtest][procyclicality]") {
   const std::vector<double> price{100.0, 50.0, 100.0};
   const std::vector<double> amount{10.0, 5.0, 10.0};
-  procyclicality_config config;
+  procyclicality_metrics_config config;
   config.horizons = {{1, 0.0, 0.0}};
   config.window = 2;
   const auto p = procyclicality_metrics(amount, price, config);
@@ -177,7 +177,7 @@ TEST_CASE("Margin amounts of a constant quantity", "[backtest][procyclicality]")
 }
 
 TEST_CASE("Hourly ICE settings and bad input", "[backtest][procyclicality]") {
-  const auto hourly = procyclicality_config::ice(24);
+  const auto hourly = procyclicality_metrics_config::ice(24);
   CHECK(hourly.window == 6000);
   CHECK(hourly.horizons[0].steps == 24);
   CHECK(hourly.horizons[1].steps == 120);
@@ -188,11 +188,11 @@ TEST_CASE("Hourly ICE settings and bad input", "[backtest][procyclicality]") {
   REQUIRE_THROWS_WITH(procyclicality_metrics(std::vector<double>{0.1, 0.0}),
                       "procyclicality_metrics: margin at 1 must be finite and > 0, got 0");
   REQUIRE_THROWS_WITH(procyclicality_metrics(std::vector<double>{}), dmtest::contains("margin must not be empty"));
-  procyclicality_config bad;
+  procyclicality_metrics_config bad;
   bad.horizons = {{5, 1.0, 0.5}};
   REQUIRE_THROWS_WITH(procyclicality_metrics(std::vector<double>{0.1, 0.2}, bad),
                       dmtest::contains("red threshold must be finite, >= 0 and >= the amber threshold, got 0.5"));
-  REQUIRE_THROWS_WITH(procyclicality_config::ice(0), dmtest::contains("steps_per_day must be at least 1"));
+  REQUIRE_THROWS_WITH(procyclicality_metrics_config::ice(0), dmtest::contains("steps_per_day must be at least 1"));
   // A path shorter than the horizon: no changes, green, no NaN.
   const auto short_path = procyclicality_metrics(std::vector<double>{0.1, 0.2, 0.3});
   CHECK(short_path.horizons[2].changes == 0);

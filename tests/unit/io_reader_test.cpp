@@ -216,7 +216,7 @@ TEST_CASE("btc_usd_1h.csv: Bitstamp hourly, preamble, newest first, swapped volu
   CHECK(day_range(table, "2020-03-13").first == 3850.00);
   CHECK(day_range(table, "2021-05-19") == std::pair<double, double>{30066.00, 43601.63});
   // Leaving the columns as written keeps the USD amount in `volume` for the oldest bar.
-  io::read_options keep;
+  io::read_csv_config keep;
   keep.fix_swapped_volume = false;
   const auto raw = io::read_price_csv(dmtest::market_path("btc_usd_1h.csv"), keep);
   CHECK(raw.bars.front().volume == 4906603.14);
@@ -285,7 +285,7 @@ TEST_CASE("btc_usdt_binance_1h.csv: mixed exports, duplicates, gaps, shifted dat
 }
 
 TEST_CASE("duplicates can be rejected instead of resolved", "[io]") {
-  io::read_options strict;
+  io::read_csv_config strict;
   strict.duplicates = io::duplicate_rule::reject;
   // Lines 10127 and 10128 of the file are the two copies of 2020-08-01 23:00, the oldest duplicate.
   REQUIRE_THROWS_WITH(io::read_price_csv(dmtest::market_path("btc_usdt_binance_1h.csv"), strict),

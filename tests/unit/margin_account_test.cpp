@@ -14,8 +14,8 @@ using namespace dynmargin;
 namespace {
 
 // Binance BTCUSDT brackets of 2021 (see margin_position_tiers_test.cpp for the sources).
-size_tiers binance_2021() {
-  return size_tiers(std::vector<tier_bracket>{{50'000, 125, 0.004},
+size_tiers_policy binance_2021() {
+  return size_tiers_policy(std::vector<tier_bracket>{{50'000, 125, 0.004},
                                               {250'000, 100, 0.005},
                                               {1'000'000, 50, 0.01},
                                               {10'000'000, 20, 0.025},
@@ -63,7 +63,7 @@ TEST_CASE("Bankruptcy price of linear positions", "[margin][account]") {
 }
 
 TEST_CASE("Binance isolated liquidation price with tiered maintenance", "[margin][account][binance]") {
-  const size_tiers tiers = binance_2021();
+  const size_tiers_policy tiers = binance_2021();
   // Long 10 BTC at 50,000 with WB 50,000: 500,000 notional, bracket 3 (1%, cum 1,300):
   // LP = (50,000 + 1,300 - 500,000) / (10 * 0.01 - 10) = 448,700 / 9.9 = 45,323.2323...
   const linear_position long_position{10, 50'000, 50'000};
@@ -90,7 +90,7 @@ TEST_CASE("Binance isolated liquidation price with tiered maintenance", "[margin
 }
 
 TEST_CASE("Tiered liquidation price solves equity = MM across the whole table", "[margin][account]") {
-  const size_tiers tiers = binance_2021();
+  const size_tiers_policy tiers = binance_2021();
   // Positions from 0.1 to 5,000 BTC at 40,000 and leverage 1.5x to 100x within the bracket's
   // maximum, both sides: the root must satisfy equity(P) = MM(|q| P) and lie between the
   // bankruptcy price and the entry (at entry, equity = N / leverage >= N * MMR >= MM).

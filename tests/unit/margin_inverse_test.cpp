@@ -29,8 +29,8 @@ constexpr double inf_value = std::numeric_limits<double>::infinity();
 // Futures Contracts" (binance.com/en/support/faq/ceccfcfb4e3a45e3b48b0b1bb1a8ae46) pins them:
 // "if the BTCUSD contract position is 300 BTC, the Maintenance Margin Rate would be 12.5%" and
 // "the Maintenance Amount would be 11.605 BTC", which the derived deduction must reproduce.
-size_tiers binance_btcusd_perpetual() {
-  return size_tiers(std::vector<tier_bracket>{{5, 125, 0.004},
+size_tiers_policy binance_btcusd_perpetual() {
+  return size_tiers_policy(std::vector<tier_bracket>{{5, 125, 0.004},
                                               {10, 100, 0.005},
                                               {20, 50, 0.01},
                                               {50, 20, 0.025},
@@ -51,7 +51,7 @@ double binance_coinm_lp(double wb, double cum, int side, double size, double ep,
 static_assert(noexcept(equity(std::declval<const inverse_position&>(), 1.0)));
 static_assert(noexcept(bankruptcy_price(std::declval<const inverse_position&>())));
 static_assert(noexcept(liquidation_price(std::declval<const inverse_position&>(), 0.005)));
-static_assert(noexcept(liquidation_price(std::declval<const inverse_position&>(), std::declval<const size_tiers&>())));
+static_assert(noexcept(liquidation_price(std::declval<const inverse_position&>(), std::declval<const size_tiers_policy&>())));
 // 10,000 USD long from 8,000 to 10,000: 10,000 * 2,000 / (8,000 * 10,000) = 0.25 BTC, exactly.
 static_assert(equity(inverse_position{10'000, 1, 8'000, 0.5}, 10'000) == 0.75);
 
@@ -77,7 +77,7 @@ TEST_CASE("Coin notional and maintenance follow Binance's COIN-M FAQ", "[margin]
   const inverse_position p{-100, 100, 30'000, 0.01};
   CHECK(quote_notional(p) == 10'000.0);
   CHECK_THAT(coin_notional(p, 25'000), dmtest::within_rel(0.4, 1e-15));
-  const size_tiers tiers = binance_btcusd_perpetual();
+  const size_tiers_policy tiers = binance_btcusd_perpetual();
   CHECK_THAT(tiers.maintenance_amount(coin_notional(p, 25'000)), dmtest::within_rel(0.0016, 1e-14));
   // FAQ: 300 BTC is in the 12.5% level with a maintenance amount of 11.605 BTC.
   const tier_row& row = tiers.row(tiers.bracket_index(300));
@@ -134,7 +134,7 @@ TEST_CASE("Binance COIN-M liquidation price: a published example", "[margin][inv
   CHECK_THAT(*liquidation_price(p, 0.125, 11.81), dmtest::within_rel(33'578.859744834, 1e-13));
   // The calculator uses the current table (cum 11.605 at 12.5%): 1.125e7 / 334.8272... =
   // 33,599.4186, shown as 33,599.40 (a 0.1 USD display step); the old cum misses by 20.5 USD.
-  const size_tiers tiers = binance_btcusd_perpetual();
+  const size_tiers_policy tiers = binance_btcusd_perpetual();
   const double lp = *liquidation_price(p, tiers);
   CHECK_THAT(lp, dmtest::within_abs(33'599.40, 0.05));
   CHECK_THAT(lp, dmtest::within_rel(binance_coinm_lp(101, 11.605, 1, size, 45'000, 0.125), 1e-14));
@@ -144,7 +144,7 @@ TEST_CASE("Binance COIN-M liquidation price: a published example", "[margin][inv
 
 TEST_CASE("Tiered inverse liquidation price substitutes the bracket at the liquidation price",
           "[margin][inverse][binance]") {
-  const size_tiers tiers = binance_btcusd_perpetual();
+  const size_tiers_policy tiers = binance_btcusd_perpetual();
   // Long 9,000 contracts (900,000 USD) at 50,000 with 3.6 BTC (5x): 18 BTC at entry, level 3
   // (1%, cum 0.055). Solved there the price is 41,976.45, where the notional is 21.44 BTC:
   // level 4 (2.5%, cum 0.355) applies, LP = 922,500 / (3.6 + 0.355 + 18) = 42,017.76...
@@ -168,7 +168,7 @@ TEST_CASE("Tiered inverse liquidation price substitutes the bracket at the liqui
 }
 
 TEST_CASE("Inverse liquidation price solves equity = maintenance", "[margin][inverse]") {
-  const size_tiers tiers = binance_btcusd_perpetual();
+  const size_tiers_policy tiers = binance_btcusd_perpetual();
   int checked = 0;
   for (double face : {1.0, 10.0, 100.0}) {
     for (double usd = 2'000; usd <= 4e7; usd *= 3.1) {
@@ -208,7 +208,7 @@ TEST_CASE("Inverse liquidation price solves equity = maintenance", "[margin][inv
 TEST_CASE("Inverse liquidation price moves the right way", "[margin][inverse]") {
   // Long 50,000 USD (5,000 Deribit contracts) at 40,000: more collateral moves the
   // liquidation price down, a higher maintenance rate moves it up; the short mirrors it.
-  const size_tiers tiers = binance_btcusd_perpetual();
+  const size_tiers_policy tiers = binance_btcusd_perpetual();
   double previous_long = inf_value;
   double previous_short = 0.0;
   double previous_tiered = inf_value;
@@ -233,7 +233,7 @@ TEST_CASE("Inverse liquidation price moves the right way", "[margin][inverse]") 
 }
 
 TEST_CASE("Inverse prices are empty for unusable input", "[margin][inverse]") {
-  const size_tiers tiers = binance_btcusd_perpetual();
+  const size_tiers_policy tiers = binance_btcusd_perpetual();
   const std::vector<inverse_position> bad{
       {0, 10, 40'000, 0.1},           {-0.0, 10, 40'000, 0.1},       {nan_value, 10, 40'000, 0.1},
       {inf_value, 10, 40'000, 0.1},   {100, 0, 40'000, 0.1},         {100, -10, 40'000, 0.1},

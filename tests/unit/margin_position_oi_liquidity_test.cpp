@@ -29,7 +29,7 @@ constexpr double not_a_number = std::numeric_limits<double>::quiet_NaN();
 
 TEST_CASE("dYdX Small-Cap: IMF 10%, caps 20M-50M, 35M of open interest gives 55%", "[margin][oi]") {
   // MARGIN_METHODS.md F9 / dYdX v4 liquidity_tier.go GetInitialMarginQuoteQuantums.
-  open_interest_scaling oi;  // defaults are the Small-Cap tier, f = 0.5
+  open_interest_scaling_policy oi;  // defaults are the Small-Cap tier, f = 0.5
   // (35M - 20M) / (50M - 20M) = 0.5; 0.1 + 0.5 * 0.9 = 0.55 (hand computation, exact in binary
   // to within one rounding).
   CHECK_THAT(oi.effective_initial_fraction(35'000'000), dmtest::within_abs(0.55, 1e-15));
@@ -60,9 +60,9 @@ TEST_CASE("dYdX Small-Cap: IMF 10%, caps 20M-50M, 35M of open interest gives 55%
 }
 
 TEST_CASE("OI scaling of the incoming amount agrees with a configured base of the same fraction", "[margin][oi]") {
-  oi_scaling_config config;
+  open_interest_scaling_policy_config config;
   config.base = oi_base::incoming;
-  open_interest_scaling incoming(config);
+  open_interest_scaling_policy incoming(config);
   REQUIRE(incoming.set_open_interest(35'000'000) == status::ok);
   // Incoming IM 10% of 1M: 100,000 + 0.5 * 900,000 = 550,000, maintenance untouched.
   const margin_amounts out = incoming.apply(position(-20, 50'000), {100'000, 40'000});
@@ -73,53 +73,53 @@ TEST_CASE("OI scaling of the incoming amount agrees with a configured base of th
   // Equal caps (dYdX allows lower == upper): a step to 100% at the cap.
   config.lower_cap = config.upper_cap = 30'000'000;
   config.base = oi_base::configured;
-  const open_interest_scaling step(config);
+  const open_interest_scaling_policy step(config);
   CHECK(step.effective_initial_fraction(29'999'999) == 0.1);
   CHECK(step.effective_initial_fraction(30'000'000) == 1.0);
 }
 
 TEST_CASE("OI scaling rejects bad parameters naming field and value", "[margin][oi]") {
-  oi_scaling_config bad;
+  open_interest_scaling_policy_config bad;
   bad.lower_cap = 60'000'000;
-  REQUIRE_THROWS_WITH(open_interest_scaling(bad), "oi_scaling: lower_cap must not exceed upper_cap (5e+07), got 6e+07");
+  REQUIRE_THROWS_WITH(open_interest_scaling_policy(bad), "oi_scaling: lower_cap must not exceed upper_cap (5e+07), got 6e+07");
   bad = {};
   bad.initial_fraction = 0.0;
-  REQUIRE_THROWS_WITH(open_interest_scaling(bad), "oi_scaling: initial_fraction must be in (0, 1], got 0");
+  REQUIRE_THROWS_WITH(open_interest_scaling_policy(bad), "oi_scaling: initial_fraction must be in (0, 1], got 0");
   bad = {};
   bad.maintenance_fraction = 1.5;
-  REQUIRE_THROWS_WITH(open_interest_scaling(bad), "oi_scaling: maintenance_fraction must be in [0, 1], got 1.5");
+  REQUIRE_THROWS_WITH(open_interest_scaling_policy(bad), "oi_scaling: maintenance_fraction must be in [0, 1], got 1.5");
   bad = {};
   bad.upper_cap = -1;
-  REQUIRE_THROWS_WITH(open_interest_scaling(bad), "oi_scaling: upper_cap must be finite and > 0, got -1");
+  REQUIRE_THROWS_WITH(open_interest_scaling_policy(bad), "oi_scaling: upper_cap must be finite and > 0, got -1");
 }
 
 TEST_CASE("Half-spread and depth-curve add-ons", "[margin][liquidity]") {
-  const half_spread_addon spread(0.0005);
+  const half_spread_addon_policy spread(0.0005);
   // 40 BTC at 50,000 = 2M notional: 0.05% = 1,000 added to both amounts.
   const margin_amounts out = spread.apply(position(40, 50'000), {100'000, 50'000});
   CHECK_THAT(out.initial, dmtest::within_rel(101'000.0, 1e-15));
   CHECK_THAT(out.maintenance, dmtest::within_rel(51'000.0, 1e-15));
-  half_spread_config half{0.0005, 0.5};
-  CHECK_THAT(half_spread_addon(half).apply(position(40, 50'000), {0, 0}).maintenance, dmtest::within_rel(500.0, 1e-15));
-  REQUIRE_THROWS_WITH(half_spread_addon(-0.001), "liquidity: half_spread must be in [0, 1], got -0.001");
+  half_spread_addon_policy_config half{0.0005, 0.5};
+  CHECK_THAT(half_spread_addon_policy(half).apply(position(40, 50'000), {0, 0}).maintenance, dmtest::within_rel(500.0, 1e-15));
+  REQUIRE_THROWS_WITH(half_spread_addon_policy(-0.001), "liquidity: half_spread must be in [0, 1], got -0.001");
 
-  depth_curve_config config;
+  depth_curve_addon_policy_config config;
   config.half_spread = 0.0002;
   config.coefficient = 0.01;
   config.exponent = 0.5;
   config.depth = 100;  // BTC
-  const depth_curve_addon curve(config);
+  const depth_curve_addon_policy curve(config);
   // 25 BTC at 40,000: rate 0.0002 + 0.01 * sqrt(25/100) = 0.0052; on 1M, 5,200.
   CHECK_THAT(curve.cost_rate(25), dmtest::within_rel(0.0052, 1e-14));
   CHECK_THAT(curve.apply(position(-25, 40'000), {0, 0}).initial, dmtest::within_rel(5'200.0, 1e-14));
   config.exponent = 3.0;
-  REQUIRE_THROWS_WITH(depth_curve_addon(config), "depth_curve: exponent must be in (0, 2], got 3");
+  REQUIRE_THROWS_WITH(depth_curve_addon_policy(config), "depth_curve: exponent must be in (0, 2], got 3");
 }
 
 TEST_CASE("Order-book walk against mid on a hand-computed ladder", "[margin][liquidity][book]") {
   const std::vector<book_level> bids = {{99.9, 10}, {99.8, 20}, {99.5, 50}};
   const std::vector<book_level> asks = {{100.1, 5}, {100.3, 15}, {101.0, 100}};
-  const order_book_addon book(order_book_config{}, bids, asks);
+  const order_book_addon_policy book(order_book_addon_policy_config{}, bids, asks);
   CHECK(book.mid(0.0) == 100.0);
   // Long 25 sells 10 @ 99.9 and 15 @ 99.8: 10 * 0.1 + 15 * 0.2 = 4.0.
   const close_out_cost long_cost = book.close_out(25, 100.0);
@@ -135,9 +135,9 @@ TEST_CASE("Order-book walk against mid on a hand-computed ladder", "[margin][liq
   CHECK(thin.unfilled == 20);
   CHECK_FALSE(thin.complete);
   // With thin_book_rate 0 the rest is charged at the worst level's distance (0.5): 30 + 10.
-  order_book_config lenient;
+  order_book_addon_policy_config lenient;
   lenient.thin_book_rate = 0.0;
-  CHECK_THAT(order_book_addon(lenient, bids, asks).close_out(100, 100.0).cost, dmtest::within_abs(40.0, 1e-10));
+  CHECK_THAT(order_book_addon_policy(lenient, bids, asks).close_out(100, 100.0).cost, dmtest::within_abs(40.0, 1e-10));
   // As a policy the cost is added to both amounts.
   const margin_amounts out = book.apply(position(25, 100.0), {250, 125});
   CHECK_THAT(out.initial, dmtest::within_abs(254.0, 1e-12));
@@ -148,8 +148,8 @@ TEST_CASE("Order-book walk against mid on a hand-computed ladder", "[margin][liq
 TEST_CASE("A one-level book at mid +/- h reproduces the half-spread add-on", "[margin][liquidity][book]") {
   const std::vector<book_level> bids = {{99.95, 1e6}};
   const std::vector<book_level> asks = {{100.05, 1e6}};
-  const order_book_addon book(order_book_config{}, bids, asks);
-  const half_spread_addon spread(0.0005);  // 0.05 / 100
+  const order_book_addon_policy book(order_book_addon_policy_config{}, bids, asks);
+  const half_spread_addon_policy spread(0.0005);  // 0.05 / 100
   for (double q : {-50.0, -1.0, 3.0, 50.0}) {
     const auto c = position(q, 100.0);
     CHECK_THAT(book.apply(c, {0, 0}).initial, dmtest::within_rel(spread.apply(c, {0, 0}).initial, 1e-12));
@@ -157,9 +157,9 @@ TEST_CASE("A one-level book at mid +/- h reproduces the half-spread add-on", "[m
 }
 
 TEST_CASE("Order-book updates are validated and keep the old snapshot on error", "[margin][liquidity][book]") {
-  order_book_config config;
+  order_book_addon_policy_config config;
   config.max_levels = 3;
-  order_book_addon book(config);
+  order_book_addon_policy book(config);
   // No book yet: the whole position is unfilled and charged at thin_book_rate * price.
   CHECK_THAT(book.apply(position(2, 100.0), {0, 0}).initial, dmtest::within_abs(200.0, 1e-12));
   const std::vector<book_level> bids = {{99.9, 10}};
@@ -176,33 +176,33 @@ TEST_CASE("Order-book updates are validated and keep the old snapshot on error",
   REQUIRE(book.bids().size() == 1);
   CHECK(book.bids()[0] == book_level{99.9, 10});
   // A copy keeps the snapshot and accepts updates of up to max_levels.
-  order_book_addon copy = book;
+  order_book_addon_policy copy = book;
   CHECK(copy.bids()[0] == book_level{99.9, 10});
   const std::vector<book_level> three = {{99.9, 1}, {99.8, 1}, {99.7, 1}};
   CHECK(copy.update_book(three, asks) == status::ok);
   CHECK(book.bids().size() == 1);
   // Constructor messages name the side, level and field.
   const std::vector<book_level> rising = {{99.9, 10}, {100.0, 5}};
-  REQUIRE_THROWS_WITH(order_book_addon(order_book_config{}, rising, asks),
+  REQUIRE_THROWS_WITH(order_book_addon_policy(order_book_addon_policy_config{}, rising, asks),
                       "order_book: bids[1].price must be below bids[0].price (99.9), got 100");
   const std::vector<book_level> zero = {{100.1, 0}};
-  REQUIRE_THROWS_WITH(order_book_addon(order_book_config{}, bids, zero),
+  REQUIRE_THROWS_WITH(order_book_addon_policy(order_book_addon_policy_config{}, bids, zero),
                       "order_book: asks[0].size must be finite and > 0, got 0");
-  REQUIRE_THROWS_WITH(order_book_addon(order_book_config{}, crossed, asks),
+  REQUIRE_THROWS_WITH(order_book_addon_policy(order_book_addon_policy_config{}, crossed, asks),
                       "order_book: bids[0].price must be below asks[0].price (100.1), got 100.2");
 }
 
 TEST_CASE("An engine feeds open interest and the order book through the margin function", "[margin][oi][book]") {
   // A quiet market (EWMA with a given variance, no returns yet): the risk-based rate is small,
   // so the dYdX Small-Cap scaling and the book add-on are what the quote shows.
-  ewma_config vol;
+  ewma_volatility_config vol;
   vol.lambda = 0.94;
   vol.start = ewma_start::given;
   vol.initial_variance = 1e-6;
   margin_function_config config;
   config.min_returns = 0;
-  margin_function fn(config, ewma_volatility(vol), parametric_risk(), floor_policy(0.01), open_interest_scaling(),
-                     order_book_addon());
+  margin_function fn(config, ewma_volatility(vol), parametric_risk(), floor_policy(0.01), open_interest_scaling_policy(),
+                     order_book_addon_policy());
   REQUIRE(fn.update(0, 100.0) == status::ok);
   REQUIRE(fn.ready());
 

@@ -64,7 +64,7 @@ std::vector<tier_bracket> quoted_table() {
 const std::vector<double> quoted_cum = {0,         50,        2'550,      122'550,    1'372'550,
                                         5'372'550, 7'872'550, 12'872'550, 42'872'550, 167'872'550};
 
-void check_deductions(const size_tiers& tiers, const std::vector<double>& cum) {
+void check_deductions(const size_tiers_policy& tiers, const std::vector<double>& cum) {
   REQUIRE(tiers.size() == cum.size());
   for (std::size_t i = 0; i < cum.size(); ++i) {
     INFO("bracket " << i);
@@ -75,7 +75,7 @@ void check_deductions(const size_tiers& tiers, const std::vector<double>& cum) {
 
 // Continuity at every boundary: the two adjacent brackets give the same MM at the cap,
 // and MM just below and just above the cap differ by at most the slope times the step.
-void check_continuity_and_monotonicity(const size_tiers& tiers) {
+void check_continuity_and_monotonicity(const size_tiers_policy& tiers) {
   const auto rows = tiers.rows();
   for (std::size_t i = 0; i + 1 < rows.size(); ++i) {
     INFO("boundary after bracket " << i);
@@ -105,13 +105,13 @@ void check_continuity_and_monotonicity(const size_tiers& tiers) {
 }  // namespace
 
 TEST_CASE("Deductions computed from the brackets reproduce published Binance BTCUSDT tables", "[margin][tiers]") {
-  check_deductions(size_tiers(binance_2021()), binance_2021_cum);
-  check_deductions(size_tiers(binance_api_snapshot()), binance_api_cum);
-  check_deductions(size_tiers(quoted_table()), quoted_cum);
+  check_deductions(size_tiers_policy(binance_2021()), binance_2021_cum);
+  check_deductions(size_tiers_policy(binance_api_snapshot()), binance_api_cum);
+  check_deductions(size_tiers_policy(quoted_table()), quoted_cum);
 }
 
 TEST_CASE("Binance worked examples: bracket of a notional and the maintenance margin", "[margin][tiers]") {
-  const size_tiers tiers(binance_2021());
+  const size_tiers_policy tiers(binance_2021());
   // Binance FAQ "How to Calculate Liquidation Price of USDⓈ-M Futures Contracts": "if the
   // position size ... is 264,000 USDT, then the maintenance margin rate would be 1%" and
   // "500,000 USDT, then the maintenance amount would be 1,300 USDT".
@@ -134,9 +134,9 @@ TEST_CASE("Hyperliquid BTC tiers: MMR = IMR / 2, 40x to 150M then 20x", "[margin
   // >150M 20x; maintenance_margin_rate = IMR at max leverage / 2; deductions as Binance;
   // a tier's lower bound belongs to that tier.
   const std::vector<leverage_tier> btc = {{150'000'000, 40}, {inf, 20}};
-  tier_config config{brackets_from_leverage(btc, 0.5)};
+  size_tiers_policy_config config{brackets_from_leverage(btc, 0.5)};
   config.boundary = tier_boundary::floor_inclusive;
-  const size_tiers tiers(config);
+  const size_tiers_policy tiers(config);
   CHECK(tiers.row(0).maintenance_rate == 0.0125);  // 1/40/2
   CHECK(tiers.row(1).maintenance_rate == 0.025);   // 1/20/2, the docs' "at 20x ... 2.5%"
   // D_2 = 150M * (2.5% - 1.25%) = 1,875,000 (hand computation).
@@ -150,14 +150,14 @@ TEST_CASE("Hyperliquid BTC tiers: MMR = IMR / 2, 40x to 150M then 20x", "[margin
 }
 
 TEST_CASE("Margin is continuous at every bracket boundary and monotone in size", "[margin][tiers]") {
-  check_continuity_and_monotonicity(size_tiers(binance_2021()));
-  check_continuity_and_monotonicity(size_tiers(binance_api_snapshot()));
-  check_continuity_and_monotonicity(size_tiers(quoted_table()));
+  check_continuity_and_monotonicity(size_tiers_policy(binance_2021()));
+  check_continuity_and_monotonicity(size_tiers_policy(binance_api_snapshot()));
+  check_continuity_and_monotonicity(size_tiers_policy(quoted_table()));
   // The continuous initial rule removes the IM cliff too; the venues' whole-position IM jumps.
-  tier_config config{binance_2021()};
+  size_tiers_policy_config config{binance_2021()};
   config.initial = tier_initial_rule::continuous;
-  const size_tiers smooth(config);
-  const size_tiers venue(binance_2021());
+  const size_tiers_policy smooth(config);
+  const size_tiers_policy venue(binance_2021());
   for (const tier_row& row : smooth.rows()) {
     if (!std::isfinite(row.notional_cap) || row.notional_cap >= 500'000'000) continue;
     const double cap = row.notional_cap;
@@ -174,16 +174,16 @@ TEST_CASE("Margin is continuous at every bracket boundary and monotone in size",
 }
 
 TEST_CASE("Tier policy floors the risk-based amounts", "[margin][tiers]") {
-  const size_tiers tiers(binance_2021());
+  const size_tiers_policy tiers(binance_2021());
   // 1M notional: table IM 20,000 (50x), MM 1M*1% - 1,300 = 8,700.
   const margin_amounts small_risk = tiers.apply(at_notional(1'000'000, 50'000), {5'000, 3'000});
   CHECK_THAT(small_risk.initial, dmtest::within_rel(20'000.0, 1e-15));
   CHECK_THAT(small_risk.maintenance, dmtest::within_abs(8'700.0, 1e-9));
   const margin_amounts large_risk = tiers.apply(at_notional(1'000'000, 50'000), {60'000, 30'000});
   CHECK(large_risk == margin_amounts{60'000, 30'000});
-  tier_config add{binance_2021()};
+  size_tiers_policy_config add{binance_2021()};
   add.combine = combine_rule::add;
-  const margin_amounts added = size_tiers(add).apply(at_notional(1'000'000), {1'000, 500});
+  const margin_amounts added = size_tiers_policy(add).apply(at_notional(1'000'000), {1'000, 500});
   CHECK_THAT(added.initial, dmtest::within_rel(21'000.0, 1e-15));
   CHECK_THAT(added.maintenance, dmtest::within_abs(9'200.0, 1e-9));
   // A NaN notional leaves the amounts unchanged.
@@ -194,31 +194,31 @@ TEST_CASE("Tier policy floors the risk-based amounts", "[margin][tiers]") {
 }
 
 TEST_CASE("Bad bracket tables are rejected naming the bracket, field and value", "[margin][tiers]") {
-  REQUIRE_THROWS_WITH(size_tiers(std::vector<tier_bracket>{}),
+  REQUIRE_THROWS_WITH(size_tiers_policy(std::vector<tier_bracket>{}),
                       "tiers: brackets must hold at least one bracket, got 0");
-  REQUIRE_THROWS_WITH(size_tiers({{50'000, 125, 0.004}, {250'000, 100, 0.005}, {200'000, 50, 0.01}}),
+  REQUIRE_THROWS_WITH(size_tiers_policy({{50'000, 125, 0.004}, {250'000, 100, 0.005}, {200'000, 50, 0.01}}),
                       "tiers: brackets[2].notional_cap must be greater than brackets[1].notional_cap (250000), "
                       "got 2e+05");  // core/error.hpp prints the shortest round-trip form
-  REQUIRE_THROWS_WITH(size_tiers({{50'000, 125, -0.01}}),
+  REQUIRE_THROWS_WITH(size_tiers_policy({{50'000, 125, -0.01}}),
                       "tiers: brackets[0].maintenance_rate must be finite and >= 0, got -0.01");
-  REQUIRE_THROWS_WITH(size_tiers({{50'000, 125, 0.004}, {250'000, 0.5, 0.005}}),
+  REQUIRE_THROWS_WITH(size_tiers_policy({{50'000, 125, 0.004}, {250'000, 0.5, 0.005}}),
                       "tiers: brackets[1].max_leverage must be finite and >= 1, got 0.5");
-  REQUIRE_THROWS_WITH(size_tiers({{50'000, 125, 0.004}, {250'000, 150, 0.005}}),
+  REQUIRE_THROWS_WITH(size_tiers_policy({{50'000, 125, 0.004}, {250'000, 150, 0.005}}),
                       dmtest::contains("brackets[1].max_leverage must not exceed brackets[0].max_leverage (125)"));
-  REQUIRE_THROWS_WITH(size_tiers({{50'000, 125, 0.004}, {250'000, 100, 0.003}}),
+  REQUIRE_THROWS_WITH(size_tiers_policy({{50'000, 125, 0.004}, {250'000, 100, 0.003}}),
                       dmtest::contains("brackets[1].maintenance_rate must not be below brackets[0].maintenance_rate"));
-  REQUIRE_THROWS_WITH(size_tiers({{50'000, 10, 0.2}}),
+  REQUIRE_THROWS_WITH(size_tiers_policy({{50'000, 10, 0.2}}),
                       "tiers: brackets[0].maintenance_rate must not exceed 1 / max_leverage (0.1), got 0.2");
-  REQUIRE_THROWS_WITH(size_tiers({{inf, 125, 0.004}, {inf, 100, 0.005}}),
+  REQUIRE_THROWS_WITH(size_tiers_policy({{inf, 125, 0.004}, {inf, 100, 0.005}}),
                       dmtest::contains("brackets[0].notional_cap must be finite and > 0"));
-  REQUIRE_THROWS_WITH(size_tiers({{-5, 125, 0.004}}), dmtest::contains("brackets[0].notional_cap must be > 0"));
+  REQUIRE_THROWS_WITH(size_tiers_policy({{-5, 125, 0.004}}), dmtest::contains("brackets[0].notional_cap must be > 0"));
   const std::vector<leverage_tier> one = {{1e6, 10}};
   REQUIRE_THROWS_WITH(brackets_from_leverage(one, 1.5), "tiers: maintenance_fraction must be in (0, 1], got 1.5");
 }
 
 TEST_CASE("BitMEX step risk limits: +0.5% per 150 XBT above 200 XBT", "[margin][tiers][bitmex]") {
   // MARGIN_METHODS.md F10 / BitMEX XBTUSD: MM 0.5%, IM 1.0%, base limit 200 XBT, +0.5% per step.
-  const step_risk_limit limits;
+  const step_risk_limit_policy limits;
   CHECK(limits.steps(100) == 0.0);
   CHECK(limits.steps(200) == 0.0);
   CHECK(limits.steps(201) == 1.0);
@@ -242,25 +242,25 @@ TEST_CASE("BitMEX step risk limits: +0.5% per 150 XBT above 200 XBT", "[margin][
     CHECK(limits.rates(size).initial >= previous);
     previous = limits.rates(size).initial;
   }
-  step_risk_limit_config capped;
+  step_risk_limit_policy_config capped;
   capped.max_limit = 500;
-  CHECK(step_risk_limit(capped).within_limit(500));
-  CHECK_FALSE(step_risk_limit(capped).within_limit(500.5));
-  step_risk_limit_config bad;
+  CHECK(step_risk_limit_policy(capped).within_limit(500));
+  CHECK_FALSE(step_risk_limit_policy(capped).within_limit(500.5));
+  step_risk_limit_policy_config bad;
   bad.step = 0.0;
-  REQUIRE_THROWS_WITH(step_risk_limit(bad), "step_risk_limit: step must be finite and > 0, got 0");
+  REQUIRE_THROWS_WITH(step_risk_limit_policy(bad), "step_risk_limit: step must be finite and > 0, got 0");
   bad = {};
   bad.maintenance_rate = 0.02;
-  REQUIRE_THROWS_WITH(step_risk_limit(bad),
+  REQUIRE_THROWS_WITH(step_risk_limit_policy(bad),
                       "step_risk_limit: maintenance_rate must not exceed initial_rate (0.01), got 0.02");
   bad = {};
   bad.step_rate = -0.005;
-  REQUIRE_THROWS_WITH(step_risk_limit(bad), "step_risk_limit: step_rate must be in [0, 1], got -0.005");
+  REQUIRE_THROWS_WITH(step_risk_limit_policy(bad), "step_risk_limit: step_rate must be in [0, 1], got -0.005");
 }
 
 TEST_CASE("Deribit BTC futures: IM 2% + 0.005% * size, MM 1% + 0.005% * size", "[margin][tiers][deribit]") {
   // MARGIN_METHODS.md F8 (Deribit, January 2022).
-  const deribit_size_addon deribit;
+  const deribit_size_addon_policy deribit;
   CHECK_THAT(deribit.rates(100).initial, dmtest::within_abs(0.025, 1e-15));
   CHECK_THAT(deribit.rates(100).maintenance, dmtest::within_abs(0.015, 1e-15));
   CHECK_THAT(deribit.rates(10).initial, dmtest::within_abs(0.0205, 1e-15));
@@ -274,17 +274,17 @@ TEST_CASE("Deribit BTC futures: IM 2% + 0.005% * size, MM 1% + 0.005% * size", "
   CHECK_THAT(out.maintenance, dmtest::within_rel(60'000.0, 1e-14));
   // Capped at 100%: 20,000 BTC would be 102%.
   CHECK(deribit.rates(20'000).initial == 1.0);
-  deribit_size_addon_config bad;
+  deribit_size_addon_policy_config bad;
   bad.size_rate = -1.0;
-  REQUIRE_THROWS_WITH(deribit_size_addon(bad), "deribit_size_addon: size_rate must be finite and >= 0, got -1");
+  REQUIRE_THROWS_WITH(deribit_size_addon_policy(bad), "deribit_size_addon: size_rate must be finite and >= 0, got -1");
   bad = {};
   bad.maintenance_base = 0.03;
-  REQUIRE_THROWS_WITH(deribit_size_addon(bad), dmtest::contains("maintenance_base must not exceed initial_base"));
+  REQUIRE_THROWS_WITH(deribit_size_addon_policy(bad), dmtest::contains("maintenance_base must not exceed initial_base"));
 }
 
 TEST_CASE("Square-root impact curve: continuous, monotone, calibrated k = Y * sigma", "[margin][tiers][impact]") {
   // k = 1 * 3% daily volatility; ADV 1e9 quote currency.
-  const impact_curve curve(impact_curve_config::from_volatility(0.03, 1e9));
+  const impact_curve_policy curve(impact_curve_policy_config::from_volatility(0.03, 1e9));
   CHECK(curve.config().coefficient == 0.03);
   // 1% of ADV: rate 0.03 * sqrt(0.01) = 0.003; on 1e7 notional the add-on is 30,000.
   CHECK_THAT(curve.addon_rate(1e7), dmtest::within_rel(0.003, 1e-15));
@@ -305,11 +305,11 @@ TEST_CASE("Square-root impact curve: continuous, monotone, calibrated k = Y * si
   CHECK((n0 + h) * curve.addon_rate(n0 + h) - n0 * curve.addon_rate(n0) <= derivative * h * (1 + 1e-6));  // cancellation in a 1e7 difference: ~1e-7 relative
   // The cap: at 1e15 the uncapped rate would be 30.
   CHECK(curve.addon_rate(1e15) == 1.0);
-  impact_curve_config bad;
-  REQUIRE_THROWS_WITH(impact_curve(bad), "impact_curve: coefficient must be finite and > 0, got 0");
+  impact_curve_policy_config bad;
+  REQUIRE_THROWS_WITH(impact_curve_policy(bad), "impact_curve: coefficient must be finite and > 0, got 0");
   bad.coefficient = 0.03;
   bad.average_daily_volume = -1;
-  REQUIRE_THROWS_WITH(impact_curve(bad), "impact_curve: average_daily_volume must be finite and > 0, got -1");
-  REQUIRE_THROWS_WITH(impact_curve_config::from_volatility(-0.1, 1e9),
+  REQUIRE_THROWS_WITH(impact_curve_policy(bad), "impact_curve: average_daily_volume must be finite and > 0, got -1");
+  REQUIRE_THROWS_WITH(impact_curve_policy_config::from_volatility(-0.1, 1e9),
                       "impact_curve: daily_volatility must be finite and > 0, got -0.1");
 }

@@ -35,7 +35,7 @@ dynamic_policy_chain make_chain() {
       .add(speed_limit_policy(0.5, 24))
       .add(release_limit_policy(0.1, 24))
       .add(floor_policy(0.01))
-      .add(size_tiers(brackets()));
+      .add(size_tiers_policy(brackets()));
   return chain;
 }
 
@@ -47,7 +47,7 @@ TEST_CASE("dynamic chain equals the static chain bit for bit on BTC hourly", "[m
   risk.horizon_steps = 24;
   margin_function fixed(ewma_volatility(0.94), parametric_risk(risk), stressed_weight_policy(0.25, 24 * 250),
                         lookback_floor_policy(24 * 90), apc_buffer_policy(0.25), speed_limit_policy(0.5, 24),
-                        release_limit_policy(0.1, 24), floor_policy(0.01), size_tiers(brackets()));
+                        release_limit_policy(0.1, 24), floor_policy(0.01), size_tiers_policy(brackets()));
   margin_function dynamic(ewma_volatility(0.94), parametric_risk(risk), make_chain());
   REQUIRE(dynamic.effect_names() == fixed.effect_names());
   REQUIRE(dynamic.effect_count() == 7);

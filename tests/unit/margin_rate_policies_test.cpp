@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Instrument-level policies: venue numbers (Binance, Hyperliquid, dYdX, CME, Deribit), the
+// Rate policies: venue numbers (Binance, Hyperliquid, dYdX, CME, Deribit), the
 // EMIR APC rules (hand sequences and invariants on BTC hourly), speed limits against a
 // brute-force recursion, hysteresis and announced schedules.
 #include <algorithm>
@@ -122,7 +122,7 @@ TEST_CASE("APC buffer: consumed while margin rises, rebuilt in calm (hand sequen
   // Rule in apc.hpp, b = 0.25, rho = 0.5. Inputs 1.0, 1.1, 1.3, 1.3, 1.0 (percent):
   //  t1 full buffer 1.25; t2 rising, held at 1.25; t3 rising past it, 1.3 (buffer consumed);
   //  t4 calm, 1.3 + 0.5 (1.625 - 1.3) = 1.4625; t5 falling: at most 1.25 * 1.0 = 1.25.
-  apc_buffer_policy apc(apc_buffer_config{0.25, 0.5});
+  apc_buffer_policy apc(apc_buffer_policy_config{0.25, 0.5});
   const double inputs[] = {1.0, 1.1, 1.3, 1.3, 1.0};
   const double expected[] = {1.25, 1.25, 1.3, 1.4625, 1.25};
   for (int i = 0; i < 5; ++i) {
@@ -131,7 +131,7 @@ TEST_CASE("APC buffer: consumed while margin rises, rebuilt in calm (hand sequen
     CHECK_THAT(out.maintenance, dmtest::within_rel(expected[i] / 2.0, 1e-15));
   }
   REQUIRE_THROWS_WITH(apc_buffer_policy(-0.1), "apc_buffer: buffer must be finite and >= 0, got -0.1");
-  REQUIRE_THROWS_WITH(apc_buffer_policy(apc_buffer_config{0.25, 0.0}), "apc_buffer: rebuild must be in (0, 1], got 0");
+  REQUIRE_THROWS_WITH(apc_buffer_policy(apc_buffer_policy_config{0.25, 0.0}), "apc_buffer: rebuild must be in (0, 1], got 0");
 }
 
 TEST_CASE("APC buffer invariant raw <= margin <= 1.25 raw on every BTC hourly step", "[margin][policy][apc]") {

@@ -38,7 +38,7 @@ TEST_CASE("FHS equals the hand computation with EWMA 0.97 (BTC daily)", "[risk][
   const double var1 = -rescaled[4];  // k = ceil(500 * 0.01) = 5
   const double es = -(rescaled[0] + rescaled[1] + rescaled[2] + rescaled[3] + rescaled[4]) / 5.0;
 
-  filtered_historical_config c;
+  filtered_historical_risk_config c;
   c.quantile = quantile_method::type1;
   filtered_historical_risk measure(c);
   ewma_volatility vol(0.97);
@@ -60,7 +60,7 @@ TEST_CASE("FHS streaming equals batch for every horizon rule, side and floor/cap
   for (auto rule : {horizon_rule::overlapping_sums, horizon_rule::square_root_of_time, horizon_rule::volatility_model,
                     horizon_rule::bootstrap}) {
     for (bool bounded : {false, true}) {
-      filtered_historical_config c;
+      filtered_historical_risk_config c;
       c.window = 400;
       c.horizon_steps = 5;
       c.horizon = rule;
@@ -92,7 +92,7 @@ TEST_CASE("FHS streaming equals batch for every horizon rule, side and floor/cap
 
 TEST_CASE("FHS floor and cap bound the scaling; horizons relate as stated", "[risk][fhs][horizon]") {
   const auto r = btc_daily();
-  filtered_historical_config c;
+  filtered_historical_risk_config c;
   c.quantile = quantile_method::type1;
   const auto plain = filtered_historical_var_es(r, ewma_volatility(0.94), c);
   // A cap of 1 never scales a past return up; a floor of 1 never scales one down; both at 1
@@ -107,9 +107,9 @@ TEST_CASE("FHS floor and cap bound the scaling; horizons relate as stated", "[ri
   CHECK_THAT(pinned.es, dmtest::within_rel(hs.es, 1e-14));
   CHECK(plain.var != pinned.var);
   // sqrt-of-time: exactly sqrt(h) times the one-step measure with EWMA (variance(h) = h var).
-  filtered_historical_config one;
+  filtered_historical_risk_config one;
   one.quantile = quantile_method::type1;
-  filtered_historical_config sq = one;
+  filtered_historical_risk_config sq = one;
   sq.horizon_steps = 9;
   sq.horizon = horizon_rule::square_root_of_time;
   const auto e1 = filtered_historical_var_es(r, ewma_volatility(0.94), one);
@@ -119,7 +119,7 @@ TEST_CASE("FHS floor and cap bound the scaling; horizons relate as stated", "[ri
 }
 
 TEST_CASE("FHS rejects bad input, naming it", "[risk][fhs][errors]") {
-  filtered_historical_config c;
+  filtered_historical_risk_config c;
   c.confidence = -0.2;
   REQUIRE_THROWS_WITH(filtered_historical_risk(c), "filtered_historical_risk: confidence must be in (0, 1), got -0.2");
   c = {};
@@ -131,9 +131,9 @@ TEST_CASE("FHS rejects bad input, naming it", "[risk][fhs][errors]") {
   REQUIRE_THROWS_WITH(filtered_historical_risk(c), dmtest::contains("scale_cap must be > 0 and >= scale_floor"));
   std::vector<double> r = btc_daily();
   r[321] = std::numeric_limits<double>::infinity();
-  REQUIRE_THROWS_WITH(filtered_historical_var_es(r, ewma_volatility(0.94), filtered_historical_config{}),
+  REQUIRE_THROWS_WITH(filtered_historical_var_es(r, ewma_volatility(0.94), filtered_historical_risk_config{}),
                       dmtest::contains("sample value at index 321 must be finite"));
-  filtered_historical_risk measure{filtered_historical_config{}};
+  filtered_historical_risk measure{filtered_historical_risk_config{}};
   ewma_volatility vol(0.94);
   (void)vol.update(1.0);
   CHECK(measure.observe(std::numeric_limits<double>::quiet_NaN(), vol) == status::non_finite_input);

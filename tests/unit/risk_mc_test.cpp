@@ -108,7 +108,7 @@ TEST_CASE("Samplers have the right moments", "[risk][mc][random]") {
 }
 
 TEST_CASE("Seeded simulations are bitwise reproducible", "[risk][mc]") {
-  monte_carlo_config config;
+  monte_carlo_simulator_config config;
   config.scenarios = 20000;
   config.seed = 7;
   config.distribution = distribution_shape::student_t;
@@ -136,7 +136,7 @@ TEST_CASE("Seeded simulations are bitwise reproducible", "[risk][mc]") {
 
 TEST_CASE("Sample covariance of 100k scenarios matches the input", "[risk][mc]") {
   const Eigen::MatrixXd s = ten_asset_covariance();
-  monte_carlo_config config;
+  monte_carlo_simulator_config config;
   config.scenarios = 100000;
   const double n = double(config.scenarios);
   for (const auto dist : {distribution_shape::normal, distribution_shape::student_t}) {
@@ -166,7 +166,7 @@ TEST_CASE("Sample covariance of 100k scenarios matches the input", "[risk][mc]")
 TEST_CASE("Normal portfolio VaR/ES and Euler components converge to the closed forms", "[risk][mc]") {
   const Eigen::MatrixXd s = crypto_covariance();
   const Eigen::Vector4d w(1.0, -0.5, 2.0, 0.25);
-  monte_carlo_config config;
+  monte_carlo_simulator_config config;
   config.scenarios = 400000;
   config.seed = 99;
   const monte_carlo_simulator sim(s, config);
@@ -230,7 +230,7 @@ TEST_CASE("Student t scenarios: closed-form t quantiles and heavier tails than n
   // Multivariate t: any portfolio of an elliptical t is a univariate t with variance w'Sw, so its
   // VaR is sqrt(w'Sw) t_nu^{-1}(p) sqrt((nu-2)/nu) (Boost's closed-form quantile). nu = 5, 500k
   // scenarios, 99%: se about 1.1% of VaR; tolerance 4.5%.
-  monte_carlo_config mc;
+  monte_carlo_simulator_config mc;
   mc.scenarios = 500000;
   mc.distribution = distribution_shape::student_t;
   mc.degrees_of_freedom = 5.0;
@@ -284,7 +284,7 @@ TEST_CASE("One-asset Monte Carlo measure: normal closed form, horizons, streamin
 
 TEST_CASE("Monte Carlo properties: ES >= VaR, monotone, homogeneous, translation invariant, subadditive", "[risk][mc]") {
   const Eigen::MatrixXd s = crypto_covariance();
-  monte_carlo_config config;
+  monte_carlo_simulator_config config;
   config.scenarios = 50000;
   config.distribution = distribution_shape::student_t;
   config.degrees_of_freedom = 3.5;
@@ -331,7 +331,7 @@ TEST_CASE("Monte Carlo bad input: non-PD covariance, shapes, nu, too few scenari
   Eigen::Matrix2d nan_cov = Eigen::Matrix2d::Identity();
   nan_cov(0, 1) = std::nan("");
   REQUIRE_THROWS_WITH(monte_carlo_simulator(nan_cov), "monte_carlo: covariance must be finite, got a NaN or infinite entry");
-  monte_carlo_config t_config;
+  monte_carlo_simulator_config t_config;
   t_config.distribution = distribution_shape::student_t;
   t_config.degrees_of_freedom = 2.0;
   REQUIRE_THROWS_WITH(monte_carlo_simulator(Eigen::Matrix2d::Identity(), t_config),

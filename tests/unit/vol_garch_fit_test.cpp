@@ -50,7 +50,7 @@ TEST_CASE("GARCH fits reach fGarch's optimum on every reference row", "[volatili
     const bool student = row[table.column("cond_dist")] == "std";
     INFO(dataset << (student ? " std" : " norm"));
     const auto returns = returns_of(dataset);
-    garch_fit_options options;
+    fit_garch_config options;
     options.innovation = student ? distribution_shape::student_t : distribution_shape::normal;
     const auto fit = fit_garch(returns, options);
     const double reference_loglik = std::stod(row[table.column("loglik")]);
@@ -84,7 +84,7 @@ TEST_CASE("GARCH fits reach fGarch's optimum on every reference row", "[volatili
 TEST_CASE("A GJR fit recovers the parameters of a seeded simulation", "[volatility][garch][fit]") {
   const garch_parameters truth{0.05, 0.05, 0.04, 0.12, 0.85, 0.0};
   const auto returns = simulate(truth, 8000, false, 20240601u);
-  garch_fit_options options;
+  fit_garch_config options;
   options.asymmetric = true;
   const auto fit = fit_garch(returns, options);
   REQUIRE(fit.converged);
@@ -117,7 +117,7 @@ TEST_CASE("Sandwich and Hessian standard errors agree on a correctly specified m
     CHECK(robust / plain < 1.25);
   }
   // A Student t fit of the same data: nu runs to its upper bound (normal data), said in the status.
-  garch_fit_options t_options;
+  fit_garch_config t_options;
   t_options.innovation = distribution_shape::student_t;
   const auto t_fit = fit_garch(returns, t_options);
   CHECK(t_fit.parameters.nu == Approx(10.0).margin(1e-6));
@@ -143,7 +143,7 @@ TEST_CASE("Stationarity, variance targeting and the other start rules", "[volati
   const auto returns = returns_of("btc_usd_daily");
   // fGarch's t fit of BTC daily has alpha + beta = 1.078; the constrained fit must sit at the
   // bound and still beat the normal fit (the t likelihood dominates here).
-  garch_fit_options options;
+  fit_garch_config options;
   options.innovation = distribution_shape::student_t;
   options.stationary = true;
   const auto constrained = fit_garch(returns, options);
@@ -156,7 +156,7 @@ TEST_CASE("Stationarity, variance targeting and the other start rules", "[volati
   CHECK(constrained.std_errors_available);
 
   // Variance targeting: omega = mean(z^2) (1 - p) exactly at the estimate (1e-12 relative).
-  garch_fit_options targeting;
+  fit_garch_config targeting;
   targeting.variance_targeting = true;
   const auto targeted = fit_garch(returns, targeting);
   CHECK(targeted.converged);
@@ -170,7 +170,7 @@ TEST_CASE("Stationarity, variance targeting and the other start rules", "[volati
   // Every start rule fits and reports the log-likelihood of its own convention.
   for (auto start : {garch_start::rugarch, garch_start::backcast, garch_start::unconditional}) {
     INFO("start " << to_string(start));
-    garch_fit_options o;
+    fit_garch_config o;
     o.start = start;
     const auto fit = fit_garch(returns, o);
     CHECK(fit.converged);
@@ -193,14 +193,14 @@ TEST_CASE("fit_garch rejects bad input with a message naming the problem", "[vol
   REQUIRE_THROWS_WITH(fit_garch(few, {}), "fit_garch: returns must hold at least 30 observations, got 10");
   const std::vector<double> constant(100, 0.5);
   REQUIRE_THROWS_WITH(fit_garch(constant, {}), dmtest::contains("returns must not be constant"));
-  garch_fit_options bad;
+  fit_garch_config bad;
   bad.max_persistence = 1.5;
   REQUIRE_THROWS_WITH(fit_garch(returns, bad), "fit_garch: max_persistence must be in (0, 1), got 1.5");
   REQUIRE_THROWS_WITH(garch_loglik(returns, {0.0, -1.0, 0.1, 0.0, 0.8, 0.0}), "garch: omega must be finite and > 0, got -1");
   REQUIRE_THROWS_WITH(garch_loglik(returns, {0.0, 1.0, 0.3, 0.0, 0.8, 0.0}, distribution_shape::normal, garch_start::unconditional),
                       dmtest::contains("must be < 1 for the unconditional start"));
   // An iteration budget too small to converge is reported, not hidden.
-  garch_fit_options short_budget;
+  fit_garch_config short_budget;
   short_budget.max_iterations = 2;
   const auto fit = fit_garch(returns, short_budget);
   CHECK_FALSE(fit.converged);

@@ -110,7 +110,7 @@ TEST_CASE("The streaming model reproduces fGarch's sigma2_T and one-step forecas
     INFO(row.dataset << (row.student ? " std" : " norm"));
     const auto returns = returns_of(row.dataset);
     const double h1 = garch_initial_variance(returns, row.parameters, garch_start::fgarch);
-    garch_volatility model(garch_config{row.parameters, row.student ? distribution_shape::student_t : distribution_shape::normal, false, h1});
+    garch_volatility model(garch_volatility_config{row.parameters, row.student ? distribution_shape::student_t : distribution_shape::normal, false, h1});
     for (std::size_t t = 0; t + 1 < returns.size(); ++t) REQUIRE(model.update(returns[t]) == status::ok);
     CHECK_THAT(model.variance(), dmtest::within_rel(row.sigma2_last, 1e-10));
     REQUIRE(model.update(returns.back()) == status::ok);
@@ -158,7 +158,7 @@ TEST_CASE("Each start rule gives its documented h_1 and the kernel matches a nai
 TEST_CASE("GJR with gamma = 0 is GARCH", "[volatility][garch]") {
   const auto returns = returns_of("eth_usd_daily");
   const garch_parameters p{0.1, 1.06, 0.091, 0.0, 0.87, 0.0};
-  garch_volatility garch(garch_config{p, distribution_shape::normal, false, 10.0});
+  garch_volatility garch(garch_volatility_config{p, distribution_shape::normal, false, 10.0});
   gjr_volatility gjr(gjr_config(p, distribution_shape::normal, 10.0));
   for (double r : returns) {
     (void)garch.update(r);
@@ -178,7 +178,7 @@ TEST_CASE("variance(h) equals the explicit iteration of the forecast recursion",
                        forecast_case{0.2, 0.0, 0.8 - 1e-9}, forecast_case{0.2, 0.0, 0.8 + 1e-7}, forecast_case{0.1, 0.2, 0.85},
                        forecast_case{0.0, 0.0, 0.0}}) {
     const garch_parameters p{0.0, 0.3, c.alpha, c.gamma, c.beta, 0.0};
-    garch_volatility model(garch_config{p, distribution_shape::normal, true, 2.0});
+    garch_volatility model(garch_volatility_config{p, distribution_shape::normal, true, 2.0});
     (void)model.update(-1.5);
     (void)model.update(0.7);
     const double persistence = c.alpha + 0.5 * c.gamma + c.beta;
@@ -197,7 +197,7 @@ TEST_CASE("variance(h) equals the explicit iteration of the forecast recursion",
 
 TEST_CASE("GARCH state restores bit-identically mid-stream", "[volatility][garch]") {
   const auto returns = returns_of("sol_usd_daily");
-  const garch_config config{{0.08, 4.47, 0.187, 0.05, 0.745, 4.5}, distribution_shape::student_t, true, 30.0};
+  const garch_volatility_config config{{0.08, 4.47, 0.187, 0.05, 0.745, 4.5}, distribution_shape::student_t, true, 30.0};
   garch_volatility original(config);
   for (std::size_t i = 0; i < 500; ++i) (void)original.update(returns[i]);
   const auto saved = original.state();
@@ -217,24 +217,24 @@ TEST_CASE("GARCH rejects bad parameters and bad returns, naming them", "[volatil
   auto with = [&](auto change) {
     garch_parameters p = good;
     change(p);
-    return garch_config{p, distribution_shape::normal, false, 1.0};
+    return garch_volatility_config{p, distribution_shape::normal, false, 1.0};
   };
   REQUIRE_THROWS_WITH(garch_volatility(with([](garch_parameters& p) { p.omega = -1.0; })), "garch: omega must be finite and > 0, got -1");
   REQUIRE_THROWS_WITH(garch_volatility(with([](garch_parameters& p) { p.alpha = -0.1; })), "garch: alpha must be finite and >= 0, got -0.1");
   REQUIRE_THROWS_WITH(garch_volatility(with([](garch_parameters& p) { p.beta = std::nan(""); })), dmtest::contains("garch: beta must be finite"));
   REQUIRE_THROWS_WITH(garch_volatility(with([](garch_parameters& p) { p.gamma = 0.1; })),
                       "garch: gamma must be 0 for a symmetric GARCH(1,1), got 0.1");
-  REQUIRE_THROWS_WITH(garch_volatility(garch_config{{0.0, 0.1, 0.1, -0.2, 0.8, 0.0}, distribution_shape::normal, true, 1.0}),
+  REQUIRE_THROWS_WITH(garch_volatility(garch_volatility_config{{0.0, 0.1, 0.1, -0.2, 0.8, 0.0}, distribution_shape::normal, true, 1.0}),
                       dmtest::contains("alpha + gamma must be >= 0"));
-  REQUIRE_THROWS_WITH(garch_volatility(garch_config{good, distribution_shape::student_t, false, 1.0}),
+  REQUIRE_THROWS_WITH(garch_volatility(garch_volatility_config{good, distribution_shape::student_t, false, 1.0}),
                       dmtest::contains("nu must be finite and > 2"));
-  REQUIRE_THROWS_WITH(garch_volatility(garch_config{{0.0, 0.1, 0.3, 0.0, 0.8, 0.0}, distribution_shape::normal, false, 0.0}),
+  REQUIRE_THROWS_WITH(garch_volatility(garch_volatility_config{{0.0, 0.1, 0.3, 0.0, 0.8, 0.0}, distribution_shape::normal, false, 0.0}),
                       dmtest::contains("initial_variance must be given (> 0) when alpha + gamma/2 + beta >= 1"));
-  REQUIRE_THROWS_WITH(garch_volatility(garch_config{good, distribution_shape::normal, false, -2.0}),
+  REQUIRE_THROWS_WITH(garch_volatility(garch_volatility_config{good, distribution_shape::normal, false, -2.0}),
                       dmtest::contains("initial_variance must be finite and >= 0"));
   REQUIRE_THROWS_WITH(garch_omega_for_target(1.0, 0.3, 0.0, 0.8), dmtest::contains("must be < 1 for variance targeting"));
 
-  garch_volatility model(garch_config{good, distribution_shape::normal, false, 0.0});
+  garch_volatility model(garch_volatility_config{good, distribution_shape::normal, false, 0.0});
   CHECK_THAT(model.variance(), dmtest::within_rel(0.1 / 0.1, 1e-14));  // unconditional omega / (1 - p)
   (void)model.update(1.0);
   const auto before = model.state();
@@ -242,7 +242,7 @@ TEST_CASE("GARCH rejects bad parameters and bad returns, naming them", "[volatil
   CHECK(model.update(-std::numeric_limits<double>::infinity()) == status::non_finite_input);
   CHECK(model.state() == before);
   // An explosive model fed an extreme return reports the overflow and keeps its state.
-  garch_volatility explosive(garch_config{{0.0, 1.0, 0.9, 0.0, 0.9, 0.0}, distribution_shape::normal, false, 1.0});
+  garch_volatility explosive(garch_volatility_config{{0.0, 1.0, 0.9, 0.0, 0.9, 0.0}, distribution_shape::normal, false, 1.0});
   const auto explosive_before = explosive.state();
   CHECK(explosive.update(1e200) == status::domain_error);
   CHECK(explosive.state() == explosive_before);

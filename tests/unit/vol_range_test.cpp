@@ -72,7 +72,7 @@ TEST_CASE("range estimators match python on BTC daily bars", "[volatility][range
   CHECK_THAT(yang_zhang_estimate(bars), dmtest::within_rel(0.0020717394427262393, 1e-13));
 
   // The streaming rolling models (window 5, fractions) give the same window estimates.
-  const range_config rolling5{range_weighting::rolling, 5, 0.94, return_units::fraction};
+  const range_volatility_config rolling5{range_weighting::rolling, 5, 0.94, return_units::fraction};
   parkinson_volatility p(rolling5);
   garman_klass_volatility gk(rolling5);
   rogers_satchell_volatility rs(rolling5);
@@ -90,7 +90,7 @@ TEST_CASE("range estimators match python on BTC daily bars", "[volatility][range
   CHECK_THAT(rs.variance(), dmtest::within_rel(0.002066039780427094, 1e-13));
   CHECK_THAT(yz.variance(), dmtest::within_rel(0.0020717394427262393, 1e-13));
   // Percent units (the default) scale the variance by 100^2.
-  parkinson_volatility percent(range_config{range_weighting::rolling, 5});
+  parkinson_volatility percent(range_volatility_config{range_weighting::rolling, 5});
   for (std::size_t i = 0; i < 5; ++i) (void)percent.update(bars[i]);
   CHECK_THAT(percent.variance(), dmtest::within_rel(1e4 * 0.002289482204798702, 1e-13));
   CHECK_THAT(percent.variance(7), dmtest::within_rel(7e4 * 0.002289482204798702, 1e-13));
@@ -100,7 +100,7 @@ TEST_CASE("rolling range estimators equal the batch estimate of their window ove
   const auto bars = btc_daily_bars();
   REQUIRE(bars.size() == 2723);
   const std::int64_t window = 30;
-  const range_config config{range_weighting::rolling, window, 0.94, return_units::fraction};
+  const range_volatility_config config{range_weighting::rolling, window, 0.94, return_units::fraction};
   parkinson_volatility p(config);
   garman_klass_volatility gk(config);
   rogers_satchell_volatility rs(config);
@@ -131,7 +131,7 @@ TEST_CASE("rolling range estimators equal the batch estimate of their window ove
 TEST_CASE("EWMA-weighted range estimators follow the recursion from the first bar", "[volatility][range]") {
   const auto& bars = btc_first_bars();
   const double lambda = 0.9;
-  const range_config config{range_weighting::ewma, 30, lambda, return_units::fraction};
+  const range_volatility_config config{range_weighting::ewma, 30, lambda, return_units::fraction};
   garman_klass_volatility gk(config);
   yang_zhang_volatility yz(config);
   double expected = 0.0;
@@ -216,9 +216,9 @@ TEST_CASE("Yang-Zhang on a 24/7 market: no overnight gap", "[volatility][range]"
   // Bars whose open equals the previous close: the measured overnight variance is 0, and
   // the estimator is k V_c + (1 - k) V_rs whatever the overnight rule.
   const std::vector<ohlc_bar> bars{{100, 104, 99, 102}, {102, 103, 97, 98}, {98, 101, 96, 100}, {100, 106, 100, 105}};
-  const range_config config{range_weighting::rolling, 3, 0.94, return_units::fraction};
+  const range_volatility_config config{range_weighting::rolling, 3, 0.94, return_units::fraction};
   yang_zhang_volatility measured(config);
-  yang_zhang_volatility none(yang_zhang_config{config, yang_zhang_overnight::none});
+  yang_zhang_volatility none(yang_zhang_volatility_config{config, yang_zhang_overnight::none});
   for (const auto& bar : bars) {
     REQUIRE(measured.update(bar) == status::ok);
     REQUIRE(none.update(bar) == status::ok);
@@ -256,9 +256,9 @@ TEST_CASE("range estimators reject bad bars and bad parameters", "[volatility][r
   REQUIRE_THROWS_WITH(check_bar({nan, 110, 90, 105}), dmtest::contains("bar open must be finite and positive, got nan"));
   REQUIRE_THROWS_WITH(check_bar({100, 110, 0, 105}), dmtest::contains("bar low must be finite and positive, got 0"));
 
-  REQUIRE_THROWS_WITH(parkinson_volatility(range_config{range_weighting::rolling, 1}), "parkinson: window must be at least 2, got 1");
-  REQUIRE_THROWS_WITH(garman_klass_volatility(range_config{range_weighting::ewma, 30, 1.5}), "garman_klass: lambda must be in (0, 1), got 1.5");
-  REQUIRE_THROWS_WITH(yang_zhang_volatility(range_config{range_weighting::ewma, 30, 0.0}), "yang_zhang: lambda must be in (0, 1), got 0");
+  REQUIRE_THROWS_WITH(parkinson_volatility(range_volatility_config{range_weighting::rolling, 1}), "parkinson: window must be at least 2, got 1");
+  REQUIRE_THROWS_WITH(garman_klass_volatility(range_volatility_config{range_weighting::ewma, 30, 1.5}), "garman_klass: lambda must be in (0, 1), got 1.5");
+  REQUIRE_THROWS_WITH(yang_zhang_volatility(range_volatility_config{range_weighting::ewma, 30, 0.0}), "yang_zhang: lambda must be in (0, 1), got 0");
   REQUIRE_THROWS_WITH(parkinson_estimate(std::span<const ohlc_bar>{}), "parkinson: bars must hold at least 1 bar, got 0");
   const std::vector<ohlc_bar> two{good, good};
   REQUIRE_THROWS_WITH(yang_zhang_estimate(two), "yang_zhang: bars must hold at least 3 bars, got 2");
@@ -267,7 +267,7 @@ TEST_CASE("range estimators reject bad bars and bad parameters", "[volatility][r
 
   // The streaming models refuse a bad bar with a status and keep their state; the checked
   // path throws naming the field.
-  rogers_satchell_volatility model(range_config{range_weighting::rolling, 3});
+  rogers_satchell_volatility model(range_volatility_config{range_weighting::rolling, 3});
   REQUIRE(model.update(good) == status::ok);
   const auto before = model.state();
   CHECK(model.update({100, 90, 110, 100}) == status::invalid_argument);
@@ -275,7 +275,7 @@ TEST_CASE("range estimators reject bad bars and bad parameters", "[volatility][r
   CHECK(model.state() == before);
   REQUIRE_THROWS_WITH(model.update_checked({100, 110, 90, 111}), "rogers_satchell: bar 1 close must be within [low, high] = [90, 110], got 111");
   CHECK(model.state() == before);
-  yang_zhang_volatility yz(range_config{range_weighting::rolling, 3});
+  yang_zhang_volatility yz(range_volatility_config{range_weighting::rolling, 3});
   REQUIRE(yz.update(good) == status::ok);
   const auto yz_before = yz.state();
   CHECK(yz.update({100, 90, 110, 100}) == status::invalid_argument);
@@ -290,17 +290,17 @@ TEST_CASE("range estimators: flat bars, warm-up and state round trips", "[volati
   CHECK(rogers_satchell_variance(flat) == 0.0);
 
   const auto bars = btc_daily_bars();
-  parkinson_volatility original(range_config{range_weighting::rolling, 20});
+  parkinson_volatility original(range_volatility_config{range_weighting::rolling, 20});
   CHECK(original.variance() == 0.0);
   for (std::size_t i = 0; i < 19; ++i) (void)original.update(bars[i]);
   CHECK_FALSE(original.ready());
   for (std::size_t i = 19; i < 1000; ++i) (void)original.update(bars[i]);
   CHECK(original.ready());
-  parkinson_volatility restored(range_config{range_weighting::rolling, 20});
+  parkinson_volatility restored(range_volatility_config{range_weighting::rolling, 20});
   restored.restore(original.state());
-  yang_zhang_volatility yz_original(range_config{range_weighting::rolling, 20});
+  yang_zhang_volatility yz_original(range_volatility_config{range_weighting::rolling, 20});
   for (std::size_t i = 0; i < 1000; ++i) (void)yz_original.update(bars[i]);
-  yang_zhang_volatility yz_restored(range_config{range_weighting::rolling, 20});
+  yang_zhang_volatility yz_restored(range_volatility_config{range_weighting::rolling, 20});
   yz_restored.restore(yz_original.state());
   for (std::size_t i = 1000; i < bars.size(); ++i) {
     (void)original.update(bars[i]);
@@ -310,6 +310,6 @@ TEST_CASE("range estimators: flat bars, warm-up and state round trips", "[volati
     REQUIRE(original.variance() == restored.variance());
     REQUIRE(yz_original.variance() == yz_restored.variance());
   }
-  parkinson_volatility other(range_config{range_weighting::rolling, 21});
+  parkinson_volatility other(range_volatility_config{range_weighting::rolling, 21});
   REQUIRE_THROWS_WITH(other.restore(original.state()), dmtest::contains("parkinson: state must come from a model with the same window"));
 }

@@ -73,7 +73,7 @@ struct change_horizon {
 };
 
 /// @brief Configuration of `procyclicality_metrics`.
-struct procyclicality_config {
+struct procyclicality_metrics_config {
   /// n-step changes to measure (default: 1, 5 and 30 days with ICE's 5- and 30-day thresholds).
   std::vector<change_horizon> horizons{{1, 0.0, 0.0}, {5, 0.50, 1.00}, {30, 1.25, 2.50}};
   std::int64_t window = 250;  ///< W: changes per rolling window
@@ -84,9 +84,9 @@ struct procyclicality_config {
   ///        (1 for daily bars, 24 for hourly): 1, 5 and 30 days, a 250-day window, and a
   ///        window evaluated once a day (ICE computes margin daily; the changes and their
   ///        maximum are still taken at every step).
-  [[nodiscard]] static procyclicality_config ice(std::int64_t steps_per_day = 1) {
+  [[nodiscard]] static procyclicality_metrics_config ice(std::int64_t steps_per_day = 1) {
     if (steps_per_day < 1) throw_invalid_argument("procyclicality_config", "steps_per_day", "must be at least 1", steps_per_day);
-    procyclicality_config config;
+    procyclicality_metrics_config config;
     for (auto& h : config.horizons) h.steps *= steps_per_day;
     config.window = 250 * steps_per_day;
     config.stride = steps_per_day;
@@ -240,7 +240,7 @@ class rolling_upper_es {
   std::size_t target_ = 1;
 };
 
-inline void check_procyclicality_config(const procyclicality_config& config) {
+inline void check_procyclicality_config(const procyclicality_metrics_config& config) {
   constexpr std::string_view component = "procyclicality_metrics";
   if (config.window < 1) throw_invalid_argument(component, "window", "must be at least 1", config.window);
   if (config.stride < 1) throw_invalid_argument(component, "stride", "must be at least 1", config.stride);
@@ -273,7 +273,7 @@ inline void check_procyclicality_config(const procyclicality_config& config) {
 ///         or notional, or a bad configuration.
 [[nodiscard]] inline procyclicality_result procyclicality_metrics(std::span<const double> margin,
                                                                   std::span<const double> notional,
-                                                                  const procyclicality_config& config = {}) {
+                                                                  const procyclicality_metrics_config& config = {}) {
   constexpr std::string_view component = "procyclicality_metrics";
   detail::check_procyclicality_config(config);
   if (margin.empty()) throw_invalid_argument(component, "margin", "must not be empty", margin.size());
@@ -348,9 +348,13 @@ inline void check_procyclicality_config(const procyclicality_config& config) {
 
 /// @brief Procyclicality of a path of margin rates for a position of constant notional.
 [[nodiscard]] inline procyclicality_result procyclicality_metrics(std::span<const double> rates,
-                                                                  const procyclicality_config& config = {}) {
+                                                                  const procyclicality_metrics_config& config = {}) {
   const std::vector<double> ones(rates.size(), 1.0);
   return procyclicality_metrics(rates, ones, config);
 }
+
+// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+using procyclicality_config [[deprecated("use procyclicality_metrics_config")]] = procyclicality_metrics_config;
+// End of deprecated spellings.
 
 }  // namespace dynmargin

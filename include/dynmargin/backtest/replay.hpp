@@ -107,8 +107,8 @@ struct backtest_config {
   double notional = 1.0;            ///< notional of the quoted position (> 0)
   std::size_t warmup = 0;           ///< rows not evaluated at the start, beyond the function's warm-up
   std::int64_t steps_per_day = 1;   ///< 24 for hourly rows: sets the procyclicality horizons
-  bool default_procyclicality = true;   ///< use procyclicality_config::ice(steps_per_day)
-  procyclicality_config procyclicality{};  ///< used when default_procyclicality is false
+  bool default_procyclicality = true;   ///< use procyclicality_metrics_config::ice(steps_per_day)
+  procyclicality_metrics_config procyclicality{};  ///< used when default_procyclicality is false
   bool constant_quantity_metrics = false;  ///< also measure amounts of a constant quantity (doubles the procyclicality cost)
   traffic_light_edges edges{};
   bool es_tests = true;                    ///< run the ES tests when the risk model is exposed
@@ -345,8 +345,8 @@ struct backtest_report {
     out.mcneil_frey = mcneil_frey_test(losses_log, var, es, sigma, config.es_resamples, config.seed);
   }
 
-  const procyclicality_config pro =
-      config.default_procyclicality ? procyclicality_config::ice(config.steps_per_day) : config.procyclicality;
+  const procyclicality_metrics_config pro =
+      config.default_procyclicality ? procyclicality_metrics_config::ice(config.steps_per_day) : config.procyclicality;
   out.procyclicality = procyclicality_metrics(rates, pro);
   out.mean_rate = out.procyclicality.mean_rate;
   if (config.constant_quantity_metrics) {

@@ -96,7 +96,7 @@ namespace dynmargin::io {
 /// @brief OHLCV bars from CSV text in memory (see the file comment for formats and rules).
 /// @param source the name used in messages and in `report.path`.
 /// @throws dynmargin::invalid_argument naming the line, column and text of malformed input.
-[[nodiscard]] inline price_table read_price_csv_text(std::string_view text, const read_options& options = {},
+[[nodiscard]] inline price_table read_price_csv_text(std::string_view text, const read_csv_config& options = {},
                                                      std::string_view source = "<text>") {
   return detail::io_read_prices(text, source, options);
 }
@@ -105,7 +105,7 @@ namespace dynmargin::io {
 /// @throws dynmargin::invalid_argument for a missing or empty file, a missing open/high/low/close
 ///         column, text where a number should be, a wrong number of cells, a non-finite or
 ///         non-positive price, or an unreadable time; the message names file, line and column.
-[[nodiscard]] inline price_table read_price_csv(const std::string& path, const read_options& options = {}) {
+[[nodiscard]] inline price_table read_price_csv(const std::string& path, const read_csv_config& options = {}) {
   return detail::io_read_prices(detail::io_read_file(path, "read_price_csv"), path, options);
 }
 
@@ -113,7 +113,7 @@ namespace dynmargin::io {
 /// @param column the column name (exact, or a unique case-insensitive match).
 /// @throws dynmargin::invalid_argument as `read_column_csv`.
 [[nodiscard]] inline column_table read_column_csv_text(std::string_view text, const std::string& column,
-                                                       const read_options& options = {},
+                                                       const read_csv_config& options = {},
                                                        std::string_view source = "<text>") {
   return detail::io_read_column(text, source, column, options);
 }
@@ -124,7 +124,7 @@ namespace dynmargin::io {
 ///         message lists the columns), a cell that is not a finite number, a wrong number of
 ///         cells or an unreadable time.
 [[nodiscard]] inline column_table read_column_csv(const std::string& path, const std::string& column,
-                                                  const read_options& options = {}) {
+                                                  const read_csv_config& options = {}) {
   return detail::io_read_column(detail::io_read_file(path, "read_column_csv"), path, column, options);
 }
 

@@ -48,7 +48,7 @@ enum class duplicate_rule : std::uint8_t {
 };
 
 /// @brief Options of the readers.
-struct read_options {
+struct read_csv_config {
   duplicate_rule duplicates = duplicate_rule::prefer_newer_export;
   /// A bar is suspect (a bad print) when its open, high or low is more than this factor away
   /// from its own close, the previous close and the next open alike. 2 separates the Binance
@@ -121,7 +121,7 @@ struct load_report {
   std::size_t ohlc_inconsistent_bars = 0; ///< high below or low above another price of the bar
   std::size_t volume_swapped_bars = 0; ///< bars whose base and quote volume columns were swapped
   std::vector<time_span> volume_swapped_spans;
-  std::vector<timestamp> suspect_bars; ///< bad prints (see `read_options::suspect_ratio`)
+  std::vector<timestamp> suspect_bars; ///< bad prints (see `read_csv_config::suspect_ratio`)
   bool last_bar_possibly_incomplete = false;
   std::vector<std::string> anomalies;  ///< one human-readable line per kind of anomaly
 };
@@ -160,5 +160,9 @@ struct csv_layout {
   std::vector<std::string> columns;
   std::size_t preamble_lines = 0;
 };
+
+// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+using read_options [[deprecated("use read_csv_config")]] = read_csv_config;
+// End of deprecated spellings.
 
 }  // namespace dynmargin::io

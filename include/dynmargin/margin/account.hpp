@@ -107,7 +107,7 @@ struct linear_position {
 ///        liquidation price"): the P with equity(P) = tiers.maintenance_amount(|q| P).
 ///        Empty when no positive price exists (a long collateralised at 1x or more).
 [[nodiscard]] inline std::optional<double> liquidation_price(const linear_position& position,
-                                                             const size_tiers& tiers) noexcept {
+                                                             const size_tiers_policy& tiers) noexcept {
   const double q = position.quantity;
   if (q == 0.0 || !std::isfinite(q) || !std::isfinite(position.entry_price) || !std::isfinite(position.collateral)) {
     return std::nullopt;
@@ -161,6 +161,7 @@ struct account_health_config {
 /// @brief Classifies equity against margin requirements.
 class account_health {
  public:
+  using config_type = account_health_config;  ///< what the constructor takes
   /// @throws dynmargin::invalid_argument naming call_multiple or backstop_fraction.
   explicit account_health(const account_health_config& config = {}) : config_(config) {
     if (!(std::isfinite(config.call_multiple) && config.call_multiple >= 1.0)) {
@@ -427,6 +428,7 @@ struct aave_liquidation_result {
 /// @brief Aave v3.3 liquidation sizing (close factor, collateral cap, dust rule).
 class aave_close_factor {
  public:
+  using config_type = aave_close_factor_config;  ///< what the constructor takes
   /// @throws dynmargin::invalid_argument naming the field and value when out of range.
   explicit aave_close_factor(const aave_close_factor_config& config = {}) : config_(config) {
     if (!(config.default_close_factor > 0.0 && config.default_close_factor <= 1.0)) {

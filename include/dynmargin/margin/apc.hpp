@@ -72,7 +72,7 @@ inline std::size_t checked_lookback(std::string_view component, std::int64_t loo
 }  // namespace detail
 
 /// @brief Configuration of `apc_buffer_policy`.
-struct apc_buffer_config {
+struct apc_buffer_policy_config {
   double buffer = 0.25;   ///< b >= 0 (EMIR Art. 28(1)(a): at least 0.25)
   double rebuild = 0.1;   ///< rho in (0, 1]: share of the missing buffer rebuilt per calm step
 };
@@ -81,6 +81,7 @@ struct apc_buffer_config {
 class apc_buffer_policy {
  public:
   using model_concept = rate_policy_tag;
+  using config_type = apc_buffer_policy_config;  ///< what the constructor takes
   struct state_type {
     bool started = false;
     double previous_input = 0.0;
@@ -90,7 +91,7 @@ class apc_buffer_policy {
 
   /// @throws dynmargin::invalid_argument naming `buffer` (must be finite and >= 0) or
   ///         `rebuild` (must be in (0, 1]).
-  explicit apc_buffer_policy(const apc_buffer_config& config = {}) : config_(config) {
+  explicit apc_buffer_policy(const apc_buffer_policy_config& config = {}) : config_(config) {
     if (!(std::isfinite(config.buffer) && config.buffer >= 0.0)) {
       throw_invalid_argument("apc_buffer", "buffer", "must be finite and >= 0", config.buffer);
     }
@@ -98,7 +99,7 @@ class apc_buffer_policy {
       throw_invalid_argument("apc_buffer", "rebuild", "must be in (0, 1]", config.rebuild);
     }
   }
-  explicit apc_buffer_policy(double buffer) : apc_buffer_policy(apc_buffer_config{buffer, 0.1}) {}
+  explicit apc_buffer_policy(double buffer) : apc_buffer_policy(apc_buffer_policy_config{buffer, 0.1}) {}
 
   [[nodiscard]] std::string_view name() const noexcept { return "apc_buffer"; }
   [[nodiscard]] margin_rates update(const market_context&, margin_rates rates) noexcept {
@@ -119,10 +120,10 @@ class apc_buffer_policy {
   }
   [[nodiscard]] state_type state() const noexcept { return state_; }
   void restore(const state_type& saved) noexcept { state_ = saved; }
-  [[nodiscard]] const apc_buffer_config& config() const noexcept { return config_; }
+  [[nodiscard]] const apc_buffer_policy_config& config() const noexcept { return config_; }
 
  private:
-  apc_buffer_config config_;
+  apc_buffer_policy_config config_;
   state_type state_{};
 };
 
@@ -216,5 +217,9 @@ class lookback_floor_policy {
   lookback_floor_rule rule_;
   state_type state_{};
 };
+
+// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+using apc_buffer_config [[deprecated("use apc_buffer_policy_config")]] = apc_buffer_policy_config;
+// End of deprecated spellings.
 
 }  // namespace dynmargin

@@ -10,7 +10,7 @@
 /// after each policy and which one bound. The breakdown is a fixed-size array so that quoting
 /// never allocates.
 ///
-/// Shared rule of the instrument-level policies in this folder: a policy that moves the
+/// Shared rule of the rate policies in this folder: a policy that moves the
 /// initial rate moves the maintenance rate in the same proportion, so the maintenance /
 /// initial ratio set by the margin function (or by a `maintenance_fraction_policy`) is kept.
 /// When the incoming initial rate is 0 the ratio is unknown and the maintenance rate is set

@@ -45,7 +45,7 @@ struct margin_amounts {
   friend bool operator==(const margin_amounts&, const margin_amounts&) = default;
 };
 
-/// @brief What an instrument-level policy sees on each price update.
+/// @brief What a rate policy sees on each price update.
 struct market_context {
   timestamp time = 0;          ///< time of the update, epoch seconds
   double price = 0.0;          ///< the price the function accepted (after the price guard)
@@ -74,7 +74,7 @@ struct position_context {
   double open_interest = std::numeric_limits<double>::quiet_NaN();
 };
 
-/// @brief Tag for instrument-level policies (see the file comment).
+/// @brief Tag for rate policies (see the file comment).
 struct rate_policy_tag {};
 /// @brief Tag for position-level policies (see the file comment).
 struct position_policy_tag {};
@@ -84,7 +84,7 @@ inline constexpr bool enable_rate_policy = detail::declares_model_concept<T, rat
 template <class T>
 inline constexpr bool enable_position_policy = detail::declares_model_concept<T, position_policy_tag>();
 
-/// @brief Instrument-level policy: stateful, per update, on rates.
+/// @brief Rate policy: stateful, per update, on rates.
 template <class T>
 concept rate_policy =
     enable_rate_policy<std::remove_cvref_t<T>> && std::copyable<std::remove_cvref_t<T>> &&

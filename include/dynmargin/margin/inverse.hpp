@@ -148,7 +148,7 @@ namespace detail {
 ///        (a short collateralised at 1x or more).
 /// @param tiers a bracket table whose notional caps are in the coin (e.g. BTC).
 [[nodiscard]] inline std::optional<double> liquidation_price(const inverse_position& position,
-                                                             const size_tiers& tiers) noexcept {
+                                                             const size_tiers_policy& tiers) noexcept {
   if (!detail::usable_inverse_position(position)) return std::nullopt;
   const double size = quote_notional(position);
   constexpr double slack = 1e-12;  // a root exactly on a boundary belongs to both brackets

@@ -8,10 +8,10 @@
 /// (MARGIN_METHODS.md F11): a position that must be closed out pays the spread and walks the
 /// book, and that cost is lost to the defaulter's margin before the market risk is.
 ///
-///  - `half_spread_addon`: add-on = half_spread * notional (half_spread as a fraction of mid).
-///  - `depth_curve_addon`: add-on rate = half_spread + k * (size / depth)^alpha, a smooth
+///  - `half_spread_addon_policy`: add-on = half_spread * notional (half_spread as a fraction of mid).
+///  - `depth_curve_addon_policy`: add-on rate = half_spread + k * (size / depth)^alpha, a smooth
 ///    impact curve (alpha = 0.5 is the square-root law, alpha = 1 a linear book).
-///  - `order_book_addon`: the exact cost of walking a snapshot of the book against mid:
+///  - `order_book_addon_policy`: the exact cost of walking a snapshot of the book against mid:
 ///    a long closes by selling into the bids, a short by buying the asks,
 ///    cost = sum_i q_i * |p_i - mid| over the levels consumed, mid = (best bid + best ask) / 2.
 ///    **Thin book**: the part of the position the book cannot absorb is charged
@@ -44,24 +44,25 @@ namespace dynmargin {
 // Half-spread
 // ---------------------------------------------------------------------------------------
 
-/// @brief Configuration of `half_spread_addon`.
-struct half_spread_config {
+/// @brief Configuration of `half_spread_addon_policy`.
+struct half_spread_addon_policy_config {
   double half_spread = 0.0;        ///< half the bid/ask spread as a fraction of mid, in [0, 1]
   double maintenance_share = 1.0;  ///< share charged to maintenance, in [0, 1]
   combine_rule combine = combine_rule::add;
 };
 
 /// @brief Half-spread times notional; a `position_policy`.
-class half_spread_addon {
+class half_spread_addon_policy {
  public:
   using model_concept = position_policy_tag;
+  using config_type = half_spread_addon_policy_config;  ///< what the constructor takes
 
   /// @throws dynmargin::invalid_argument naming half_spread or maintenance_share when outside [0, 1].
-  explicit half_spread_addon(const half_spread_config& config) : config_(config) {
+  explicit half_spread_addon_policy(const half_spread_addon_policy_config& config) : config_(config) {
     detail::require_unit_interval("liquidity", "half_spread", config.half_spread);
     detail::require_unit_interval("liquidity", "maintenance_share", config.maintenance_share);
   }
-  explicit half_spread_addon(double half_spread) : half_spread_addon(half_spread_config{half_spread}) {}
+  explicit half_spread_addon_policy(double half_spread) : half_spread_addon_policy(half_spread_addon_policy_config{half_spread}) {}
 
   [[nodiscard]] std::string_view name() const noexcept { return "liquidity"; }
 
@@ -72,18 +73,18 @@ class half_spread_addon {
     return detail::combine_amounts(config_.combine, in, {addon, addon * config_.maintenance_share});
   }
 
-  [[nodiscard]] const half_spread_config& config() const noexcept { return config_; }
+  [[nodiscard]] const half_spread_addon_policy_config& config() const noexcept { return config_; }
 
  private:
-  half_spread_config config_;
+  half_spread_addon_policy_config config_;
 };
 
 // ---------------------------------------------------------------------------------------
 // Depth curve
 // ---------------------------------------------------------------------------------------
 
-/// @brief Configuration of `depth_curve_addon`: rate = half_spread + k * (size / depth)^alpha.
-struct depth_curve_config {
+/// @brief Configuration of `depth_curve_addon_policy`: rate = half_spread + k * (size / depth)^alpha.
+struct depth_curve_addon_policy_config {
   double half_spread = 0.0;   ///< spread part, in [0, 1]
   double coefficient = 0.0;   ///< k (>= 0): the impact rate when size = depth
   double exponent = 0.5;      ///< alpha, in (0, 2]
@@ -95,12 +96,13 @@ struct depth_curve_config {
 };
 
 /// @brief Smooth depth-curve close-out cost; a `position_policy`.
-class depth_curve_addon {
+class depth_curve_addon_policy {
  public:
   using model_concept = position_policy_tag;
+  using config_type = depth_curve_addon_policy_config;  ///< what the constructor takes
 
   /// @throws dynmargin::invalid_argument naming the field and value when outside its range.
-  explicit depth_curve_addon(const depth_curve_config& config) : config_(config) {
+  explicit depth_curve_addon_policy(const depth_curve_addon_policy_config& config) : config_(config) {
     detail::require_unit_interval("depth_curve", "half_spread", config.half_spread);
     detail::require_finite_non_negative("depth_curve", "coefficient", config.coefficient);
     if (!(config.exponent > 0.0 && config.exponent <= 2.0)) {
@@ -128,10 +130,10 @@ class depth_curve_addon {
     return detail::combine_amounts(config_.combine, in, {addon, addon * config_.maintenance_share});
   }
 
-  [[nodiscard]] const depth_curve_config& config() const noexcept { return config_; }
+  [[nodiscard]] const depth_curve_addon_policy_config& config() const noexcept { return config_; }
 
  private:
-  depth_curve_config config_;
+  depth_curve_addon_policy_config config_;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -155,8 +157,8 @@ struct close_out_cost {
   friend bool operator==(const close_out_cost&, const close_out_cost&) = default;
 };
 
-/// @brief Configuration of `order_book_addon`.
-struct order_book_config {
+/// @brief Configuration of `order_book_addon_policy`.
+struct order_book_addon_policy_config {
   double thin_book_rate = 1.0;     ///< per-unit charge beyond the book as a fraction of mid, in [0, 1]
   double maintenance_share = 1.0;  ///< share charged to maintenance, in [0, 1]
   std::size_t max_levels = 256;    ///< capacity per side reserved at construction (>= 1)
@@ -167,12 +169,13 @@ struct order_book_config {
 ///
 /// The snapshot is market state that the engine refreshes with `update_book` (noexcept and
 /// allocation-free: capacity for `max_levels` per side is reserved at construction).
-class order_book_addon {
+class order_book_addon_policy {
  public:
   using model_concept = position_policy_tag;
+  using config_type = order_book_addon_policy_config;  ///< what the constructor takes
 
   /// @throws dynmargin::invalid_argument naming the field and value when out of range.
-  explicit order_book_addon(const order_book_config& config = {}) : config_(config) {
+  explicit order_book_addon_policy(const order_book_addon_policy_config& config = {}) : config_(config) {
     detail::require_unit_interval("order_book", "thin_book_rate", config.thin_book_rate);
     detail::require_unit_interval("order_book", "maintenance_share", config.maintenance_share);
     if (config.max_levels < 1) throw_invalid_argument("order_book", "max_levels", "must be at least 1", config.max_levels);
@@ -182,8 +185,8 @@ class order_book_addon {
 
   /// @brief Constructs with a first snapshot.
   /// @throws dynmargin::invalid_argument naming the side, level and field of a bad level.
-  order_book_addon(const order_book_config& config, std::span<const book_level> bids, std::span<const book_level> asks)
-      : order_book_addon(config) {
+  order_book_addon_policy(const order_book_addon_policy_config& config, std::span<const book_level> bids, std::span<const book_level> asks)
+      : order_book_addon_policy(config) {
     check_side(bids, true);
     check_side(asks, false);
     if (bids.size() > config_.max_levels || asks.size() > config_.max_levels) {
@@ -202,13 +205,13 @@ class order_book_addon {
 
   /// @brief Copies keep the reserved capacity, so that `update_book` on a copy stays
   ///        allocation-free.
-  order_book_addon(const order_book_addon& other) : config_(other.config_) {
+  order_book_addon_policy(const order_book_addon_policy& other) : config_(other.config_) {
     bids_.reserve(config_.max_levels);
     asks_.reserve(config_.max_levels);
     bids_.assign(other.bids_.begin(), other.bids_.end());
     asks_.assign(other.asks_.begin(), other.asks_.end());
   }
-  order_book_addon& operator=(const order_book_addon& other) {
+  order_book_addon_policy& operator=(const order_book_addon_policy& other) {
     if (this != &other) {
       config_ = other.config_;
       bids_.reserve(config_.max_levels);
@@ -218,9 +221,9 @@ class order_book_addon {
     }
     return *this;
   }
-  order_book_addon(order_book_addon&&) noexcept = default;
-  order_book_addon& operator=(order_book_addon&&) noexcept = default;
-  ~order_book_addon() = default;
+  order_book_addon_policy(order_book_addon_policy&&) noexcept = default;
+  order_book_addon_policy& operator=(order_book_addon_policy&&) noexcept = default;
+  ~order_book_addon_policy() = default;
 
   [[nodiscard]] std::string_view name() const noexcept { return "order_book"; }
 
@@ -283,7 +286,7 @@ class order_book_addon {
     return detail::combine_amounts(config_.combine, in, {addon, addon * config_.maintenance_share});
   }
 
-  [[nodiscard]] const order_book_config& config() const noexcept { return config_; }
+  [[nodiscard]] const order_book_addon_policy_config& config() const noexcept { return config_; }
 
  private:
   static status side_status(std::span<const book_level> side, bool falling) noexcept {
@@ -317,9 +320,18 @@ class order_book_addon {
     }
   }
 
-  order_book_config config_;
+  order_book_addon_policy_config config_;
   std::vector<book_level> bids_;
   std::vector<book_level> asks_;
 };
+
+// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+using half_spread_addon [[deprecated("use half_spread_addon_policy")]] = half_spread_addon_policy;
+using depth_curve_addon [[deprecated("use depth_curve_addon_policy")]] = depth_curve_addon_policy;
+using order_book_addon [[deprecated("use order_book_addon_policy")]] = order_book_addon_policy;
+using half_spread_config [[deprecated("use half_spread_addon_policy_config")]] = half_spread_addon_policy_config;
+using depth_curve_config [[deprecated("use depth_curve_addon_policy_config")]] = depth_curve_addon_policy_config;
+using order_book_config [[deprecated("use order_book_addon_policy_config")]] = order_book_addon_policy_config;
+// End of deprecated spellings.
 
 }  // namespace dynmargin

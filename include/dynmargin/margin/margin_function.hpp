@@ -20,7 +20,7 @@
 ///    deprecated forwards to them, for one release).
 ///  - Market inputs of position policies: `set_open_interest` (the market's open notional,
 ///    saved with the state, seen as `position_context::open_interest`) and `policy<I>()`, the
-///    mutable policy I of the chain, e.g. to refresh an `order_book_addon`'s snapshot.
+///    mutable policy I of the chain, e.g. to refresh an `order_book_addon_policy`'s snapshot.
 ///
 /// **Risk-based initial rate** (policy 1). The risk measure works on log returns in
 /// fractions, at its configured confidence over its horizon (the margin period of risk, in
@@ -163,6 +163,7 @@ template <volatility_model Vol, class Risk, class... Policies>
   requires streaming_risk_measure<Risk, Vol> && (margin_policy<Policies> && ...)
 class margin_function {
  public:
+  using config_type = margin_function_config;  ///< what the constructor takes
   using volatility_type = Vol;
   using risk_type = Risk;
   using policies_type = std::tuple<Policies...>;
@@ -405,7 +406,7 @@ class margin_function {
   [[nodiscard]] const policies_type& policies() const noexcept { return policies_; }
   /// @brief Policy `I` of the chain (in constructor order), mutable: the route by which an
   ///        engine feeds a position policy its market inputs between quotes, e.g.
-  ///        `fn.policy<2>().update_book(bids, asks)` for an `order_book_addon`. Changing a
+  ///        `fn.policy<2>().update_book(bids, asks)` for an `order_book_addon_policy`. Changing a
   ///        rate policy's parameters mid-stream is the caller's decision; its state stays in
   ///        `state()`.
   template <std::size_t I>

@@ -49,8 +49,8 @@ enum class oi_base : std::uint8_t {
   incoming,    ///< the initial amount the chain produced so far
 };
 
-/// @brief Configuration of `open_interest_scaling` (defaults: dYdX v4 Small-Cap tier).
-struct oi_scaling_config {
+/// @brief Configuration of `open_interest_scaling_policy` (defaults: dYdX v4 Small-Cap tier).
+struct open_interest_scaling_policy_config {
   double initial_fraction = 0.10;     ///< base IMF, in (0, 1] (used with oi_base::configured)
   double maintenance_fraction = 0.5;  ///< f: MMF = IMF * f, in [0, 1]
   double lower_cap = 20'000'000.0;    ///< open notional where scaling starts (>= 0)
@@ -59,13 +59,14 @@ struct oi_scaling_config {
 };
 
 /// @brief dYdX v4 open-interest-scaled initial margin; a `position_policy`.
-class open_interest_scaling {
+class open_interest_scaling_policy {
  public:
   using model_concept = position_policy_tag;
+  using config_type = open_interest_scaling_policy_config;  ///< what the constructor takes
 
   /// @throws dynmargin::invalid_argument naming the field and value when a fraction is out of
   ///         range, a cap is negative, or lower_cap exceeds upper_cap.
-  explicit open_interest_scaling(const oi_scaling_config& config = {}) : config_(config) {
+  explicit open_interest_scaling_policy(const open_interest_scaling_policy_config& config = {}) : config_(config) {
     if (!(config.initial_fraction > 0.0 && config.initial_fraction <= 1.0)) {
       throw_invalid_argument("oi_scaling", "initial_fraction", "must be in (0, 1]", config.initial_fraction);
     }
@@ -127,11 +128,16 @@ class open_interest_scaling {
     return {in.initial + s * (notional - in.initial), in.maintenance};
   }
 
-  [[nodiscard]] const oi_scaling_config& config() const noexcept { return config_; }
+  [[nodiscard]] const open_interest_scaling_policy_config& config() const noexcept { return config_; }
 
  private:
-  oi_scaling_config config_;
+  open_interest_scaling_policy_config config_;
   double open_notional_ = 0.0;
 };
+
+// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+using open_interest_scaling [[deprecated("use open_interest_scaling_policy")]] = open_interest_scaling_policy;
+using oi_scaling_config [[deprecated("use open_interest_scaling_policy_config")]] = open_interest_scaling_policy_config;
+// End of deprecated spellings.
 
 }  // namespace dynmargin

@@ -11,7 +11,7 @@
 /// (`explained_rate_chain`, `explained_position_chain` in breakdown.hpp): a quote's
 /// breakdown lists the members, not the chain. The dispatch is one `std::visit` per member.
 ///
-/// `dynamic_policy_chain` is the chain over every instrument-level policy of this folder and
+/// `dynamic_policy_chain` is the chain over every rate policy of this folder and
 /// the position-level policies of tiers.hpp, open_interest.hpp and liquidity.hpp that need no
 /// market feed besides the quote (size tiers, step risk limits, Deribit's size add-on, the
 /// impact curve, open-interest scaling, the half-spread and depth-curve add-ons).
@@ -189,17 +189,21 @@ class basic_policy_chain<policy_list<Rates...>, policy_list<Positions...>> {
   std::vector<position_variant> positions_;
 };
 
-/// @brief Every instrument-level policy of this folder.
-using instrument_policies = policy_list<floor_policy, max_leverage_policy, cap_policy, scale_policy,
+/// @brief Every rate policy of this folder.
+using rate_policies = policy_list<floor_policy, max_leverage_policy, cap_policy, scale_policy,
                                         maintenance_fraction_policy, initial_from_maintenance_policy, apc_buffer_policy,
                                         stressed_weight_policy, lookback_floor_policy, speed_limit_policy,
                                         release_limit_policy, hysteresis_policy>;
 
 /// @brief The quote-only position-level policies (see the file comment).
-using position_policies = policy_list<size_tiers, step_risk_limit, deribit_size_addon, impact_curve,
-                                      open_interest_scaling, half_spread_addon, depth_curve_addon>;
+using position_policies = policy_list<size_tiers_policy, step_risk_limit_policy, deribit_size_addon_policy, impact_curve_policy,
+                                      open_interest_scaling_policy, half_spread_addon_policy, depth_curve_addon_policy>;
 
 /// @brief The chain over all of them: what the command-line tool instantiates.
-using dynamic_policy_chain = basic_policy_chain<instrument_policies, position_policies>;
+using dynamic_policy_chain = basic_policy_chain<rate_policies, position_policies>;
+
+// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+using instrument_policies [[deprecated("use rate_policies")]] = rate_policies;
+// End of deprecated spellings.
 
 }  // namespace dynmargin

@@ -105,6 +105,7 @@ struct price_index {
 /// @brief The price guard (see the file comment). Its state is the pending jump.
 class price_guard {
  public:
+  using config_type = price_guard_config;  ///< what the constructor takes
   struct state_type {
     bool pending = false;       ///< a jump awaits confirmation
     double pending_price = 0.0;

@@ -7,7 +7,7 @@
 /// Larger positions take longer to close out and move the price more when they are, so every
 /// venue charges them a higher rate. The four shapes here:
 ///
-/// **Bracket table** (`size_tiers`). Sources: Binance, "Leverage and Margin of USDⓈ-M
+/// **Bracket table** (`size_tiers_policy`). Sources: Binance, "Leverage and Margin of USDⓈ-M
 /// Futures" and "How to Calculate Liquidation Price of USDⓈ-M Futures Contracts" (FAQ,
 /// 2020-08-14): "Maintenance Margin = Notional Position Value * Maintenance Margin Rate -
 /// Maintenance Amount", with "Maintenance Amount on Level n = Floor of Position Bracket on
@@ -26,23 +26,23 @@
 /// (DI_n = DI_{n-1} + L_n (IMR_n - IMR_{n-1})), which no venue above does but which removes
 /// the cliff. Both rules are monotone in size.
 ///
-/// **Step risk limits** (`step_risk_limit`). BitMEX XBTUSD: maintenance 0.5%, initial 1.0%
+/// **Step risk limits** (`step_risk_limit_policy`). BitMEX XBTUSD: maintenance 0.5%, initial 1.0%
 /// up to a base risk limit of 200 XBT; every further step of 150 XBT (or part of one) adds
 /// 0.5% to both rates, applied to the whole position (MARGIN_METHODS.md F10, BitMEX "Risk
 /// Limits"). The step count is the smallest risk limit that holds the position:
 /// k = ceil(max(size - base, 0) / step). Rates jump at each step.
 ///
-/// **Linear size add-on** (`deribit_size_addon`). Deribit BTC futures (MARGIN_METHODS.md F8,
+/// **Linear size add-on** (`deribit_size_addon_policy`). Deribit BTC futures (MARGIN_METHODS.md F8,
 /// Deribit "Margin requirements", January 2022): IM = 2% + 0.005% * size(BTC),
 /// MM = 1% + 0.005% * size(BTC), rates of notional. Continuous and monotone.
 ///
-/// **Impact curve** (`impact_curve`). An add-on rate k * sqrt(size / ADV) (capped at
+/// **Impact curve** (`impact_curve_policy`). An add-on rate k * sqrt(size / ADV) (capped at
 /// `max_rate`), continuous and increasing in size, so the amount N * k * sqrt(N / ADV) grows
 /// like N^1.5 with no cliff. Calibration: the square-root law of market impact (Almgren,
 /// Thum, Hauptmann and Li, "Direct estimation of equity market impact", Risk 2005; Toth et
 /// al., "Anomalous price impact and the critical nature of liquidity", PRX 2011) says that
 /// executing Q when V trades per day moves the price by about Y * sigma_daily * sqrt(Q / V)
-/// with Y of order 1; `impact_curve_config::from_volatility` sets k = Y * sigma_daily.
+/// with Y of order 1; `impact_curve_policy_config::from_volatility` sets k = Y * sigma_daily.
 /// FTX's "IMF factor * sqrt(size)" was the only published crypto example (MARGIN_METHODS.md).
 #pragma once
 
@@ -92,8 +92,8 @@ enum class tier_boundary : std::uint8_t {
   floor_inclusive,  ///< Hyperliquid: a tier's lower bound belongs to that tier
 };
 
-/// @brief Configuration of `size_tiers`.
-struct tier_config {
+/// @brief Configuration of `size_tiers_policy`.
+struct size_tiers_policy_config {
   std::vector<tier_bracket> brackets;                          ///< ordered by increasing cap
   tier_initial_rule initial = tier_initial_rule::whole_position;
   tier_boundary boundary = tier_boundary::cap_inclusive;
@@ -130,15 +130,16 @@ struct tier_row {
 
 /// @brief Bracket table with maintenance (and optionally initial) deductions; a
 ///        `position_policy`. Stateless: the table is fixed at construction.
-class size_tiers {
+class size_tiers_policy {
  public:
   using model_concept = position_policy_tag;
+  using config_type = size_tiers_policy_config;  ///< what the constructor takes
 
   /// @throws dynmargin::invalid_argument naming the bracket index, field and value when the
   ///         table is empty, a cap is not positive or does not increase, a non-last cap is
   ///         infinite, a leverage is below 1 or rises, a maintenance rate is negative, falls,
   ///         or exceeds 1 / max_leverage.
-  explicit size_tiers(tier_config config) : config_(std::move(config)) {
+  explicit size_tiers_policy(size_tiers_policy_config config) : config_(std::move(config)) {
     const auto& brackets = config_.brackets;
     if (brackets.empty()) throw_invalid_argument("tiers", "brackets", "must hold at least one bracket", brackets.size());
     rows_.reserve(brackets.size());
@@ -197,7 +198,7 @@ class size_tiers {
   }
 
   /// @brief Convenience: brackets only, venue defaults for the rest.
-  explicit size_tiers(std::vector<tier_bracket> brackets) : size_tiers(tier_config{std::move(brackets)}) {}
+  explicit size_tiers_policy(std::vector<tier_bracket> brackets) : size_tiers_policy(size_tiers_policy_config{std::move(brackets)}) {}
 
   [[nodiscard]] std::string_view name() const noexcept { return "tiers"; }
 
@@ -218,7 +219,7 @@ class size_tiers {
   [[nodiscard]] std::span<const tier_row> rows() const noexcept { return rows_; }
   [[nodiscard]] const tier_row& row(std::size_t index) const noexcept { return rows_[index]; }
   [[nodiscard]] std::size_t size() const noexcept { return rows_.size(); }
-  [[nodiscard]] const tier_config& config() const noexcept { return config_; }
+  [[nodiscard]] const size_tiers_policy_config& config() const noexcept { return config_; }
 
   /// @brief False when the notional exceeds the last bracket's cap: the venue would refuse the
   ///        position. The amounts above the cap extrapolate the last bracket.
@@ -255,7 +256,7 @@ class size_tiers {
   }
 
  private:
-  tier_config config_;
+  size_tiers_policy_config config_;
   std::vector<tier_row> rows_;
 };
 
@@ -263,8 +264,8 @@ class size_tiers {
 // BitMEX step risk limits
 // ---------------------------------------------------------------------------------------
 
-/// @brief Configuration of `step_risk_limit` (defaults: BitMEX XBTUSD, MARGIN_METHODS.md F10).
-struct step_risk_limit_config {
+/// @brief Configuration of `step_risk_limit_policy` (defaults: BitMEX XBTUSD, MARGIN_METHODS.md F10).
+struct step_risk_limit_policy_config {
   double base_limit = 200.0;        ///< size covered at the base rates (> 0)
   double step = 150.0;              ///< size of one risk-limit step (> 0)
   double initial_rate = 0.01;       ///< base initial rate
@@ -276,14 +277,15 @@ struct step_risk_limit_config {
 };
 
 /// @brief BitMEX-style step risk limits; a `position_policy`.
-class step_risk_limit {
+class step_risk_limit_policy {
  public:
   using model_concept = position_policy_tag;
+  using config_type = step_risk_limit_policy_config;  ///< what the constructor takes
 
   /// @throws dynmargin::invalid_argument naming the field and value when a limit or step is
   ///         not positive, a rate is outside [0, 1], maintenance exceeds initial, or
   ///         max_limit is below base_limit.
-  explicit step_risk_limit(const step_risk_limit_config& config = {}) : config_(config) {
+  explicit step_risk_limit_policy(const step_risk_limit_policy_config& config = {}) : config_(config) {
     detail::require_finite_positive("step_risk_limit", "base_limit", config.base_limit);
     detail::require_finite_positive("step_risk_limit", "step", config.step);
     detail::require_unit_interval("step_risk_limit", "initial_rate", config.initial_rate);
@@ -325,18 +327,18 @@ class step_risk_limit {
     return detail::combine_amounts(config_.combine, in, {context.notional * r.initial, context.notional * r.maintenance});
   }
 
-  [[nodiscard]] const step_risk_limit_config& config() const noexcept { return config_; }
+  [[nodiscard]] const step_risk_limit_policy_config& config() const noexcept { return config_; }
 
  private:
-  step_risk_limit_config config_;
+  step_risk_limit_policy_config config_;
 };
 
 // ---------------------------------------------------------------------------------------
 // Deribit linear size add-on
 // ---------------------------------------------------------------------------------------
 
-/// @brief Configuration of `deribit_size_addon` (defaults: Deribit BTC futures, F8).
-struct deribit_size_addon_config {
+/// @brief Configuration of `deribit_size_addon_policy` (defaults: Deribit BTC futures, F8).
+struct deribit_size_addon_policy_config {
   double initial_base = 0.02;       ///< a: IM rate = a + b * size
   double maintenance_base = 0.01;   ///< c: MM rate = c + b * size (<= initial_base)
   double size_rate = 0.00005;       ///< b: 0.005% per unit of size
@@ -346,13 +348,14 @@ struct deribit_size_addon_config {
 };
 
 /// @brief Deribit's linear size schedule; a `position_policy`.
-class deribit_size_addon {
+class deribit_size_addon_policy {
  public:
   using model_concept = position_policy_tag;
+  using config_type = deribit_size_addon_policy_config;  ///< what the constructor takes
 
   /// @throws dynmargin::invalid_argument naming the field and value when a rate is negative
   ///         or above 1, maintenance_base exceeds initial_base, or max_rate is outside (0, 1].
-  explicit deribit_size_addon(const deribit_size_addon_config& config = {}) : config_(config) {
+  explicit deribit_size_addon_policy(const deribit_size_addon_policy_config& config = {}) : config_(config) {
     detail::require_unit_interval("deribit_size_addon", "initial_base", config.initial_base);
     detail::require_unit_interval("deribit_size_addon", "maintenance_base", config.maintenance_base);
     detail::require_finite_non_negative("deribit_size_addon", "size_rate", config.size_rate);
@@ -382,18 +385,18 @@ class deribit_size_addon {
     return detail::combine_amounts(config_.combine, in, {context.notional * r.initial, context.notional * r.maintenance});
   }
 
-  [[nodiscard]] const deribit_size_addon_config& config() const noexcept { return config_; }
+  [[nodiscard]] const deribit_size_addon_policy_config& config() const noexcept { return config_; }
 
  private:
-  deribit_size_addon_config config_;
+  deribit_size_addon_policy_config config_;
 };
 
 // ---------------------------------------------------------------------------------------
 // Square-root impact curve
 // ---------------------------------------------------------------------------------------
 
-/// @brief Configuration of `impact_curve`: add-on rate = min(k * sqrt(size / ADV), max_rate).
-struct impact_curve_config {
+/// @brief Configuration of `impact_curve_policy`: add-on rate = min(k * sqrt(size / ADV), max_rate).
+struct impact_curve_policy_config {
   double coefficient = 0.0;           ///< k (> 0): the add-on rate at size = ADV
   double average_daily_volume = 0.0;  ///< ADV (> 0), in the units of `measure`
   size_measure measure = size_measure::notional;
@@ -404,11 +407,11 @@ struct impact_curve_config {
   /// @brief The square-root law calibration k = impact_scale * daily_volatility (Y * sigma).
   /// @param daily_volatility one-day volatility of returns as a fraction (0.03 = 3%).
   /// @param impact_scale Y, of order 1 in the empirical literature (default 1).
-  [[nodiscard]] static impact_curve_config from_volatility(double daily_volatility, double average_daily_volume,
+  [[nodiscard]] static impact_curve_policy_config from_volatility(double daily_volatility, double average_daily_volume,
                                                            double impact_scale = 1.0) {
     detail::require_finite_positive("impact_curve", "daily_volatility", daily_volatility);
     detail::require_finite_positive("impact_curve", "impact_scale", impact_scale);
-    impact_curve_config config;
+    impact_curve_policy_config config;
     config.coefficient = impact_scale * daily_volatility;
     config.average_daily_volume = average_daily_volume;
     return config;
@@ -416,13 +419,14 @@ struct impact_curve_config {
 };
 
 /// @brief Continuous, monotone size add-on growing with sqrt(size / ADV); a `position_policy`.
-class impact_curve {
+class impact_curve_policy {
  public:
   using model_concept = position_policy_tag;
+  using config_type = impact_curve_policy_config;  ///< what the constructor takes
 
   /// @throws dynmargin::invalid_argument naming the field and value when the coefficient or
   ///         the volume is not positive, or a share or cap is outside its interval.
-  explicit impact_curve(const impact_curve_config& config) : config_(config) {
+  explicit impact_curve_policy(const impact_curve_policy_config& config) : config_(config) {
     detail::require_finite_positive("impact_curve", "coefficient", config.coefficient);
     detail::require_finite_positive("impact_curve", "average_daily_volume", config.average_daily_volume);
     detail::require_unit_interval("impact_curve", "maintenance_share", config.maintenance_share);
@@ -445,10 +449,21 @@ class impact_curve {
     return detail::combine_amounts(config_.combine, in, {addon, addon * config_.maintenance_share});
   }
 
-  [[nodiscard]] const impact_curve_config& config() const noexcept { return config_; }
+  [[nodiscard]] const impact_curve_policy_config& config() const noexcept { return config_; }
 
  private:
-  impact_curve_config config_;
+  impact_curve_policy_config config_;
 };
+
+// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+using size_tiers [[deprecated("use size_tiers_policy")]] = size_tiers_policy;
+using step_risk_limit [[deprecated("use step_risk_limit_policy")]] = step_risk_limit_policy;
+using deribit_size_addon [[deprecated("use deribit_size_addon_policy")]] = deribit_size_addon_policy;
+using impact_curve [[deprecated("use impact_curve_policy")]] = impact_curve_policy;
+using tier_config [[deprecated("use size_tiers_policy_config")]] = size_tiers_policy_config;
+using step_risk_limit_config [[deprecated("use step_risk_limit_policy_config")]] = step_risk_limit_policy_config;
+using deribit_size_addon_config [[deprecated("use deribit_size_addon_policy_config")]] = deribit_size_addon_policy_config;
+using impact_curve_config [[deprecated("use impact_curve_policy_config")]] = impact_curve_policy_config;
+// End of deprecated spellings.
 
 }  // namespace dynmargin

@@ -19,7 +19,7 @@
 ///   VaR_p = u + (beta/xi) (((n/N_u)(1 - p))^(-xi) - 1)      (u - beta ln((n/N_u)(1 - p)) at xi = 0)
 ///   ES_p  = (VaR_p + beta - xi u) / (1 - xi)                 (xi < 1; infinite for xi >= 1)
 ///
-/// Threshold rule (`evt_config`): by default the k = floor(0.10 n) largest losses are the
+/// Threshold rule (`fit_tail_config`): by default the k = floor(0.10 n) largest losses are the
 /// exceedances and u is the (k+1)-th largest loss, as in McNeil & Frey (2000), who used k = 100
 /// of n = 1000; a fixed count k or a fixed threshold u are the alternatives. At least 30
 /// exceedances are required by default. `mean_excess` gives the empirical mean-excess function
@@ -67,7 +67,7 @@ enum class evt_threshold_rule : std::uint8_t {
 
 /// @brief Configuration of a peaks-over-threshold fit. The default, the top 10% of losses with
 ///        at least 30 of them, follows McNeil & Frey (2000).
-struct evt_config {
+struct fit_tail_config {
   evt_threshold_rule rule = evt_threshold_rule::tail_fraction;
   double tail_fraction = 0.10;            ///< tail_fraction rule: in (0, 1)
   std::int64_t exceedance_count = 100;    ///< exceedance_count rule
@@ -92,12 +92,12 @@ namespace detail {
 
 /// Number of exceedances the rule asks for from n losses (tail_fraction / exceedance_count);
 /// floor with a 1e-9 guard so that 0.1 * 1000 gives 100.
-[[nodiscard]] inline std::int64_t evt_exceedances_for(const evt_config& config, std::int64_t n) noexcept {
+[[nodiscard]] inline std::int64_t evt_exceedances_for(const fit_tail_config& config, std::int64_t n) noexcept {
   if (config.rule == evt_threshold_rule::exceedance_count) return config.exceedance_count;
   return static_cast<std::int64_t>(std::floor(config.tail_fraction * static_cast<double>(n) + 1e-9));
 }
 
-inline void check_evt_config(const evt_config& config, std::string_view component) {
+inline void check_evt_config(const fit_tail_config& config, std::string_view component) {
   if (config.min_exceedances < 3) throw_invalid_argument(component, "min_exceedances", "must be at least 3", config.min_exceedances);
   switch (config.rule) {
     case evt_threshold_rule::tail_fraction:
@@ -122,7 +122,7 @@ inline void check_evt_config(const evt_config& config, std::string_view componen
 /// elements overwritten by the excesses). noexcept and allocation-free: the core of every tail
 /// fit here. Returns not_enough_data when fewer than config.min_exceedances losses exceed u
 /// (`have` says how many would), otherwise the status of the GPD fit.
-[[nodiscard]] inline status fit_tail_in_place(std::span<double> losses, const evt_config& config, evt_tail_fit& out,
+[[nodiscard]] inline status fit_tail_in_place(std::span<double> losses, const fit_tail_config& config, evt_tail_fit& out,
                                               std::int64_t& have) noexcept {
   const auto n = static_cast<std::int64_t>(losses.size());
   double threshold = config.threshold;
@@ -180,7 +180,7 @@ inline void check_evt_config(const evt_config& config, std::string_view componen
 /// @throws dynmargin::invalid_argument for a NaN loss (naming its index), a bad configuration,
 ///         or fewer exceedances than `config.min_exceedances` (saying how many there are and how
 ///         many are needed); dynmargin::evaluation_error when the GPD likelihood has no maximum.
-[[nodiscard]] inline evt_tail_fit fit_tail(std::span<const double> losses, const evt_config& config = {}) {
+[[nodiscard]] inline evt_tail_fit fit_tail(std::span<const double> losses, const fit_tail_config& config = {}) {
   detail::check_evt_config(config, "evt");
   for (std::size_t i = 0; i < losses.size(); ++i) {
     if (!std::isfinite(losses[i])) throw_invalid_argument("evt", "loss at index " + std::to_string(i), "must be finite", losses[i]);
@@ -332,7 +332,7 @@ namespace detail {
 ///         dynmargin::domain_error when xi >= 1; dynmargin::evaluation_error when the GPD fit fails.
 template <volatility_model Vol>
 [[nodiscard]] conditional_evt_result conditional_evt(std::span<const double> returns, Vol vol, confidence_level p,
-                                                     const evt_config& config = {},
+                                                     const fit_tail_config& config = {},
                                                      position_side side = position_side::long_position,
                                                      horizon h = horizon(1), std::int64_t window = 0) {
   detail::check_evt_config(config, "conditional_evt");
@@ -364,7 +364,7 @@ template <volatility_model Vol>
 /// @brief Configuration of `evt_risk`.
 struct evt_risk_config {
   double confidence = 0.99;              ///< p in (0, 1), above the threshold's level
-  evt_config tail{};                     ///< threshold rule and minimum exceedances
+  fit_tail_config tail{};                     ///< threshold rule and minimum exceedances
   std::int64_t window = 1000;            ///< streaming: residuals kept (McNeil & Frey used 1000)
   std::int64_t refit_interval = 1;       ///< streaming: refit the tails every this many residuals
   std::int64_t horizon = 1;              ///< streaming: steps ahead, through vol.variance(h)
@@ -384,6 +384,7 @@ struct evt_risk_config {
 class evt_risk {
  public:
   using model_concept = risk_measure_tag;
+  using config_type = evt_risk_config;  ///< what the constructor takes
 
   /// @brief Everything that changes while streaming, a regular value.
   struct state_type {
@@ -533,5 +534,9 @@ class evt_risk {
   state_type state_{};
   std::vector<double> scratch_;
 };
+
+// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+using evt_config [[deprecated("use fit_tail_config")]] = fit_tail_config;
+// End of deprecated spellings.
 
 }  // namespace dynmargin

@@ -52,7 +52,7 @@
 namespace dynmargin {
 
 /// @brief Configuration of filtered historical simulation.
-struct filtered_historical_config {
+struct filtered_historical_risk_config {
   double confidence = 0.99;                              ///< p in (0, 1)
   std::int64_t window = 500;                             ///< residuals kept
   quantile_method quantile = quantile_method::type7;     ///< VaR definition
@@ -66,7 +66,7 @@ struct filtered_historical_config {
 };
 
 namespace detail {
-[[nodiscard]] inline window_settings fhs_settings(const filtered_historical_config& c, std::string_view component,
+[[nodiscard]] inline window_settings fhs_settings(const filtered_historical_risk_config& c, std::string_view component,
                                                   std::int64_t window, std::string_view window_name) {
   if (!(c.scale_floor >= 0.0 && std::isfinite(c.scale_floor))) {
     throw_invalid_argument(component, "scale_floor", "must be finite and >= 0", c.scale_floor);
@@ -135,6 +135,7 @@ template <class Vol>
 class filtered_historical_risk {
  public:
   using model_concept = risk_measure_tag;
+  using config_type = filtered_historical_risk_config;  ///< what the constructor takes
 
   /// @brief The residual and volatility windows (oldest first) and the count observed.
   struct state_type {
@@ -146,7 +147,7 @@ class filtered_historical_risk {
 
   /// @throws dynmargin::invalid_argument naming confidence, window (with the number of
   ///         returns needed), horizon_steps, scale_floor, scale_cap or bootstrap_paths.
-  explicit filtered_historical_risk(const filtered_historical_config& config = {})
+  explicit filtered_historical_risk(const filtered_historical_risk_config& config = {})
       : config_(config),
         engine_(detail::fhs_settings(config, "filtered_historical_risk", config.window, "window")),
         sigmas_(static_cast<std::size_t>(config.window), 0.0),
@@ -209,7 +210,7 @@ class filtered_historical_risk {
   [[nodiscard]] bool ready() const noexcept { return engine_.ready(); }
   [[nodiscard]] std::size_t size() const noexcept { return engine_.size(); }
   [[nodiscard]] std::int64_t horizon_steps() const noexcept { return config_.horizon_steps; }
-  [[nodiscard]] const filtered_historical_config& config() const noexcept { return config_; }
+  [[nodiscard]] const filtered_historical_risk_config& config() const noexcept { return config_; }
   /// @brief The i-th oldest standardised residual in the window.
   [[nodiscard]] double residual(std::size_t i) const noexcept { return engine_.oldest(i); }
   /// @brief The volatility forecast that standardised the i-th oldest residual.
@@ -246,7 +247,7 @@ class filtered_historical_risk {
   }
 
  private:
-  filtered_historical_config config_;
+  filtered_historical_risk_config config_;
   detail::windowed_sample engine_;
   std::vector<double> sigmas_;
   std::size_t head_ = 0;
@@ -260,7 +261,7 @@ class filtered_historical_risk {
 ///         short for the window, or a bad parameter.
 template <volatility_model Vol>
 [[nodiscard]] risk_estimate filtered_historical_var_es(std::span<const double> returns, Vol vol,
-                                                       const filtered_historical_config& config,
+                                                       const filtered_historical_risk_config& config,
                                                        position_side side = position_side::long_position) {
   constexpr std::string_view component = "filtered_historical_var_es";
   const auto settings = detail::fhs_settings(config, component, config.window, "window");
@@ -300,5 +301,9 @@ template <volatility_model Vol>
   }
   return detail::scale_estimate(engine.unscaled_from(values), factor);
 }
+
+// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+using filtered_historical_config [[deprecated("use filtered_historical_risk_config")]] = filtered_historical_risk_config;
+// End of deprecated spellings.
 
 }  // namespace dynmargin

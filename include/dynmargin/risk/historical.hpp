@@ -103,6 +103,7 @@ namespace detail {
 class historical_risk {
  public:
   using model_concept = risk_measure_tag;
+  using config_type = historical_risk_config;  ///< what the constructor takes
 
   /// @brief The window (oldest first) and the count of returns seen.
   struct state_type {

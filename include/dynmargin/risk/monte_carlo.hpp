@@ -66,7 +66,7 @@ namespace dynmargin {
 using monte_carlo_distribution [[deprecated("use dynmargin::distribution_shape")]] = distribution_shape;
 
 /// @brief Configuration of a Monte Carlo simulation.
-struct monte_carlo_config {
+struct monte_carlo_simulator_config {
   std::int64_t scenarios = 100'000;                                    ///< N >= 1
   std::uint64_t seed = 20240521;                                       ///< seed of the stream
   distribution_shape distribution = distribution_shape::normal;
@@ -85,7 +85,7 @@ struct monte_carlo_result {
 
 namespace detail {
 
-inline void check_monte_carlo_config(const monte_carlo_config& config, std::string_view component) {
+inline void check_monte_carlo_config(const monte_carlo_simulator_config& config, std::string_view component) {
   if (config.scenarios < 1) throw_invalid_argument(component, "scenarios", "must be at least 1", config.scenarios);
   if (config.block_rows < 1) throw_invalid_argument(component, "block_rows", "must be at least 1", config.block_rows);
   if (config.distribution == distribution_shape::student_t &&
@@ -201,13 +201,14 @@ inline void select_worst(std::span<const double> losses, std::int64_t k, std::ve
 ///        normal or Student t, seeded (see the file comment).
 class monte_carlo_simulator {
  public:
+  using config_type = monte_carlo_simulator_config;  ///< what the constructor takes
   /// @throws dynmargin::invalid_argument naming the covariance when it is not square, finite,
   ///         symmetric and positive definite (with its smallest eigenvalue), or a bad config.
-  explicit monte_carlo_simulator(const Eigen::MatrixXd& covariance, const monte_carlo_config& config = {})
+  explicit monte_carlo_simulator(const Eigen::MatrixXd& covariance, const monte_carlo_simulator_config& config = {})
       : monte_carlo_simulator(covariance, Eigen::VectorXd::Zero(covariance.rows()), config) {}
 
   /// @brief With a mean return per asset (added to every scenario).
-  monte_carlo_simulator(const Eigen::MatrixXd& covariance, const Eigen::VectorXd& mean, const monte_carlo_config& config = {})
+  monte_carlo_simulator(const Eigen::MatrixXd& covariance, const Eigen::VectorXd& mean, const monte_carlo_simulator_config& config = {})
       : config_(config), lower_(detail::cholesky_factor(covariance, "monte_carlo")), mean_(mean) {
     detail::check_monte_carlo_config(config, "monte_carlo");
     if (mean.size() != covariance.rows()) {
@@ -250,10 +251,10 @@ class monte_carlo_simulator {
   /// @brief The lower Cholesky factor L of the covariance.
   [[nodiscard]] const Eigen::MatrixXd& cholesky_factor() const noexcept { return lower_; }
   [[nodiscard]] Eigen::Index assets() const noexcept { return lower_.rows(); }
-  [[nodiscard]] const monte_carlo_config& config() const noexcept { return config_; }
+  [[nodiscard]] const monte_carlo_simulator_config& config() const noexcept { return config_; }
 
  private:
-  monte_carlo_config config_;
+  monte_carlo_simulator_config config_;
   Eigen::MatrixXd lower_;
   Eigen::VectorXd mean_;
 };
@@ -261,7 +262,7 @@ class monte_carlo_simulator {
 /// @brief Configuration of the one-asset `monte_carlo_risk`.
 struct monte_carlo_risk_config {
   double confidence = 0.99;        ///< p in (0, 1), with scenarios >= 1/(1 - p)
-  monte_carlo_config simulation{}; ///< scenarios, seed, normal or t
+  monte_carlo_simulator_config simulation{}; ///< scenarios, seed, normal or t
   std::int64_t horizon = 1;        ///< steps summed per scenario (and passed to vol.variance(h))
 };
 
@@ -270,6 +271,7 @@ struct monte_carlo_risk_config {
 class monte_carlo_risk {
  public:
   using model_concept = risk_measure_tag;
+  using config_type = monte_carlo_risk_config;  ///< what the constructor takes
 
   /// @brief Stateless: the simulated scenarios are configuration, fixed at construction.
   struct state_type {
@@ -344,5 +346,9 @@ class monte_carlo_risk {
   risk_estimate unit_long_{};
   risk_estimate unit_short_{};
 };
+
+// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+using monte_carlo_config [[deprecated("use monte_carlo_simulator_config")]] = monte_carlo_simulator_config;
+// End of deprecated spellings.
 
 }  // namespace dynmargin

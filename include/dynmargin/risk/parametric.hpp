@@ -126,6 +126,7 @@ namespace detail {
 class parametric_risk {
  public:
   using model_concept = risk_measure_tag;
+  using config_type = parametric_risk_config;  ///< what the constructor takes
 
   /// @brief No mutable state: the forecast lives in the volatility model.
   struct state_type {
@@ -246,7 +247,7 @@ class parametric_risk {
 };
 
 /// @brief Options of `fit_student_t_nu`.
-struct student_t_fit_options {
+struct fit_student_t_nu_config {
   bool standardise = true;   ///< demean and divide by the standard deviation (divisor n) first
   double nu_lower = 2.05;    ///< search interval for nu, 2 < nu_lower < nu_upper
   double nu_upper = 200.0;
@@ -267,7 +268,7 @@ struct student_t_fit {
 /// @throws dynmargin::invalid_argument naming the index of a non-finite value, a sample that
 ///         is too short or has no variance, or bad bounds.
 [[nodiscard]] inline student_t_fit fit_student_t_nu(std::span<const double> sample,
-                                                    const student_t_fit_options& options = {}) {
+                                                    const fit_student_t_nu_config& options = {}) {
   constexpr std::string_view component = "fit_student_t_nu";
   if (sample.size() < 10) throw_invalid_argument(component, "sample size", "must be at least 10", sample.size());
   if (!(options.nu_lower > 2.0 && options.nu_upper > options.nu_lower && std::isfinite(options.nu_upper))) {
@@ -307,5 +308,9 @@ struct student_t_fit {
   const bool at_bound = nu - options.nu_lower < 1e-6 * width || options.nu_upper - nu < 1e-6 * width;
   return {nu, -value, at_bound};
 }
+
+// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+using student_t_fit_options [[deprecated("use fit_student_t_nu_config")]] = fit_student_t_nu_config;
+// End of deprecated spellings.
 
 }  // namespace dynmargin

@@ -27,7 +27,7 @@ namespace dynmargin {
 enum class ewma_start : std::uint8_t { first_squared_return, warmup_window, given };
 
 /// @brief Configuration of `ewma_volatility`.
-struct ewma_config {
+struct ewma_volatility_config {
   double lambda = 0.94;                             ///< decay factor in (0, 1)
   ewma_start start = ewma_start::first_squared_return;
   std::int64_t warmup = 0;                          ///< returns in the warm-up window (warmup_window only, >= 1)
@@ -38,6 +38,7 @@ struct ewma_config {
 class ewma_volatility {
  public:
   using model_concept = volatility_model_tag;
+  using config_type = ewma_volatility_config;  ///< what the constructor takes
 
   /// @brief The whole mutable state, a regular value.
   struct state_type {
@@ -48,7 +49,7 @@ class ewma_volatility {
   };
 
   /// @throws dynmargin::invalid_argument naming lambda, warmup or initial_variance when out of range.
-  explicit ewma_volatility(const ewma_config& config = {}) : config_(config) {
+  explicit ewma_volatility(const ewma_volatility_config& config = {}) : config_(config) {
     if (!(config.lambda > 0.0 && config.lambda < 1.0)) {
       throw_invalid_argument("ewma", "lambda", "must be in (0, 1)", config.lambda);
     }
@@ -64,7 +65,7 @@ class ewma_volatility {
   }
 
   /// @brief Convenience: lambda only, first-squared-return start.
-  explicit ewma_volatility(double lambda) : ewma_volatility(ewma_config{lambda, ewma_start::first_squared_return, 0, 0.0}) {}
+  explicit ewma_volatility(double lambda) : ewma_volatility(ewma_volatility_config{lambda, ewma_start::first_squared_return, 0, 0.0}) {}
 
   /// @brief Absorbs one return. O(1), no allocation.
   /// @return `status::non_finite_input` (state unchanged) for NaN or infinity.
@@ -114,11 +115,15 @@ class ewma_volatility {
 
   [[nodiscard]] state_type state() const noexcept { return state_; }
   void restore(const state_type& saved) noexcept { state_ = saved; }
-  [[nodiscard]] const ewma_config& config() const noexcept { return config_; }
+  [[nodiscard]] const ewma_volatility_config& config() const noexcept { return config_; }
 
  private:
-  ewma_config config_;
+  ewma_volatility_config config_;
   state_type state_{};
 };
+
+// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+using ewma_config [[deprecated("use ewma_volatility_config")]] = ewma_volatility_config;
+// End of deprecated spellings.
 
 }  // namespace dynmargin

@@ -162,7 +162,7 @@ struct garch_geometric_sums {
 }  // namespace detail
 
 /// @brief Configuration of `garch_volatility`.
-struct garch_config {
+struct garch_volatility_config {
   garch_parameters parameters{};                        ///< model parameters (returns' units)
   distribution_shape innovation = distribution_shape::normal;
   bool asymmetric = false;                              ///< GJR-GARCH when true; GARCH requires gamma == 0
@@ -221,6 +221,7 @@ struct garch_config {
 class garch_volatility {
  public:
   using model_concept = volatility_model_tag;
+  using config_type = garch_volatility_config;  ///< what the constructor takes
 
   /// @brief The whole mutable state, a regular value.
   struct state_type {
@@ -231,7 +232,7 @@ class garch_volatility {
 
   /// @throws dynmargin::invalid_argument naming the parameter (see `validate_garch_parameters`),
   ///         or initial_variance when it is negative, not finite, or 0 with p >= 1.
-  explicit garch_volatility(const garch_config& config) : config_(config) {
+  explicit garch_volatility(const garch_volatility_config& config) : config_(config) {
     validate_garch_parameters(config.parameters, config.innovation, config.asymmetric);
     const double initial = config.initial_variance;
     if (!(std::isfinite(initial) && initial >= 0.0)) {
@@ -302,7 +303,7 @@ class garch_volatility {
   [[nodiscard]] state_type state() const noexcept { return state_; }
   void restore(const state_type& saved) noexcept { state_ = saved; }
 
-  [[nodiscard]] const garch_config& config() const noexcept { return config_; }
+  [[nodiscard]] const garch_volatility_config& config() const noexcept { return config_; }
   [[nodiscard]] const garch_parameters& parameters() const noexcept { return config_.parameters; }
   [[nodiscard]] distribution_shape innovation() const noexcept { return config_.innovation; }
   [[nodiscard]] bool asymmetric() const noexcept { return config_.asymmetric; }
@@ -312,7 +313,7 @@ class garch_volatility {
   [[nodiscard]] double unconditional_variance() const noexcept { return garch_unconditional_variance(config_.parameters); }
 
  private:
-  garch_config config_;
+  garch_volatility_config config_;
   double mu_ = 0.0;
   double omega_ = 0.0;
   double alpha_positive_ = 0.0;
@@ -322,14 +323,18 @@ class garch_volatility {
   state_type state_{};
 };
 
-/// @brief GJR-GARCH(1,1) is the same streaming type with `garch_config::asymmetric = true`.
+/// @brief GJR-GARCH(1,1) is the same streaming type with `garch_volatility_config::asymmetric = true`.
 using gjr_volatility = garch_volatility;
 
 /// @brief Convenience: a GJR configuration (asymmetric = true).
-[[nodiscard]] inline garch_config gjr_config(const garch_parameters& parameters,
+[[nodiscard]] inline garch_volatility_config gjr_config(const garch_parameters& parameters,
                                              distribution_shape innovation = distribution_shape::normal,
                                              double initial_variance = 0.0) {
-  return garch_config{parameters, innovation, true, initial_variance};
+  return garch_volatility_config{parameters, innovation, true, initial_variance};
 }
+
+// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+using garch_config [[deprecated("use garch_volatility_config")]] = garch_volatility_config;
+// End of deprecated spellings.
 
 }  // namespace dynmargin

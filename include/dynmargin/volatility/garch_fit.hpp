@@ -72,7 +72,7 @@ struct garch_bounds {
 };
 
 /// @brief Settings of `fit_garch`.
-struct garch_fit_options {
+struct fit_garch_config {
   bool asymmetric = false;                                ///< GJR-GARCH(1,1) when true
   distribution_shape innovation = distribution_shape::normal;
   garch_start start = garch_start::fgarch;
@@ -119,7 +119,7 @@ namespace detail {
 
 /// Step 1 of `fit_garch` (with `check_garch_returns`): the options.
 /// @throws dynmargin::invalid_argument naming `component` and the option at fault.
-inline void check_garch_fit_options(const garch_fit_options& options, std::string_view component) {
+inline void check_garch_fit_options(const fit_garch_config& options, std::string_view component) {
   if (!(options.max_persistence > 0.0 && options.max_persistence < 1.0)) {
     throw_invalid_argument(component, "max_persistence", "must be in (0, 1)", options.max_persistence);
   }
@@ -184,7 +184,7 @@ inline void garch_fit_box(const garch_bounds& box, double x_mean, garch_vector& 
   validate_garch_parameters(parameters, distribution_shape::normal, asymmetric);
   std::vector<double> out(returns.size());
   const double h1 = garch_initial_variance(returns, parameters, start);
-  garch_volatility model(garch_config{parameters, distribution_shape::normal, asymmetric, h1});
+  garch_volatility model(garch_volatility_config{parameters, distribution_shape::normal, asymmetric, h1});
   for (std::size_t t = 0; t < returns.size(); ++t) {
     out[t] = model.variance();
     (void)model.update(returns[t]);
@@ -196,7 +196,7 @@ inline void garch_fit_box(const garch_bounds& box, double x_mean, garch_vector& 
 /// @throws dynmargin::invalid_argument for too few observations (the message says how many
 ///         are needed), a non-finite return (naming its index), a constant series, or bad
 ///         options.
-[[nodiscard]] inline garch_fit_result fit_garch(std::span<const double> returns, const garch_fit_options& options = {}) {
+[[nodiscard]] inline garch_fit_result fit_garch(std::span<const double> returns, const fit_garch_config& options = {}) {
   using namespace detail;
   const auto clock_start = std::chrono::steady_clock::now();
   constexpr std::string_view component = "fit_garch";
@@ -239,7 +239,7 @@ inline void garch_fit_box(const garch_bounds& box, double x_mean, garch_vector& 
   // 5. Standard errors.
   const garch_fit_errors errors = garch_standard_errors(problem, objective, best.x, theta_scaled, jacobian, scaled.scale);
 
-  garch_fit_result result(garch_volatility(garch_config{estimate, options.innovation, options.asymmetric,
+  garch_fit_result result(garch_volatility(garch_volatility_config{estimate, options.innovation, options.asymmetric,
                                                         garch_initial_variance(returns, estimate, options.start)}));
   result.parameters = estimate;
   result.innovation = options.innovation;
@@ -278,6 +278,10 @@ inline void garch_fit_box(const garch_bounds& box, double x_mean, garch_vector& 
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_start).count();
   return result;
 }
+
+// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+using garch_fit_options [[deprecated("use fit_garch_config")]] = fit_garch_config;
+// End of deprecated spellings.
 
 }  // namespace dynmargin
 

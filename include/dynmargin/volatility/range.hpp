@@ -240,7 +240,7 @@ enum class range_weighting : std::uint8_t {
 };
 
 /// @brief Configuration of the streaming range estimators.
-struct range_config {
+struct range_volatility_config {
   range_weighting weighting = range_weighting::rolling;
   std::int64_t window = 30;                      ///< rolling: bars in the window, >= 2
   double lambda = 0.94;                          ///< ewma: decay in (0, 1)
@@ -249,7 +249,7 @@ struct range_config {
 
 namespace detail {
 
-inline void vol_check_range_config(const range_config& config, std::string_view component) {
+inline void vol_check_range_config(const range_volatility_config& config, std::string_view component) {
   if (config.weighting == range_weighting::rolling && config.window < 2) {
     throw_invalid_argument(component, "window", "must be at least 2", config.window);
   }
@@ -278,6 +278,7 @@ template <range_estimator E>
 template <range_estimator E>
 class range_volatility {
  public:
+  using config_type = range_volatility_config;  ///< what the constructor takes
   /// @brief The whole mutable state, a regular value.
   struct state_type {
     detail::vol_rolling_window<false> terms;  ///< rolling: the last `window` per-bar terms
@@ -287,7 +288,7 @@ class range_volatility {
   };
 
   /// @throws dynmargin::invalid_argument naming `window` (< 2) or `lambda` (outside (0, 1)).
-  explicit range_volatility(const range_config& config = {}) : config_(config) {
+  explicit range_volatility(const range_volatility_config& config = {}) : config_(config) {
     detail::vol_check_range_config(config, name());
     if (config.weighting == range_weighting::rolling) {
       state_.terms = detail::vol_rolling_window<false>(static_cast<std::size_t>(config.window));
@@ -345,10 +346,10 @@ class range_volatility {
     }
     state_ = saved;
   }
-  [[nodiscard]] const range_config& config() const noexcept { return config_; }
+  [[nodiscard]] const range_volatility_config& config() const noexcept { return config_; }
 
  private:
-  range_config config_;
+  range_volatility_config config_;
   double scale_ = 1.0;
   state_type state_{};
 };
@@ -361,8 +362,8 @@ using garman_klass_volatility = range_volatility<range_estimator::garman_klass>;
 using rogers_satchell_volatility = range_volatility<range_estimator::rogers_satchell>;
 
 /// @brief Configuration of `yang_zhang_volatility`.
-struct yang_zhang_config {
-  range_config range{};
+struct yang_zhang_volatility_config {
+  range_volatility_config range{};
   yang_zhang_overnight overnight = yang_zhang_overnight::measured;
 };
 
@@ -370,6 +371,7 @@ struct yang_zhang_config {
 ///        `window` bars) or EWMA-weighted (see the file comment).
 class yang_zhang_volatility {
  public:
+  using config_type = yang_zhang_volatility_config;  ///< what the constructor takes
   /// @brief The whole mutable state, a regular value.
   struct state_type {
     detail::vol_rolling_window<true> overnight;       ///< rolling: o of the last bars
@@ -385,7 +387,7 @@ class yang_zhang_volatility {
   };
 
   /// @throws dynmargin::invalid_argument naming `window` (< 2) or `lambda` (outside (0, 1)).
-  explicit yang_zhang_volatility(const yang_zhang_config& config = {}) : config_(config) {
+  explicit yang_zhang_volatility(const yang_zhang_volatility_config& config = {}) : config_(config) {
     detail::vol_check_range_config(config.range, name());
     if (config.range.weighting == range_weighting::rolling) {
       const auto n = static_cast<std::size_t>(config.range.window);
@@ -400,7 +402,7 @@ class yang_zhang_volatility {
     scale_ = s * s;
   }
   /// @brief Convenience: range settings with the measured overnight return.
-  explicit yang_zhang_volatility(const range_config& range) : yang_zhang_volatility(yang_zhang_config{range}) {}
+  explicit yang_zhang_volatility(const range_volatility_config& range) : yang_zhang_volatility(yang_zhang_volatility_config{range}) {}
 
   [[nodiscard]] static constexpr std::string_view name() noexcept { return "yang_zhang"; }
 
@@ -479,13 +481,18 @@ class yang_zhang_volatility {
     }
     state_ = saved;
   }
-  [[nodiscard]] const yang_zhang_config& config() const noexcept { return config_; }
+  [[nodiscard]] const yang_zhang_volatility_config& config() const noexcept { return config_; }
 
  private:
-  yang_zhang_config config_;
+  yang_zhang_volatility_config config_;
   double scale_ = 1.0;
   double ewma_k_ = 0.0;
   state_type state_{};
 };
+
+// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+using range_config [[deprecated("use range_volatility_config")]] = range_volatility_config;
+using yang_zhang_config [[deprecated("use yang_zhang_volatility_config")]] = yang_zhang_volatility_config;
+// End of deprecated spellings.
 
 }  // namespace dynmargin

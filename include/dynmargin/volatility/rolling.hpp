@@ -39,7 +39,7 @@ enum class rolling_mean : std::uint8_t {
 };
 
 /// @brief Configuration of `rolling_volatility`.
-struct rolling_config {
+struct rolling_volatility_config {
   std::int64_t window = 250;             ///< returns in the window, >= 2 (250: one trading year, as ICE/Eurex IRM lookbacks)
   rolling_mean mean = rolling_mean::zero;
 };
@@ -48,6 +48,7 @@ struct rolling_config {
 class rolling_volatility {
  public:
   using model_concept = volatility_model_tag;
+  using config_type = rolling_volatility_config;  ///< what the constructor takes
 
   /// @brief The whole mutable state, a regular value (copying it copies the window).
   struct state_type {
@@ -58,7 +59,7 @@ class rolling_volatility {
   };
 
   /// @throws dynmargin::invalid_argument naming `window` when it is below 2.
-  explicit rolling_volatility(const rolling_config& config = {}) : config_(config) {
+  explicit rolling_volatility(const rolling_volatility_config& config = {}) : config_(config) {
     if (config.window < 2) throw_invalid_argument("rolling", "window", "must be at least 2", config.window);
     const auto n = static_cast<std::size_t>(config.window);
     if (config.mean == rolling_mean::zero) {
@@ -69,7 +70,7 @@ class rolling_volatility {
   }
   /// @brief Convenience: window and mean convention.
   explicit rolling_volatility(std::int64_t window, rolling_mean mean = rolling_mean::zero)
-      : rolling_volatility(rolling_config{window, mean}) {}
+      : rolling_volatility(rolling_volatility_config{window, mean}) {}
 
   /// @brief Absorbs one return. O(1), no allocation.
   /// @return `status::non_finite_input` for NaN or infinity, `status::domain_error` when the
@@ -118,11 +119,15 @@ class rolling_volatility {
     }
     state_ = saved;
   }
-  [[nodiscard]] const rolling_config& config() const noexcept { return config_; }
+  [[nodiscard]] const rolling_volatility_config& config() const noexcept { return config_; }
 
  private:
-  rolling_config config_;
+  rolling_volatility_config config_;
   state_type state_{};
 };
+
+// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+using rolling_config [[deprecated("use rolling_volatility_config")]] = rolling_volatility_config;
+// End of deprecated spellings.
 
 }  // namespace dynmargin

@@ -162,7 +162,7 @@ enum class io_mode : std::uint8_t { prices, column };
 class io_loader {
  public:
   io_loader(std::string_view text, std::string_view source, std::string_view component, io_mode mode,
-            std::string_view column, const io::read_options& options)
+            std::string_view column, const io::read_csv_config& options)
       : splitter_(text), source_(source), component_(component), mode_(mode), options_(options) {
     report_.path = std::string(source);
     header_ = io_read_header(splitter_, cells_, component_, source_);
@@ -515,7 +515,7 @@ class io_loader {
   std::string_view source_;
   std::string_view component_;
   io_mode mode_;
-  io::read_options options_;
+  io::read_csv_config options_;
   io_header header_;
   io::load_report report_;
   std::vector<io_row> rows_;

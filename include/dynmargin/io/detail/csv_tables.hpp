@@ -26,7 +26,7 @@ namespace dynmargin::detail {
 /// The checks that need whole bars: OHLC consistency, flat zero-volume bars, swapped volume
 /// columns, bad prints and a possibly incomplete newest bar.
 inline void io_check_bars(std::vector<io::price_bar>& bars, const std::vector<io_row>& rows, bool has_volume,
-                          bool has_quote_volume, const io::read_options& options, io::load_report& report) {
+                          bool has_quote_volume, const io::read_csv_config& options, io::load_report& report) {
   auto& anomalies = report.anomalies;
   std::vector<timestamp> inconsistent;
   for (const auto& bar : bars) {
@@ -144,7 +144,7 @@ inline void io_check_bars(std::vector<io::price_bar>& bars, const std::vector<io
 }
 
 [[nodiscard]] inline io::price_table io_read_prices(std::string_view text, std::string_view source,
-                                                    const io::read_options& options) {
+                                                    const io::read_csv_config& options) {
   io_loader loader(text, source, "read_price_csv", io_mode::prices, "", options);
   io::price_table table;
   const auto& rows = loader.rows();
@@ -161,7 +161,7 @@ inline void io_check_bars(std::vector<io::price_bar>& bars, const std::vector<io
 }
 
 [[nodiscard]] inline io::column_table io_read_column(std::string_view text, std::string_view source,
-                                                     std::string_view column, const io::read_options& options) {
+                                                     std::string_view column, const io::read_csv_config& options) {
   io_loader loader(text, source, "read_column_csv", io_mode::column, column, options);
   io::column_table table;
   const auto& rows = loader.rows();
