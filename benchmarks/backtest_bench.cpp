@@ -36,8 +36,8 @@ const hourly_data& btc_hourly() {
 // Hourly EWMA (lambda 0.99), normal ES at 99% over a one-day margin period of risk (24 hours).
 parametric_risk risk_24h() {
   parametric_risk_config config;
-  config.confidence = 0.99;
-  config.horizon_steps = 24;
+  config.confidence = confidence_level(0.99);
+  config.horizon_steps = horizon(24);
   return parametric_risk(config);
 }
 

@@ -41,7 +41,7 @@ const std::vector<double>& btc_hourly_prices() {
 
 parametric_risk es_99_24h() {
   parametric_risk_config c;
-  c.horizon_steps = 24;
+  c.horizon_steps = horizon(24);
   return parametric_risk(c);
 }
 

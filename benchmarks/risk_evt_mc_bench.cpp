@@ -65,7 +65,7 @@ BENCHMARK(evt_from_sample_btc_daily)->Unit(benchmark::kMicrosecond);
 void evt_streaming_refit_every_step(benchmark::State& state) {
   const auto& returns = btc_daily();
   for (auto _ : state) {
-    evt_risk measure(evt_risk_config{0.99, {}, 1000, state.range(0), 1});
+    evt_risk measure(evt_risk_config{confidence_level(0.99), {}, 1000, state.range(0), horizon(1)});
     ewma_volatility vol(0.94);
     for (const double r : returns) {
       (void)measure.observe(r, vol);

@@ -67,7 +67,7 @@ BENCHMARK(rolling_sample_update)->Arg(30)->Arg(250);
 
 template <class Model, dynmargin::range_weighting Weighting>
 void range_update(benchmark::State& state) {
-  run_updates(state, Model(dynmargin::range_volatility_config{Weighting, 30, 0.94}), btc_hourly_bars());
+  run_updates(state, Model(dynmargin::range_volatility_config{Weighting, 30, dynmargin::decay_factor(0.94)}), btc_hourly_bars());
 }
 using dynmargin::range_weighting;
 BENCHMARK_TEMPLATE(range_update, dynmargin::parkinson_volatility, range_weighting::rolling);

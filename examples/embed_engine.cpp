@@ -13,7 +13,7 @@ int main() {
   using namespace dynmargin;
   const auto table = io::read_price_csv(DYNMARGIN_EXAMPLE_DATA_DIR "/btc_usd_1h.csv");  // oldest first
   parametric_risk_config es{};  // normal ES at 99%
-  es.horizon_steps = 24;        // margin period of risk: one day of hourly bars
+  es.horizon_steps = horizon(24);  // margin period of risk: one day of hourly bars
   margin_function margin(ewma_volatility(0.94), parametric_risk(es), apc_buffer_policy(0.25), floor_policy(0.02));
   for (const auto& bar : table.bars) {
     if (margin.update(bar.time, bar.close) != status::ok) continue;  // suspect price: margin kept, quote flagged

@@ -22,7 +22,7 @@ int main() {
       .add(size_tiers_policy(std::vector<tier_bracket>{{50'000.0, 125.0, 0.004}, {250'000.0, 100.0, 0.005},
                                                 {1'000'000.0, 50.0, 0.01}, {1e300, 20.0, 0.025}}));
   parametric_risk_config es{};
-  es.horizon_steps = 24;
+  es.horizon_steps = horizon(24);
   margin_function margin(ewma_volatility(0.94), parametric_risk(es), std::move(chain));
 
   const auto table = io::read_price_csv(DYNMARGIN_EXAMPLE_DATA_DIR "/btc_usd_1h.csv");

@@ -134,8 +134,8 @@ void run_method(const var_options& o, const std::vector<double>& returns, const 
   const auto has_forecast = [](const auto& v) { return v.variance() > 0.0; };
   if (o.method == "parametric") {
     dynmargin::parametric_risk_config c;
-    c.confidence = o.confidence;
-    c.horizon_steps = o.horizon;
+    c.confidence = dynmargin::confidence_level(o.confidence);  // checked in run_var
+    c.horizon_steps = dynmargin::horizon(o.horizon);
     c.mean = mean;
     c.horizon = parse_horizon_rule(o.horizon_rule, dynmargin::horizon_rule::volatility_model);
     if (o.dist == "normal") {
@@ -174,11 +174,11 @@ void run_method(const var_options& o, const std::vector<double>& returns, const 
     run_stream(returns, vol, risk, side, [&](const auto& v, const auto&) { return has_forecast(v); });
   } else if (o.method == "historical") {
     dynmargin::historical_risk_config c;
-    c.confidence = o.confidence;
+    c.confidence = dynmargin::confidence_level(o.confidence);  // checked in run_var
     c.window = o.window;
     c.quantile = parse_quantile(o.quantile);
     c.es = parse_es(o.es);
-    c.horizon_steps = o.horizon;
+    c.horizon_steps = dynmargin::horizon(o.horizon);
     c.horizon = parse_horizon_rule(o.horizon_rule, dynmargin::horizon_rule::overlapping_sums);
     c.age_decay = o.age_decay;
     if (o.paths > 0) c.bootstrap_paths = o.paths;
@@ -188,11 +188,11 @@ void run_method(const var_options& o, const std::vector<double>& returns, const 
     run_stream(returns, vol, risk, side, [&](const auto&, const auto& r) { return r.size() == window; });
   } else if (o.method == "fhs") {
     dynmargin::filtered_historical_risk_config c;
-    c.confidence = o.confidence;
+    c.confidence = dynmargin::confidence_level(o.confidence);  // checked in run_var
     c.window = o.window;
     c.quantile = parse_quantile(o.quantile);
     c.es = parse_es(o.es);
-    c.horizon_steps = o.horizon;
+    c.horizon_steps = dynmargin::horizon(o.horizon);
     c.horizon = parse_horizon_rule(o.horizon_rule, dynmargin::horizon_rule::overlapping_sums);
     c.scale_floor = o.floor;
     c.scale_cap = o.cap;
@@ -203,10 +203,10 @@ void run_method(const var_options& o, const std::vector<double>& returns, const 
     run_stream(returns, vol, risk, side, [&](const auto& v, const auto& r) { return r.size() == window && has_forecast(v); });
   } else if (o.method == "evt") {
     dynmargin::evt_risk_config c;
-    c.confidence = o.confidence;
+    c.confidence = dynmargin::confidence_level(o.confidence);  // checked in run_var
     c.window = o.window;
     c.refit_interval = o.refit;
-    c.horizon = o.horizon;
+    c.horizon = dynmargin::horizon(o.horizon);
     dynmargin::evt_risk risk(c);
     const auto window = static_cast<std::size_t>(o.window);
     run_stream(returns, vol, risk, side, [&](const auto& v, const auto& r) {
@@ -214,8 +214,8 @@ void run_method(const var_options& o, const std::vector<double>& returns, const 
     });
   } else if (o.method == "montecarlo") {
     dynmargin::monte_carlo_risk_config c;
-    c.confidence = o.confidence;
-    c.horizon = o.horizon;
+    c.confidence = dynmargin::confidence_level(o.confidence);  // checked in run_var
+    c.horizon = dynmargin::horizon(o.horizon);
     c.simulation.seed = o.seed;
     if (o.paths > 0) c.simulation.scenarios = o.paths;
     if (o.dist == "t") {

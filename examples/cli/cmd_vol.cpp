@@ -3,6 +3,7 @@
 //  [model options] --input FILE [--column NAME] [--prices]`: runs a volatility model over a
 // series and prints CSV `t,sigma`, where row t holds the model's forecast of the volatility
 // of observation t made from the data before t (see the --help text for the exceptions).
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <iostream>
@@ -159,7 +160,9 @@ void run_vol(const CLI::App& sub, const vol_options& o) {
     dynmargin::range_volatility_config config;
     if (sub.count("--lambda") > 0) {
       config.weighting = dynmargin::range_weighting::ewma;
-      config.lambda = o.lambda;
+      std::string component = m;  // the estimator's name(): garman-klass -> garman_klass
+      std::replace(component.begin(), component.end(), '-', '_');
+      config.lambda = dynmargin::decay_factor(o.lambda, component, "lambda");
     } else if (sub.count("--window") > 0) {
       config.window = o.window;
     }
@@ -185,7 +188,7 @@ void run_vol(const CLI::App& sub, const vol_options& o) {
   }
   if (m == "ewma") {
     dynmargin::ewma_volatility_config config;
-    config.lambda = o.lambda;
+    config.lambda = dynmargin::decay_factor(o.lambda, "ewma", "lambda");
     if (o.start == "warmup") {
       if (sub.count("--warmup") == 0) throw dynmargin::invalid_argument("vol: --start warmup needs --warmup N");
       config.start = dynmargin::ewma_start::warmup_window;

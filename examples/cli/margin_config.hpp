@@ -265,7 +265,7 @@ inline any_volatility volatility(const json& object) {
   if (model == 0) {
     f.only({"model", "lambda", "start", "warmup", "initial_variance"});
     dynmargin::ewma_volatility_config c;
-    c.lambda = f.number_or("lambda", 0.94);
+    c.lambda = dynmargin::decay_factor(f.number_or("lambda", 0.94), "ewma", "lambda");
     c.start = static_cast<dynmargin::ewma_start>(f.choice("start", {"first_squared_return", "warmup_window", "given"}, 0));
     c.warmup = f.integer_or("warmup", 0);
     c.initial_variance = f.number_or("initial_variance", 0.0);
@@ -304,8 +304,8 @@ inline std::pair<any_risk, dynmargin::risk_statistic> risk(const json& object) {
   if (method == 0) {
     f.only({"method", "statistic", "confidence", "horizon", "dist", "nu", "skewness", "excess_kurtosis", "horizon_rule"});
     dynmargin::parametric_risk_config c;
-    c.confidence = confidence;
-    c.horizon_steps = horizon;
+    c.confidence = dynmargin::confidence_level(confidence, "parametric_risk", "confidence");
+    c.horizon_steps = dynmargin::horizon(horizon, "parametric_risk", "horizon_steps");
     c.distribution = static_cast<dynmargin::risk_distribution>(f.choice("dist", {"normal", "student_t", "cornish_fisher"}, 0));
     c.nu = f.number_or("nu", 4.0);
     c.skewness = f.number_or("skewness", 0.0);
@@ -323,8 +323,8 @@ inline std::pair<any_risk, dynmargin::risk_statistic> risk(const json& object) {
   if (method == 1) {
     f.only({"method", "statistic", "confidence", "horizon", "window", "quantile", "es", "horizon_rule", "age_decay"});
     dynmargin::historical_risk_config c;
-    c.confidence = confidence;
-    c.horizon_steps = horizon;
+    c.confidence = dynmargin::confidence_level(confidence, "historical_risk", "confidence");
+    c.horizon_steps = dynmargin::horizon(horizon, "historical_risk", "horizon_steps");
     c.window = f.integer_or("window", 500);
     c.quantile = quantile;
     c.es = es;
@@ -334,8 +334,8 @@ inline std::pair<any_risk, dynmargin::risk_statistic> risk(const json& object) {
   }
   f.only({"method", "statistic", "confidence", "horizon", "window", "quantile", "es", "horizon_rule", "scale_floor", "scale_cap"});
   dynmargin::filtered_historical_risk_config c;
-  c.confidence = confidence;
-  c.horizon_steps = horizon;
+  c.confidence = dynmargin::confidence_level(confidence, "filtered_historical_risk", "confidence");
+  c.horizon_steps = dynmargin::horizon(horizon, "filtered_historical_risk", "horizon_steps");
   c.window = f.integer_or("window", 500);
   c.quantile = quantile;
   c.es = es;
@@ -353,6 +353,11 @@ inline dynmargin::size_measure measure(const fields& f, dynmargin::size_measure 
   const std::size_t def = fallback == dynmargin::size_measure::quantity ? 0 : 1;
   return f.choice("measure", {"quantity", "notional"}, def) == 0 ? dynmargin::size_measure::quantity
                                                                   : dynmargin::size_measure::notional;
+}
+
+/// A rate field (absent: `fallback`), named after the policy `component` in its error.
+inline dynmargin::rate rate_or(const fields& f, const char* component, const char* name, dynmargin::rate fallback) {
+  return dynmargin::rate(f.number_or(name, fallback.value()), component, name);
 }
 
 using rate_variant = dynmargin::dynamic_policy_chain::rate_variant;
@@ -449,9 +454,9 @@ inline std::variant<rate_variant, position_variant> policy(const fields& f, doub
     step_risk_limit_policy_config c;
     c.base_limit = f.number_or("base_limit", c.base_limit);
     c.step = f.number_or("step", c.step);
-    c.initial_rate = f.number_or("initial_rate", c.initial_rate);
-    c.maintenance_rate = f.number_or("maintenance_rate", c.maintenance_rate);
-    c.step_rate = f.number_or("step_rate", c.step_rate);
+    c.initial_rate = rate_or(f, "step_risk_limit", "initial_rate", c.initial_rate);
+    c.maintenance_rate = rate_or(f, "step_risk_limit", "maintenance_rate", c.maintenance_rate);
+    c.step_rate = rate_or(f, "step_risk_limit", "step_rate", c.step_rate);
     c.max_limit = f.number_or_infinity("max_limit");
     c.measure = measure(f, c.measure);
     c.combine = combine(f, c.combine);
@@ -460,10 +465,10 @@ inline std::variant<rate_variant, position_variant> policy(const fields& f, doub
   if (type == "deribit_size_addon") {
     f.only({"type", "initial_base", "maintenance_base", "size_rate", "max_rate", "measure", "combine"});
     deribit_size_addon_policy_config c;
-    c.initial_base = f.number_or("initial_base", c.initial_base);
-    c.maintenance_base = f.number_or("maintenance_base", c.maintenance_base);
-    c.size_rate = f.number_or("size_rate", c.size_rate);
-    c.max_rate = f.number_or("max_rate", c.max_rate);
+    c.initial_base = rate_or(f, "deribit_size_addon", "initial_base", c.initial_base);
+    c.maintenance_base = rate_or(f, "deribit_size_addon", "maintenance_base", c.maintenance_base);
+    c.size_rate = rate_or(f, "deribit_size_addon", "size_rate", c.size_rate);
+    c.max_rate = rate_or(f, "deribit_size_addon", "max_rate", c.max_rate);
     c.measure = measure(f, c.measure);
     c.combine = combine(f, c.combine);
     return position_variant(deribit_size_addon_policy(c));
@@ -481,7 +486,7 @@ inline std::variant<rate_variant, position_variant> policy(const fields& f, doub
     }
     c.measure = measure(f, c.measure);
     c.maintenance_share = f.number_or("maintenance_share", c.maintenance_share);
-    c.max_rate = f.number_or("max_rate", c.max_rate);
+    c.max_rate = rate_or(f, "impact_curve", "max_rate", c.max_rate);
     c.combine = combine(f, c.combine);
     return position_variant(impact_curve_policy(c));
   }
@@ -517,7 +522,7 @@ inline std::variant<rate_variant, position_variant> policy(const fields& f, doub
     c.depth = f.number("depth");
     c.measure = measure(f, c.measure);
     c.maintenance_share = f.number_or("maintenance_share", c.maintenance_share);
-    c.max_rate = f.number_or("max_rate", c.max_rate);
+    c.max_rate = rate_or(f, "depth_curve", "max_rate", c.max_rate);
     c.combine = combine(f, combine_rule::add);
     return position_variant(depth_curve_addon_policy(c));
   }

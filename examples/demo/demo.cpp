@@ -121,11 +121,11 @@ std::vector<policy_result> run_dataset(const dataset& d, const market_data& data
   const settings s = settings_for(d);
   const backtest_config config = config_for(s);
   parametric_risk_config normal;
-  normal.confidence = 0.99;
-  normal.horizon_steps = s.horizon;
+  normal.confidence = confidence_level(0.99);
+  normal.horizon_steps = horizon(s.horizon);
   filtered_historical_risk_config fhs;
-  fhs.confidence = 0.99;
-  fhs.horizon_steps = s.horizon;
+  fhs.confidence = confidence_level(0.99);
+  fhs.horizon_steps = horizon(s.horizon);
   fhs.window = s.fhs_window;
   const garch_volatility garch = fit_garch_t(data, s);
   const std::int64_t five_days = 5 * s.steps_per_day;

@@ -11,7 +11,7 @@ inline dynmargin::parametric_risk make_parametric(dynmargin::risk_distribution d
                                                   double s = 0.0, double k = 0.0) {
   dynmargin::parametric_risk_config c;
   c.distribution = d;
-  c.confidence = p;
+  c.confidence = dynmargin::confidence_level(p);
   c.nu = nu;
   c.skewness = s;
   c.excess_kurtosis = k;

@@ -106,7 +106,7 @@ TEST_CASE("Fractional expected shortfall of a window", "[backtest][procyclicalit
   procyclicality_metrics_config config;
   config.horizons = {{1, 0.0, 0.0}};
   config.window = 10;
-  config.es_level = 0.75;
+  config.es_level = confidence_level(0.75);
   const auto p = procyclicality_metrics(m, std::vector<double>(m.size(), 1.0), config);
   CHECK(p.horizons[0].windows == 1);
   CHECK_THAT(p.horizons[0].max_rolling_es, dmtest::within_rel(4.2, 1e-14));
@@ -124,7 +124,7 @@ TEST_CASE("Rolling ES equals a brute-force recomputation on a random path", "[ba
     procyclicality_metrics_config config;
     config.horizons = {{1, 0.0, 0.0}, {7, 0.2, 0.4}};
     config.window = 333;
-    config.es_level = 0.97;
+    config.es_level = confidence_level(0.97);
     config.stride = stride;
     const auto p = procyclicality_metrics(m, std::vector<double>(m.size(), 1.0), config);
     for (const auto& h : p.horizons) {

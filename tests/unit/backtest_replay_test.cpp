@@ -152,8 +152,8 @@ using ewma_function = margin_function<ewma_volatility, parametric_risk, floor_po
 ewma_function make_ewma_function() {
   parametric_risk_config risk;
   risk.distribution = risk_distribution::normal;
-  risk.confidence = 0.99;
-  risk.horizon_steps = 2;
+  risk.confidence = confidence_level(0.99);
+  risk.horizon_steps = horizon(2);
   return ewma_function(ewma_volatility(0.94), parametric_risk(risk), floor_policy(0.02));
 }
 }  // namespace

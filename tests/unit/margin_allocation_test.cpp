@@ -64,7 +64,7 @@ TEST_CASE("update and quote do not allocate after construction", "[margin][funct
   std::vector<double> prices{100.0};
   for (double x : r) prices.push_back(prices.back() * std::exp(x / 100.0));
   parametric_risk_config risk;
-  risk.horizon_steps = 24;
+  risk.horizon_steps = horizon(24);
   margin_function fn(ewma_volatility(0.94), parametric_risk(risk), stressed_weight_policy(0.25, 1000),
                      lookback_floor_policy(5000), apc_buffer_policy(0.25), speed_limit_policy(0.5, 24),
                      release_limit_policy(0.2, 24), floor_policy(0.02), deribit_size_addon_policy(deribit_size_addon_policy_config{}));

@@ -74,7 +74,7 @@ TEST_CASE("the stressed volatility in the context is the highest sigma over the 
     margin_function_config config;
     config.stressed_lookback = lookback;
     parametric_risk_config risk;
-    risk.horizon_steps = 24;
+    risk.horizon_steps = horizon(24);
     margin_function fn(config, ewma_volatility(0.94), parametric_risk(risk), volatility_recorder{&now, &stressed});
     double price = 100.0;
     for (std::size_t t = 0; t < 12'000; ++t) {
@@ -100,7 +100,7 @@ TEST_CASE("the stressed volatility in the context is the highest sigma over the 
 TEST_CASE("the log loss handed to the policies is ln(1 + raw rate)", "[margin][hot_path]") {
   double worst = 0.0;
   parametric_risk_config risk;
-  risk.horizon_steps = 24;
+  risk.horizon_steps = horizon(24);
   margin_function fn(ewma_volatility(0.94), parametric_risk(risk), log_loss_recorder{&worst});
   const auto returns = dmtest::reference_returns_as_fractions("returns_btc_usd_1h.csv");
   double price = 100.0;

@@ -196,7 +196,7 @@ TEST_CASE("An engine feeds open interest and the order book through the margin f
   // A quiet market (EWMA with a given variance, no returns yet): the risk-based rate is small,
   // so the dYdX Small-Cap scaling and the book add-on are what the quote shows.
   ewma_volatility_config vol;
-  vol.lambda = 0.94;
+  vol.lambda = decay_factor(0.94);
   vol.start = ewma_start::given;
   vol.initial_variance = 1e-6;
   margin_function_config config;

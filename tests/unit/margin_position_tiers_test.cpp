@@ -250,12 +250,14 @@ TEST_CASE("BitMEX step risk limits: +0.5% per 150 XBT above 200 XBT", "[margin][
   bad.step = 0.0;
   REQUIRE_THROWS_WITH(step_risk_limit_policy(bad), "step_risk_limit: step must be finite and > 0, got 0");
   bad = {};
-  bad.maintenance_rate = 0.02;
+  bad.maintenance_rate = rate(0.02);
   REQUIRE_THROWS_WITH(step_risk_limit_policy(bad),
                       "step_risk_limit: maintenance_rate must not exceed initial_rate (0.01), got 0.02");
   bad = {};
-  bad.step_rate = -0.005;
-  REQUIRE_THROWS_WITH(step_risk_limit_policy(bad), "step_risk_limit: step_rate must be in [0, 1], got -0.005");
+  bad.step_rate = rate(1.5);
+  REQUIRE_THROWS_WITH(step_risk_limit_policy(bad), "step_risk_limit: step_rate must be in [0, 1], got 1.5");
+  // The configuration cannot hold a negative rate: rate rejects it.
+  REQUIRE_THROWS_WITH(rate(-0.005), "rate: value must be finite and >= 0, got -0.005");
 }
 
 TEST_CASE("Deribit BTC futures: IM 2% + 0.005% * size, MM 1% + 0.005% * size", "[margin][tiers][deribit]") {
@@ -274,11 +276,10 @@ TEST_CASE("Deribit BTC futures: IM 2% + 0.005% * size, MM 1% + 0.005% * size", "
   CHECK_THAT(out.maintenance, dmtest::within_rel(60'000.0, 1e-14));
   // Capped at 100%: 20,000 BTC would be 102%.
   CHECK(deribit.rates(20'000).initial == 1.0);
+  // The configuration cannot hold a negative size rate: rate rejects it.
+  REQUIRE_THROWS_WITH(rate(-1.0), "rate: value must be finite and >= 0, got -1");
   deribit_size_addon_policy_config bad;
-  bad.size_rate = -1.0;
-  REQUIRE_THROWS_WITH(deribit_size_addon_policy(bad), "deribit_size_addon: size_rate must be finite and >= 0, got -1");
-  bad = {};
-  bad.maintenance_base = 0.03;
+  bad.maintenance_base = rate(0.03);
   REQUIRE_THROWS_WITH(deribit_size_addon_policy(bad), dmtest::contains("maintenance_base must not exceed initial_base"));
 }
 

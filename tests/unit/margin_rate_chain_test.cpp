@@ -44,7 +44,7 @@ dynamic_policy_chain make_chain() {
 TEST_CASE("dynamic chain equals the static chain bit for bit on BTC hourly", "[margin][chain]") {
   const auto prices = btc_hourly_prices();
   parametric_risk_config risk;
-  risk.horizon_steps = 24;
+  risk.horizon_steps = horizon(24);
   margin_function fixed(ewma_volatility(0.94), parametric_risk(risk), stressed_weight_policy(0.25, 24 * 250),
                         lookback_floor_policy(24 * 90), apc_buffer_policy(0.25), speed_limit_policy(0.5, 24),
                         release_limit_policy(0.1, 24), floor_policy(0.01), size_tiers_policy(brackets()));

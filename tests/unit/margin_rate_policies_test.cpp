@@ -42,7 +42,7 @@ market_context at(timestamp t, double raw = 0.0, double vol = 0.0) {
 
 parametric_risk normal_es(std::int64_t h) {
   parametric_risk_config c;
-  c.horizon_steps = h;
+  c.horizon_steps = horizon(h);
   return parametric_risk(c);
 }
 

@@ -203,7 +203,7 @@ TEST_CASE("POT VaR and ES of samples from a known GPD converge to the exact valu
   const double var = 4.0 * (std::pow(1.0 - p, -xi) - 1.0);
   const double es = (var + 1.0) / (1.0 - xi);
   const double density = std::pow(1.0 + xi * var, -1.0 / xi - 1.0);
-  const evt_risk measure(evt_risk_config{p, {}, 1000, 1, 1});
+  const evt_risk measure(evt_risk_config{confidence_level(p), {}, 1000, 1, horizon(1)});
   double previous_error = std::numeric_limits<double>::infinity();
   for (const std::size_t n : {10000u, 100000u, 1000000u}) {
     const auto losses = gpd_sample(xi, 1.0, n, 77 + n);
@@ -281,7 +281,7 @@ TEST_CASE("EVT bad input: NaN, too few exceedances, confidence inside the sample
   REQUIRE_THROWS_AS(fit_gpd(std::vector<double>{1.0, -2.0, 3.0}), dynmargin::invalid_argument);
   REQUIRE_THROWS_WITH(fit_gpd(std::vector<double>{1.0, 2.0}), "fit_gpd: excesses must hold at least 3 values, got 2");
   // Confidence at or below the threshold's level 1 - N_u/n = 0.9.
-  REQUIRE_THROWS_WITH(evt_risk(evt_risk_config{0.85, {}, 1000, 1, 1}),
+  REQUIRE_THROWS_WITH(evt_risk(evt_risk_config{confidence_level(0.85), {}, 1000, 1, horizon(1)}),
                       "evt_risk: confidence must exceed the threshold's level 0.9, got 0.85");
   evt_tail_fit tail;
   tail.threshold = 1.0;
@@ -293,9 +293,9 @@ TEST_CASE("EVT bad input: NaN, too few exceedances, confidence inside the sample
   REQUIRE_THROWS_WITH(tail_risk(tail, confidence_level(0.99)),
                       "evt: shape xi must be < 1 for a finite expected shortfall, got 1.2");
   REQUIRE_THROWS_AS(tail_risk(tail, confidence_level(0.99)), dynmargin::domain_error);
-  REQUIRE_THROWS_WITH(evt_risk(evt_risk_config{0.99, {evt_threshold_rule::tail_fraction, 1.5, 100, 0.0, 30}, 1000, 1, 1}),
+  REQUIRE_THROWS_WITH(evt_risk(evt_risk_config{confidence_level(0.99), {evt_threshold_rule::tail_fraction, 1.5, 100, 0.0, 30}, 1000, 1, horizon(1)}),
                       "evt_risk: tail_fraction must be in (0, 1), got 1.5");
-  REQUIRE_THROWS_WITH(evt_risk(evt_risk_config{0.99, {}, 0, 1, 1}), "evt_risk: window must be at least 1, got 0");
+  REQUIRE_THROWS_WITH(evt_risk(evt_risk_config{confidence_level(0.99), {}, 0, 1, horizon(1)}), "evt_risk: window must be at least 1, got 0");
   REQUIRE_THROWS_WITH(mean_excess(std::vector<double>{1.0, std::nan("")}, std::vector<double>{0.0}),
                       "mean_excess: loss at index 1 must be finite, got nan");
 }
@@ -332,7 +332,7 @@ TEST_CASE("EVT properties: ES >= VaR, monotone in confidence, homogeneous, trans
 TEST_CASE("Conditional EVT: streaming equals batch, state restores, residual tail scaled by sigma", "[risk][evt]") {
   const auto returns = dmtest::read_csv(dmtest::reference_path("returns_btc_usd_daily.csv")).numbers("r");
   const std::int64_t window = 1000;
-  evt_risk streaming(evt_risk_config{0.99, {}, window, 1, 1});
+  evt_risk streaming(evt_risk_config{confidence_level(0.99), {}, window, 1, horizon(1)});
   ewma_volatility vol(0.94);
   CHECK_FALSE(streaming.ready());
   CHECK(std::isinf(streaming.estimate(vol, position_side::long_position).var));
@@ -363,7 +363,7 @@ TEST_CASE("Conditional EVT: streaming equals batch, state restores, residual tai
     CHECK(batch.residual_risk.es > batch.residual_risk.var);
   }
   // Restoring a saved state and replaying gives the same final estimate.
-  evt_risk replay(evt_risk_config{0.99, {}, window, 1, 1});
+  evt_risk replay(evt_risk_config{confidence_level(0.99), {}, window, 1, horizon(1)});
   replay.restore(saved);
   for (std::size_t t = 2000; t < returns.size(); ++t) {
     (void)replay.observe(returns[t], saved_vol);
@@ -375,7 +375,7 @@ TEST_CASE("Conditional EVT: streaming equals batch, state restores, residual tai
   CHECK(streaming.observe(std::numeric_limits<double>::quiet_NaN(), vol) == status::non_finite_input);
   CHECK(streaming.state() == before);
   // A horizon of h steps scales by sqrt(variance(h)) = sqrt(h) sigma for EWMA.
-  evt_risk ten_day(evt_risk_config{0.99, {}, window, 1, 10});
+  evt_risk ten_day(evt_risk_config{confidence_level(0.99), {}, window, 1, horizon(10)});
   ten_day.restore(streaming.state());
   CHECK_THAT(ten_day.estimate(vol, position_side::long_position).var,
              dmtest::within_rel(std::sqrt(10.0) * streaming.estimate(vol, position_side::long_position).var, 1e-14));
@@ -384,8 +384,8 @@ TEST_CASE("Conditional EVT: streaming equals batch, state restores, residual tai
 
 TEST_CASE("Streaming refit interval: estimates update every k residuals", "[risk][evt]") {
   const auto returns = dmtest::read_csv(dmtest::reference_path("returns_btc_usd_daily.csv")).numbers("r");
-  evt_risk every(evt_risk_config{0.99, {}, 500, 1, 1});
-  evt_risk sparse(evt_risk_config{0.99, {}, 500, 25, 1});
+  evt_risk every(evt_risk_config{confidence_level(0.99), {}, 500, 1, horizon(1)});
+  evt_risk sparse(evt_risk_config{confidence_level(0.99), {}, 500, 25, horizon(1)});
   ewma_volatility vol(0.94);
   int equal_after_refit = 0;
   int steps = 0;

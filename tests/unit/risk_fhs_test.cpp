@@ -62,7 +62,7 @@ TEST_CASE("FHS streaming equals batch for every horizon rule, side and floor/cap
     for (bool bounded : {false, true}) {
       filtered_historical_risk_config c;
       c.window = 400;
-      c.horizon_steps = 5;
+      c.horizon_steps = horizon(5);
       c.horizon = rule;
       c.bootstrap_paths = 3000;
       if (bounded) {
@@ -110,7 +110,7 @@ TEST_CASE("FHS floor and cap bound the scaling; horizons relate as stated", "[ri
   filtered_historical_risk_config one;
   one.quantile = quantile_method::type1;
   filtered_historical_risk_config sq = one;
-  sq.horizon_steps = 9;
+  sq.horizon_steps = horizon(9);
   sq.horizon = horizon_rule::square_root_of_time;
   const auto e1 = filtered_historical_var_es(r, ewma_volatility(0.94), one);
   CHECK_THAT(filtered_historical_var_es(r, ewma_volatility(0.94), sq).var, dmtest::within_rel(3.0 * e1.var, 1e-14));
@@ -119,10 +119,9 @@ TEST_CASE("FHS floor and cap bound the scaling; horizons relate as stated", "[ri
 }
 
 TEST_CASE("FHS rejects bad input, naming it", "[risk][fhs][errors]") {
+  // The configuration cannot hold a confidence outside (0, 1): confidence_level rejects it.
+  REQUIRE_THROWS_WITH(confidence_level(-0.2), "confidence_level: p must be in (0, 1), got -0.2");
   filtered_historical_risk_config c;
-  c.confidence = -0.2;
-  REQUIRE_THROWS_WITH(filtered_historical_risk(c), "filtered_historical_risk: confidence must be in (0, 1), got -0.2");
-  c = {};
   c.window = 60;
   REQUIRE_THROWS_WITH(filtered_historical_risk(c), dmtest::contains("window must hold at least 100 returns"));
   c = {};

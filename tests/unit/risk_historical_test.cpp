@@ -23,7 +23,7 @@ std::vector<double> btc_hourly() {
 }
 historical_risk_config config_of(double p, quantile_method q = quantile_method::type7, es_method e = es_method::tail_mean) {
   historical_risk_config c;
-  c.confidence = p;
+  c.confidence = confidence_level(p);
   c.quantile = q;
   c.es = e;
   return c;
@@ -57,7 +57,7 @@ TEST_CASE("streaming historical_risk equals batch on every window (bitwise)", "[
     for (std::int64_t h : {std::int64_t{1}, std::int64_t{4}}) {
       historical_risk_config c = config_of(0.975, quantile_method::type7);
       c.window = 300;
-      c.horizon_steps = h;
+      c.horizon_steps = horizon(h);
       c.horizon = rule;
       c.bootstrap_paths = 2000;
       historical_risk measure(c);
@@ -183,7 +183,7 @@ TEST_CASE("age-weighted (BRW) historical simulation", "[risk][historical][brw]")
   // w_i = 0.8^(9-i) * 0.2 / (1 - 0.8^10).
   const std::vector<double> x{-5.0, 1.0, -3.0, 2.0, -1.0, 0.5, -4.0, 3.0, -2.0, 0.0};
   historical_risk_config c;
-  c.confidence = 0.8;
+  c.confidence = confidence_level(0.8);
   c.quantile = quantile_method::type1;
   c.age_decay = 0.8;
   const double norm = 0.2 / (1.0 - std::pow(0.8, 10));
@@ -222,7 +222,7 @@ TEST_CASE("historical horizons: sqrt-of-time scales, overlapping sums sum", "[ri
   const std::span<const double> w(r.data(), 1000);
   auto c = config_of(0.99, quantile_method::type1);
   const auto one = historical_var_es(w, c);
-  c.horizon_steps = 4;
+  c.horizon_steps = horizon(4);
   c.horizon = horizon_rule::square_root_of_time;
   CHECK(historical_var_es(w, c).var == one.var * 2.0);
   c.horizon = horizon_rule::overlapping_sums;
@@ -243,14 +243,13 @@ TEST_CASE("historical horizons: sqrt-of-time scales, overlapping sums sum", "[ri
 
 TEST_CASE("historical rejects bad input, naming it", "[risk][historical][errors]") {
   const auto r = btc_hourly();
+  // The configuration cannot hold a confidence outside (0, 1): confidence_level rejects it.
+  REQUIRE_THROWS_WITH(confidence_level(1.5), "confidence_level: p must be in (0, 1), got 1.5");
   historical_risk_config c;
-  c.confidence = 1.5;
-  REQUIRE_THROWS_WITH(historical_risk(c), "historical_risk: confidence must be in (0, 1), got 1.5");
-  c = {};
   c.window = 50;
   REQUIRE_THROWS_WITH(historical_risk(c), dmtest::contains("window must hold at least 100 returns for confidence 0.99"));
   c.window = 100;
-  c.horizon_steps = 10;
+  c.horizon_steps = horizon(10);
   REQUIRE_THROWS_WITH(historical_risk(c), dmtest::contains("at least 109 returns"));
   REQUIRE_THROWS_WITH(historical_var_es(std::span<const double>(r.data(), 99), historical_risk_config{}),
                       dmtest::contains("sample size must hold at least 100 returns"));

@@ -209,7 +209,7 @@ TEST_CASE("Student t scenarios: closed-form t quantiles and heavier tails than n
   // 0.0081 (f = 0.01228 for the unit-variance t4 at 2.6495); tolerance 4 se = 0.033. ES: 4 se
   // from the sample's own tail variance.
   monte_carlo_risk_config config;
-  config.confidence = 0.99;
+  config.confidence = confidence_level(0.99);
   config.simulation.scenarios = 1000000;
   config.simulation.distribution = distribution_shape::student_t;
   config.simulation.degrees_of_freedom = 4.0;
@@ -253,7 +253,7 @@ TEST_CASE("Student t scenarios: closed-form t quantiles and heavier tails than n
 
 TEST_CASE("One-asset Monte Carlo measure: normal closed form, horizons, streaming", "[risk][mc]") {
   monte_carlo_risk_config config;
-  config.confidence = 0.99;
+  config.confidence = confidence_level(0.99);
   config.simulation.scenarios = 400000;
   const monte_carlo_risk one(config);
   // Normal: VaR 2.326348 sd, ES 2.665214 sd (REFERENCE.md); se 0.0059 and 0.0073 at N = 400k; 4 se.
@@ -261,7 +261,7 @@ TEST_CASE("One-asset Monte Carlo measure: normal closed form, horizons, streamin
   CHECK_THAT(unit.var, dmtest::within_abs(2.326348, 4 * 0.0059));
   CHECK_THAT(unit.es, dmtest::within_abs(2.665214, 4 * 0.0073));
   // A 10-step sum of normals is normal: the standardised horizon scenarios keep the same VaR.
-  config.horizon = 10;
+  config.horizon = horizon(10);
   monte_carlo_risk ten(config);
   CHECK_THAT(ten.from_variance(1.0).var, dmtest::within_abs(2.326348, 4 * 0.0059));
   // Streaming: estimate = from_variance(vol.variance(h)); observe is stateless and rejects NaN.

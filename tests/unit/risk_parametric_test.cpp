@@ -69,7 +69,7 @@ TEST_CASE("parametric: ES >= VaR, both rise with confidence, mean translates", "
   // raises a short's by h mu (tolerance: one rounding of the subtraction, 1e-15 relative).
   parametric_risk_config c;
   c.mean = 0.05;
-  c.horizon_steps = 4;
+  c.horizon_steps = horizon(4);
   const parametric_risk with_mean(c);
   c.mean = 0.0;
   const parametric_risk without(c);
@@ -81,7 +81,7 @@ TEST_CASE("parametric: ES >= VaR, both rise with confidence, mean translates", "
 TEST_CASE("parametric as a streaming measure uses vol.variance(h)", "[risk][parametric][streaming]") {
   const auto returns = dmtest::read_csv(dmtest::reference_path("returns_btc_usd_daily.csv")).numbers("r");
   parametric_risk_config c;
-  c.horizon_steps = 10;
+  c.horizon_steps = horizon(10);
   parametric_risk m(c);
   ewma_volatility vol(0.94);
   for (std::size_t i = 0; i < 300; ++i) {
@@ -98,22 +98,18 @@ TEST_CASE("parametric as a streaming measure uses vol.variance(h)", "[risk][para
 }
 
 TEST_CASE("parametric rejects bad parameters, naming them", "[risk][parametric][errors]") {
+  // The configuration cannot hold a confidence outside (0, 1) or a horizon below 1 step:
+  // confidence_level and horizon reject them.
+  REQUIRE_THROWS_WITH(confidence_level(1.5), "confidence_level: p must be in (0, 1), got 1.5");
+  REQUIRE_THROWS_WITH(confidence_level(0.0), dmtest::contains("p must be in (0, 1)"));
+  REQUIRE_THROWS_AS(confidence_level(std::numeric_limits<double>::quiet_NaN()), dynmargin::invalid_argument);
+  REQUIRE_THROWS_WITH(horizon(0), "horizon: steps must be at least 1, got 0");
   parametric_risk_config c;
-  c.confidence = 1.5;
-  REQUIRE_THROWS_WITH(parametric_risk(c), "parametric_risk: confidence must be in (0, 1), got 1.5");
-  c.confidence = 0.0;
-  REQUIRE_THROWS_WITH(parametric_risk(c), dmtest::contains("confidence must be in (0, 1)"));
-  c.confidence = std::numeric_limits<double>::quiet_NaN();
-  REQUIRE_THROWS_AS(parametric_risk(c), dynmargin::invalid_argument);
-  c = {};
   c.distribution = risk_distribution::student_t;
   c.nu = 2.0;
   REQUIRE_THROWS_WITH(parametric_risk(c), dmtest::contains("nu must be finite and > 2"));
   c.nu = 1.5;
   REQUIRE_THROWS_WITH(parametric_risk(c), dmtest::contains("got 1.5"));
-  c = {};
-  c.horizon_steps = 0;
-  REQUIRE_THROWS_WITH(parametric_risk(c), "parametric_risk: horizon_steps must be at least 1, got 0");
   c = {};
   c.horizon = horizon_rule::overlapping_sums;
   REQUIRE_THROWS_WITH(parametric_risk(c), dmtest::contains("horizon must be volatility_model or square_root_of_time"));

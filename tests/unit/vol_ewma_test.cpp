@@ -27,7 +27,7 @@ TEST_CASE("EWMA 0.94 reproduces the reference on BTC daily to 1e-13", "[volatili
 }
 
 TEST_CASE("EWMA start-up rules and forecasts", "[volatility][ewma]") {
-  ewma_volatility warm(ewma_volatility_config{0.9, ewma_start::warmup_window, 3, 0.0});
+  ewma_volatility warm(ewma_volatility_config{decay_factor(0.9), ewma_start::warmup_window, 3, 0.0});
   CHECK_FALSE(warm.ready());
   (void)warm.update(1.0);
   (void)warm.update(2.0);
@@ -39,7 +39,7 @@ TEST_CASE("EWMA start-up rules and forecasts", "[volatility][ewma]") {
   CHECK_THAT(warm.variance(), dmtest::within_rel(0.9 * 14.0 / 3.0 + 0.1, 1e-15));
   CHECK_THAT(warm.variance(10), dmtest::within_rel(10.0 * warm.variance(), 1e-15));
 
-  ewma_volatility given(ewma_volatility_config{0.97, ewma_start::given, 0, 4.0});
+  ewma_volatility given(ewma_volatility_config{decay_factor(0.97), ewma_start::given, 0, 4.0});
   CHECK(given.ready());
   CHECK(given.variance() == 4.0);
   (void)given.update(0.0);
@@ -49,9 +49,9 @@ TEST_CASE("EWMA start-up rules and forecasts", "[volatility][ewma]") {
 TEST_CASE("EWMA rejects bad parameters and bad returns without losing state", "[volatility][ewma]") {
   REQUIRE_THROWS_WITH(ewma_volatility(1.2), "ewma: lambda must be in (0, 1), got 1.2");
   REQUIRE_THROWS_WITH(ewma_volatility(0.0), dmtest::contains("lambda must be in (0, 1)"));
-  REQUIRE_THROWS_WITH(ewma_volatility(ewma_volatility_config{0.94, ewma_start::warmup_window, 0, 0.0}),
+  REQUIRE_THROWS_WITH(ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::warmup_window, 0, 0.0}),
                       "ewma: warmup must be at least 1 return, got 0");
-  REQUIRE_THROWS_WITH(ewma_volatility(ewma_volatility_config{0.94, ewma_start::given, 0, -1.0}),
+  REQUIRE_THROWS_WITH(ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::given, 0, -1.0}),
                       dmtest::contains("initial_variance must be finite and > 0"));
   ewma_volatility model(0.94);
   (void)model.update(2.0);

@@ -72,7 +72,7 @@ TEST_CASE("range estimators match python on BTC daily bars", "[volatility][range
   CHECK_THAT(yang_zhang_estimate(bars), dmtest::within_rel(0.0020717394427262393, 1e-13));
 
   // The streaming rolling models (window 5, fractions) give the same window estimates.
-  const range_volatility_config rolling5{range_weighting::rolling, 5, 0.94, return_units::fraction};
+  const range_volatility_config rolling5{range_weighting::rolling, 5, decay_factor(0.94), return_units::fraction};
   parkinson_volatility p(rolling5);
   garman_klass_volatility gk(rolling5);
   rogers_satchell_volatility rs(rolling5);
@@ -100,7 +100,7 @@ TEST_CASE("rolling range estimators equal the batch estimate of their window ove
   const auto bars = btc_daily_bars();
   REQUIRE(bars.size() == 2723);
   const std::int64_t window = 30;
-  const range_volatility_config config{range_weighting::rolling, window, 0.94, return_units::fraction};
+  const range_volatility_config config{range_weighting::rolling, window, decay_factor(0.94), return_units::fraction};
   parkinson_volatility p(config);
   garman_klass_volatility gk(config);
   rogers_satchell_volatility rs(config);
@@ -131,7 +131,7 @@ TEST_CASE("rolling range estimators equal the batch estimate of their window ove
 TEST_CASE("EWMA-weighted range estimators follow the recursion from the first bar", "[volatility][range]") {
   const auto& bars = btc_first_bars();
   const double lambda = 0.9;
-  const range_volatility_config config{range_weighting::ewma, 30, lambda, return_units::fraction};
+  const range_volatility_config config{range_weighting::ewma, 30, decay_factor(lambda), return_units::fraction};
   garman_klass_volatility gk(config);
   yang_zhang_volatility yz(config);
   double expected = 0.0;
@@ -216,7 +216,7 @@ TEST_CASE("Yang-Zhang on a 24/7 market: no overnight gap", "[volatility][range]"
   // Bars whose open equals the previous close: the measured overnight variance is 0, and
   // the estimator is k V_c + (1 - k) V_rs whatever the overnight rule.
   const std::vector<ohlc_bar> bars{{100, 104, 99, 102}, {102, 103, 97, 98}, {98, 101, 96, 100}, {100, 106, 100, 105}};
-  const range_volatility_config config{range_weighting::rolling, 3, 0.94, return_units::fraction};
+  const range_volatility_config config{range_weighting::rolling, 3, decay_factor(0.94), return_units::fraction};
   yang_zhang_volatility measured(config);
   yang_zhang_volatility none(yang_zhang_volatility_config{config, yang_zhang_overnight::none});
   for (const auto& bar : bars) {
@@ -257,8 +257,9 @@ TEST_CASE("range estimators reject bad bars and bad parameters", "[volatility][r
   REQUIRE_THROWS_WITH(check_bar({100, 110, 0, 105}), dmtest::contains("bar low must be finite and positive, got 0"));
 
   REQUIRE_THROWS_WITH(parkinson_volatility(range_volatility_config{range_weighting::rolling, 1}), "parkinson: window must be at least 2, got 1");
-  REQUIRE_THROWS_WITH(garman_klass_volatility(range_volatility_config{range_weighting::ewma, 30, 1.5}), "garman_klass: lambda must be in (0, 1), got 1.5");
-  REQUIRE_THROWS_WITH(yang_zhang_volatility(range_volatility_config{range_weighting::ewma, 30, 0.0}), "yang_zhang: lambda must be in (0, 1), got 0");
+  // The configuration cannot hold a decay outside (0, 1): decay_factor rejects it.
+  REQUIRE_THROWS_WITH(decay_factor(1.5), "decay_factor: lambda must be in (0, 1), got 1.5");
+  REQUIRE_THROWS_WITH(decay_factor(0.0), "decay_factor: lambda must be in (0, 1), got 0");
   REQUIRE_THROWS_WITH(parkinson_estimate(std::span<const ohlc_bar>{}), "parkinson: bars must hold at least 1 bar, got 0");
   const std::vector<ohlc_bar> two{good, good};
   REQUIRE_THROWS_WITH(yang_zhang_estimate(two), "yang_zhang: bars must hold at least 3 bars, got 2");

@@ -115,7 +115,7 @@ TEST_CASE("stressed volatility over a range estimator fed bars", "[volatility][s
   std::vector<ohlc_bar> bars;
   for (std::size_t i = 0; i < open.size(); ++i) bars.push_back({open[i], high[i], low[i], close[i]});
   check_against_brute_force(parkinson_volatility(range_volatility_config{range_weighting::rolling, 20}), 365, bars);
-  check_against_brute_force(yang_zhang_volatility(range_volatility_config{range_weighting::ewma, 20, 0.94}), 365, bars);
+  check_against_brute_force(yang_zhang_volatility(range_volatility_config{range_weighting::ewma, 20, decay_factor(0.94)}), 365, bars);
 }
 
 TEST_CASE("stressed volatility: bad input, forecasts and state", "[volatility][stressed]") {

@@ -48,6 +48,7 @@
 #include <vector>
 
 #include "dynmargin/core/error.hpp"
+#include "dynmargin/core/types.hpp"
 
 namespace dynmargin {
 
@@ -77,7 +78,7 @@ struct procyclicality_metrics_config {
   /// n-step changes to measure (default: 1, 5 and 30 days with ICE's 5- and 30-day thresholds).
   std::vector<change_horizon> horizons{{1, 0.0, 0.0}, {5, 0.50, 1.00}, {30, 1.25, 2.50}};
   std::int64_t window = 250;  ///< W: changes per rolling window
-  double es_level = 0.95;     ///< c of the rolling expected shortfall
+  confidence_level es_level{0.95};  ///< c of the rolling expected shortfall
   std::int64_t stride = 1;    ///< windows evaluated every `stride` steps (and the last one)
 
   /// @brief ICE's daily settings expressed in steps of data with `steps_per_day` steps a day
@@ -244,9 +245,6 @@ inline void check_procyclicality_config(const procyclicality_metrics_config& con
   constexpr std::string_view component = "procyclicality_metrics";
   if (config.window < 1) throw_invalid_argument(component, "window", "must be at least 1", config.window);
   if (config.stride < 1) throw_invalid_argument(component, "stride", "must be at least 1", config.stride);
-  if (!(config.es_level > 0.0 && config.es_level < 1.0)) {
-    throw_invalid_argument(component, "es_level", "must be in (0, 1)", config.es_level);
-  }
   for (const auto& h : config.horizons) {
     if (h.steps < 1) throw_invalid_argument(component, "horizon steps", "must be at least 1", h.steps);
     if (!(std::isfinite(h.amber) && h.amber >= 0.0)) {
@@ -326,7 +324,7 @@ inline void check_procyclicality_config(const procyclicality_metrics_config& con
       stats.max_change_index = static_cast<std::size_t>(best - changes.begin()) + lag;
 
       bool first = true;
-      rolling.scan(changes, window, config.es_level, stride, [&](std::size_t end, double es) {
+      rolling.scan(changes, window, config.es_level.value(), stride, [&](std::size_t end, double es) {
         ++stats.windows;
         if (first || es > stats.max_rolling_es) {
           stats.max_rolling_es = es;

@@ -6,13 +6,16 @@
 ///
 /// Each type validates on construction (throwing `dynmargin::invalid_argument` with the
 /// parameter and value) and is a literal type, so a bad constant is a compile error when the
-/// object is `constexpr`.
+/// object is `constexpr`. A second constructor takes the caller's component and parameter
+/// names, so that code building a configuration from user input (the command-line tool)
+/// reports "ewma: lambda must be in (0, 1), got 1.2" rather than the type's own name.
 #pragma once
 
 #include <cmath>
 #include <compare>
 #include <cstdint>
 #include <limits>
+#include <string_view>
 
 #include "dynmargin/core/error.hpp"
 
@@ -45,8 +48,10 @@ namespace detail {
 class confidence_level {
  public:
   /// @throws dynmargin::invalid_argument when p is not in (0, 1).
-  constexpr explicit confidence_level(double p) : p_(p) {
-    if (!(p > 0.0 && p < 1.0)) throw_invalid_argument("confidence_level", "p", "must be in (0, 1)", p);
+  constexpr explicit confidence_level(double p) : confidence_level(p, "confidence_level", "p") {}
+  /// @brief As above, naming `component` and `parameter` in the error.
+  constexpr explicit confidence_level(double p, std::string_view component, std::string_view parameter) : p_(p) {
+    if (!(p > 0.0 && p < 1.0)) throw_invalid_argument(component, parameter, "must be in (0, 1)", p);
   }
   /// @brief The level p, e.g. 0.99.
   [[nodiscard]] constexpr double value() const noexcept { return p_; }
@@ -63,8 +68,10 @@ class confidence_level {
 class horizon {
  public:
   /// @throws dynmargin::invalid_argument when steps < 1.
-  constexpr explicit horizon(std::int64_t steps) : steps_(steps) {
-    if (steps < 1) throw_invalid_argument("horizon", "steps", "must be at least 1", steps);
+  constexpr explicit horizon(std::int64_t steps) : horizon(steps, "horizon", "steps") {}
+  /// @brief As above, naming `component` and `parameter` in the error.
+  constexpr explicit horizon(std::int64_t steps, std::string_view component, std::string_view parameter) : steps_(steps) {
+    if (steps < 1) throw_invalid_argument(component, parameter, "must be at least 1", steps);
   }
   [[nodiscard]] constexpr std::int64_t steps() const noexcept { return steps_; }
   friend constexpr auto operator<=>(const horizon&, const horizon&) = default;
@@ -78,8 +85,10 @@ class horizon {
 class rate {
  public:
   /// @throws dynmargin::invalid_argument when r is negative or not finite.
-  constexpr explicit rate(double r) : r_(r) {
-    if (!(detail::is_finite(r) && r >= 0.0)) throw_invalid_argument("rate", "value", "must be finite and >= 0", r);
+  constexpr explicit rate(double r) : rate(r, "rate", "value") {}
+  /// @brief As above, naming `component` and `parameter` in the error.
+  constexpr explicit rate(double r, std::string_view component, std::string_view parameter) : r_(r) {
+    if (!(detail::is_finite(r) && r >= 0.0)) throw_invalid_argument(component, parameter, "must be finite and >= 0", r);
   }
   [[nodiscard]] static constexpr rate from_percent(double percent) { return rate(percent / 100.0); }
   [[nodiscard]] constexpr double value() const noexcept { return r_; }
@@ -94,8 +103,10 @@ class rate {
 class decay_factor {
  public:
   /// @throws dynmargin::invalid_argument when lambda is not in (0, 1).
-  constexpr explicit decay_factor(double lambda) : lambda_(lambda) {
-    if (!(lambda > 0.0 && lambda < 1.0)) throw_invalid_argument("decay_factor", "lambda", "must be in (0, 1)", lambda);
+  constexpr explicit decay_factor(double lambda) : decay_factor(lambda, "decay_factor", "lambda") {}
+  /// @brief As above, naming `component` and `parameter` in the error.
+  constexpr explicit decay_factor(double lambda, std::string_view component, std::string_view parameter) : lambda_(lambda) {
+    if (!(lambda > 0.0 && lambda < 1.0)) throw_invalid_argument(component, parameter, "must be in (0, 1)", lambda);
   }
   [[nodiscard]] constexpr double value() const noexcept { return lambda_; }
   friend constexpr auto operator<=>(const decay_factor&, const decay_factor&) = default;

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "dynmargin/core/error.hpp"
+#include "dynmargin/core/types.hpp"
 #include "dynmargin/margin/concepts.hpp"
 #include "dynmargin/margin/position_common.hpp"
 
@@ -91,7 +92,7 @@ struct depth_curve_addon_policy_config {
   double depth = 0.0;         ///< the depth scale (> 0) in the units of `measure`
   size_measure measure = size_measure::quantity;
   double maintenance_share = 1.0;
-  double max_rate = 1.0;      ///< cap on the add-on rate, in (0, 1]
+  rate max_rate{1.0};         ///< cap on the add-on rate, in (0, 1]
   combine_rule combine = combine_rule::add;
 };
 
@@ -110,8 +111,8 @@ class depth_curve_addon_policy {
     }
     detail::require_finite_positive("depth_curve", "depth", config.depth);
     detail::require_unit_interval("depth_curve", "maintenance_share", config.maintenance_share);
-    if (!(config.max_rate > 0.0 && config.max_rate <= 1.0)) {
-      throw_invalid_argument("depth_curve", "max_rate", "must be in (0, 1]", config.max_rate);
+    if (!(config.max_rate.value() > 0.0 && config.max_rate.value() <= 1.0)) {
+      throw_invalid_argument("depth_curve", "max_rate", "must be in (0, 1]", config.max_rate.value());
     }
   }
 
@@ -120,7 +121,7 @@ class depth_curve_addon_policy {
   /// @brief The close-out cost as a rate of notional for a size.
   [[nodiscard]] double cost_rate(double size) const noexcept {
     return std::min(config_.half_spread + config_.coefficient * std::pow(size / config_.depth, config_.exponent),
-                    config_.max_rate);
+                    config_.max_rate.value());
   }
 
   [[nodiscard]] margin_amounts apply(const position_context& context, margin_amounts in) const noexcept {

@@ -58,6 +58,7 @@
 #include <vector>
 
 #include "dynmargin/core/error.hpp"
+#include "dynmargin/core/types.hpp"
 #include "dynmargin/margin/concepts.hpp"
 #include "dynmargin/margin/position_common.hpp"
 
@@ -268,9 +269,9 @@ class size_tiers_policy {
 struct step_risk_limit_policy_config {
   double base_limit = 200.0;        ///< size covered at the base rates (> 0)
   double step = 150.0;              ///< size of one risk-limit step (> 0)
-  double initial_rate = 0.01;       ///< base initial rate
-  double maintenance_rate = 0.005;  ///< base maintenance rate (<= initial_rate)
-  double step_rate = 0.005;         ///< added to both rates per step
+  rate initial_rate{0.01};          ///< base initial rate, in [0, 1]
+  rate maintenance_rate{0.005};     ///< base maintenance rate, in [0, 1] (<= initial_rate)
+  rate step_rate{0.005};            ///< added to both rates per step, in [0, 1]
   double max_limit = std::numeric_limits<double>::infinity();  ///< largest risk limit offered
   size_measure measure = size_measure::quantity;               ///< BitMEX counts XBT
   combine_rule combine = combine_rule::floor;
@@ -288,13 +289,13 @@ class step_risk_limit_policy {
   explicit step_risk_limit_policy(const step_risk_limit_policy_config& config = {}) : config_(config) {
     detail::require_finite_positive("step_risk_limit", "base_limit", config.base_limit);
     detail::require_finite_positive("step_risk_limit", "step", config.step);
-    detail::require_unit_interval("step_risk_limit", "initial_rate", config.initial_rate);
-    detail::require_unit_interval("step_risk_limit", "maintenance_rate", config.maintenance_rate);
-    detail::require_unit_interval("step_risk_limit", "step_rate", config.step_rate);
+    detail::require_unit_interval("step_risk_limit", "initial_rate", config.initial_rate.value());
+    detail::require_unit_interval("step_risk_limit", "maintenance_rate", config.maintenance_rate.value());
+    detail::require_unit_interval("step_risk_limit", "step_rate", config.step_rate.value());
     if (config.maintenance_rate > config.initial_rate) {
       throw_invalid_argument("step_risk_limit", "maintenance_rate",
-                             "must not exceed initial_rate (" + detail::format_value(config.initial_rate) + ")",
-                             config.maintenance_rate);
+                             "must not exceed initial_rate (" + detail::format_value(config.initial_rate.value()) + ")",
+                             config.maintenance_rate.value());
     }
     if (!(config.max_limit >= config.base_limit)) {
       throw_invalid_argument("step_risk_limit", "max_limit",
@@ -316,8 +317,8 @@ class step_risk_limit_policy {
 
   /// @brief Initial and maintenance rates of notional for a size (capped at 1).
   [[nodiscard]] margin_rates rates(double size) const noexcept {
-    const double add = steps(size) * config_.step_rate;
-    return {std::min(config_.initial_rate + add, 1.0), std::min(config_.maintenance_rate + add, 1.0)};
+    const double add = steps(size) * config_.step_rate.value();
+    return {std::min(config_.initial_rate.value() + add, 1.0), std::min(config_.maintenance_rate.value() + add, 1.0)};
   }
 
   [[nodiscard]] margin_amounts apply(const position_context& context, margin_amounts in) const noexcept {
@@ -339,10 +340,10 @@ class step_risk_limit_policy {
 
 /// @brief Configuration of `deribit_size_addon_policy` (defaults: Deribit BTC futures, F8).
 struct deribit_size_addon_policy_config {
-  double initial_base = 0.02;       ///< a: IM rate = a + b * size
-  double maintenance_base = 0.01;   ///< c: MM rate = c + b * size (<= initial_base)
-  double size_rate = 0.00005;       ///< b: 0.005% per unit of size
-  double max_rate = 1.0;            ///< cap on both rates, in (0, 1]
+  rate initial_base{0.02};          ///< a: IM rate = a + b * size, in [0, 1]
+  rate maintenance_base{0.01};      ///< c: MM rate = c + b * size, in [0, 1] (<= initial_base)
+  rate size_rate{0.00005};          ///< b: 0.005% per unit of size
+  rate max_rate{1.0};               ///< cap on both rates, in (0, 1]
   size_measure measure = size_measure::quantity;  ///< Deribit counts BTC
   combine_rule combine = combine_rule::floor;
 };
@@ -353,19 +354,18 @@ class deribit_size_addon_policy {
   using model_concept = position_policy_tag;
   using config_type = deribit_size_addon_policy_config;  ///< what the constructor takes
 
-  /// @throws dynmargin::invalid_argument naming the field and value when a rate is negative
-  ///         or above 1, maintenance_base exceeds initial_base, or max_rate is outside (0, 1].
+  /// @throws dynmargin::invalid_argument naming the field and value when a base rate is above
+  ///         1, maintenance_base exceeds initial_base, or max_rate is outside (0, 1].
   explicit deribit_size_addon_policy(const deribit_size_addon_policy_config& config = {}) : config_(config) {
-    detail::require_unit_interval("deribit_size_addon", "initial_base", config.initial_base);
-    detail::require_unit_interval("deribit_size_addon", "maintenance_base", config.maintenance_base);
-    detail::require_finite_non_negative("deribit_size_addon", "size_rate", config.size_rate);
+    detail::require_unit_interval("deribit_size_addon", "initial_base", config.initial_base.value());
+    detail::require_unit_interval("deribit_size_addon", "maintenance_base", config.maintenance_base.value());
     if (config.maintenance_base > config.initial_base) {
       throw_invalid_argument("deribit_size_addon", "maintenance_base",
-                             "must not exceed initial_base (" + detail::format_value(config.initial_base) + ")",
-                             config.maintenance_base);
+                             "must not exceed initial_base (" + detail::format_value(config.initial_base.value()) + ")",
+                             config.maintenance_base.value());
     }
-    if (!(config.max_rate > 0.0 && config.max_rate <= 1.0)) {
-      throw_invalid_argument("deribit_size_addon", "max_rate", "must be in (0, 1]", config.max_rate);
+    if (!(config.max_rate.value() > 0.0 && config.max_rate.value() <= 1.0)) {
+      throw_invalid_argument("deribit_size_addon", "max_rate", "must be in (0, 1]", config.max_rate.value());
     }
   }
 
@@ -373,9 +373,9 @@ class deribit_size_addon_policy {
 
   /// @brief IM and MM rates of notional for a size.
   [[nodiscard]] margin_rates rates(double size) const noexcept {
-    const double add = config_.size_rate * size;
-    return {std::min(config_.initial_base + add, config_.max_rate),
-            std::min(config_.maintenance_base + add, config_.max_rate)};
+    const double add = config_.size_rate.value() * size;
+    const double cap = config_.max_rate.value();
+    return {std::min(config_.initial_base.value() + add, cap), std::min(config_.maintenance_base.value() + add, cap)};
   }
 
   [[nodiscard]] margin_amounts apply(const position_context& context, margin_amounts in) const noexcept {
@@ -401,7 +401,7 @@ struct impact_curve_policy_config {
   double average_daily_volume = 0.0;  ///< ADV (> 0), in the units of `measure`
   size_measure measure = size_measure::notional;
   double maintenance_share = 1.0;     ///< share of the add-on charged to maintenance, in [0, 1]
-  double max_rate = 1.0;              ///< cap on the add-on rate, in (0, 1]
+  rate max_rate{1.0};                 ///< cap on the add-on rate, in (0, 1]
   combine_rule combine = combine_rule::add;
 
   /// @brief The square-root law calibration k = impact_scale * daily_volatility (Y * sigma).
@@ -430,8 +430,8 @@ class impact_curve_policy {
     detail::require_finite_positive("impact_curve", "coefficient", config.coefficient);
     detail::require_finite_positive("impact_curve", "average_daily_volume", config.average_daily_volume);
     detail::require_unit_interval("impact_curve", "maintenance_share", config.maintenance_share);
-    if (!(config.max_rate > 0.0 && config.max_rate <= 1.0)) {
-      throw_invalid_argument("impact_curve", "max_rate", "must be in (0, 1]", config.max_rate);
+    if (!(config.max_rate.value() > 0.0 && config.max_rate.value() <= 1.0)) {
+      throw_invalid_argument("impact_curve", "max_rate", "must be in (0, 1]", config.max_rate.value());
     }
   }
 
@@ -439,7 +439,7 @@ class impact_curve_policy {
 
   /// @brief The add-on rate of notional for a size (>= 0).
   [[nodiscard]] double addon_rate(double size) const noexcept {
-    return std::min(config_.coefficient * std::sqrt(size / config_.average_daily_volume), config_.max_rate);
+    return std::min(config_.coefficient * std::sqrt(size / config_.average_daily_volume), config_.max_rate.value());
   }
 
   [[nodiscard]] margin_amounts apply(const position_context& context, margin_amounts in) const noexcept {

@@ -363,11 +363,11 @@ template <volatility_model Vol>
 
 /// @brief Configuration of `evt_risk`.
 struct evt_risk_config {
-  double confidence = 0.99;              ///< p in (0, 1), above the threshold's level
+  confidence_level confidence{0.99};     ///< p in (0, 1), above the threshold's level
   fit_tail_config tail{};                     ///< threshold rule and minimum exceedances
   std::int64_t window = 1000;            ///< streaming: residuals kept (McNeil & Frey used 1000)
   std::int64_t refit_interval = 1;       ///< streaming: refit the tails every this many residuals
-  std::int64_t horizon = 1;              ///< streaming: steps ahead, through vol.variance(h)
+  dynmargin::horizon horizon{1};         ///< streaming: steps ahead, through vol.variance(h)
 };
 
 /// @brief EVT value-at-risk and expected shortfall: a `sample_risk_measure` (unconditional
@@ -399,32 +399,28 @@ class evt_risk {
     friend bool operator==(const state_type&, const state_type&) = default;
   };
 
-  /// @throws dynmargin::invalid_argument naming a confidence outside (0, 1), a confidence at or
-  ///         below the tail's level (1 - tail_fraction, or 1 - count/window), a window, refit
-  ///         interval or horizon < 1, or a bad threshold rule.
+  /// @throws dynmargin::invalid_argument naming a confidence at or below the tail's level
+  ///         (1 - tail_fraction, or 1 - count/window), a window or refit interval < 1, or a bad
+  ///         threshold rule.
   explicit evt_risk(const evt_risk_config& config = {}) : config_(config) {
-    if (!(config.confidence > 0.0 && config.confidence < 1.0)) {
-      throw_invalid_argument("evt_risk", "confidence", "must be in (0, 1)", config.confidence);
-    }
     detail::check_evt_config(config.tail, "evt_risk");
     if (config.window < 1) throw_invalid_argument("evt_risk", "window", "must be at least 1", config.window);
     if (config.refit_interval < 1) throw_invalid_argument("evt_risk", "refit_interval", "must be at least 1", config.refit_interval);
-    if (config.horizon < 1) throw_invalid_argument("evt_risk", "horizon", "must be at least 1", config.horizon);
     double level = 0.0;
     if (config.tail.rule == evt_threshold_rule::tail_fraction) level = 1.0 - config.tail.tail_fraction;
     if (config.tail.rule == evt_threshold_rule::exceedance_count) {
       level = 1.0 - static_cast<double>(config.tail.exceedance_count) / static_cast<double>(config.window);
     }
-    if (config.tail.rule != evt_threshold_rule::fixed_threshold && !(config.confidence > level)) {
+    if (config.tail.rule != evt_threshold_rule::fixed_threshold && !(config.confidence.value() > level)) {
       throw_invalid_argument("evt_risk", "confidence", "must exceed the threshold's level " + detail::format_value(level),
-                             config.confidence);
+                             config.confidence.value());
     }
     state_.residuals.assign(static_cast<std::size_t>(config.window), 0.0);
     scratch_.assign(static_cast<std::size_t>(config.window), 0.0);
   }
 
   /// @brief Convenience: confidence p, default tail rule.
-  explicit evt_risk(confidence_level p) : evt_risk(evt_risk_config{p.value(), {}, 1000, 1, 1}) {}
+  explicit evt_risk(confidence_level p) : evt_risk(evt_risk_config{p, {}, 1000, 1, horizon(1)}) {}
 
   // --- sample_risk_measure --------------------------------------------------------------------
 
@@ -437,7 +433,7 @@ class evt_risk {
 
   /// @brief As above for either side (short: losses = +r).
   [[nodiscard]] risk_estimate from_sample(std::span<const double> returns, position_side side) const {
-    return tail_risk(fit_sample(returns, side), confidence_level(config_.confidence));
+    return tail_risk(fit_sample(returns, side), config_.confidence);
   }
 
   /// @brief The tail fit behind `from_sample`, for diagnostics (xi, beta, standard errors).
@@ -480,7 +476,7 @@ class evt_risk {
       constexpr double inf = std::numeric_limits<double>::infinity();
       return {inf, inf};
     }
-    const double sigma = std::sqrt(static_cast<double>(vol.variance(config_.horizon)));
+    const double sigma = std::sqrt(static_cast<double>(vol.variance(config_.horizon.steps())));
     const risk_estimate& z = side == position_side::long_position ? state_.long_tail : state_.short_tail;
     return {sigma * z.var, sigma * z.es};
   }
@@ -492,7 +488,7 @@ class evt_risk {
 
   [[nodiscard]] bool ready() const noexcept { return state_.fitted; }
   [[nodiscard]] status last_fit_status() const noexcept { return state_.last_fit; }
-  [[nodiscard]] std::int64_t horizon_steps() const noexcept { return config_.horizon; }
+  [[nodiscard]] std::int64_t horizon_steps() const noexcept { return config_.horizon.steps(); }
   [[nodiscard]] std::int64_t residual_count() const noexcept { return state_.count; }
   [[nodiscard]] state_type state() const noexcept { return state_; }
   /// @throws dynmargin::invalid_argument when the saved ring buffer has another window size.
@@ -517,7 +513,7 @@ class evt_risk {
       const auto which = side == 0 ? position_side::long_position : position_side::short_position;
       for (std::size_t i = 0; i < held; ++i) work[i] = detail::residual_loss(state_.residuals[i], which);
       status s = detail::fit_tail_in_place(work, config_.tail, fit, have);
-      if (s == status::ok) s = detail::tail_risk_core(fit, config_.confidence, tails[side]);
+      if (s == status::ok) s = detail::tail_risk_core(fit, config_.confidence.value(), tails[side]);
       if (s != status::ok) {
         state_.last_fit = s;
         return s;

@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "dynmargin/core/error.hpp"
+#include "dynmargin/core/types.hpp"
 #include "dynmargin/risk/detail/risk_window.hpp"
 #include "dynmargin/risk/concepts.hpp"
 #include "dynmargin/risk/historical.hpp"
@@ -53,11 +54,11 @@ namespace dynmargin {
 
 /// @brief Configuration of filtered historical simulation.
 struct filtered_historical_risk_config {
-  double confidence = 0.99;                              ///< p in (0, 1)
+  confidence_level confidence{0.99};                     ///< p in (0, 1)
   std::int64_t window = 500;                             ///< residuals kept
   quantile_method quantile = quantile_method::type7;     ///< VaR definition
   es_method es = es_method::tail_mean;                   ///< ES definition
-  std::int64_t horizon_steps = 1;                        ///< h >= 1
+  dynmargin::horizon horizon_steps{1};                   ///< h >= 1 steps
   horizon_rule horizon = horizon_rule::overlapping_sums; ///< see the file comment
   double scale_floor = 0.0;                              ///< lower bound of sigma_now / sigma_t (0 = none)
   double scale_cap = std::numeric_limits<double>::infinity();  ///< upper bound (infinity = none)
@@ -77,11 +78,11 @@ namespace detail {
   window_settings s;
   s.component = component;
   s.window_name = window_name;
-  s.confidence = c.confidence;
+  s.confidence = c.confidence.value();
   s.window = window;
   s.quantile = c.quantile;
   s.es = c.es;
-  s.horizon_steps = c.horizon_steps;
+  s.horizon_steps = c.horizon_steps.steps();
   s.horizon = c.horizon;
   s.bootstrap_paths = c.bootstrap_paths;
   s.seed = c.seed;
@@ -179,7 +180,7 @@ class filtered_historical_risk {
   template <volatility_model Vol>
   [[nodiscard]] risk_estimate estimate(const Vol& vol, position_side side) const noexcept {
     constexpr double inf = std::numeric_limits<double>::infinity();
-    const double factor = detail::fhs_horizon_factor(vol, config_.horizon, config_.horizon_steps);
+    const double factor = detail::fhs_horizon_factor(vol, config_.horizon, config_.horizon_steps.steps());
     if (!engine_.ready() || !(factor > 0.0 && std::isfinite(factor))) return {inf, inf};
     if (!filtered_) return detail::scale_estimate(engine_.unscaled(side), factor);
     // Floor/cap: rebuild r_t * clamp(sigma_now / sigma_t) / sigma_now in residual units.
@@ -209,7 +210,7 @@ class filtered_historical_risk {
 
   [[nodiscard]] bool ready() const noexcept { return engine_.ready(); }
   [[nodiscard]] std::size_t size() const noexcept { return engine_.size(); }
-  [[nodiscard]] std::int64_t horizon_steps() const noexcept { return config_.horizon_steps; }
+  [[nodiscard]] std::int64_t horizon_steps() const noexcept { return config_.horizon_steps.steps(); }
   [[nodiscard]] const filtered_historical_risk_config& config() const noexcept { return config_; }
   /// @brief The i-th oldest standardised residual in the window.
   [[nodiscard]] double residual(std::size_t i) const noexcept { return engine_.oldest(i); }
@@ -283,11 +284,11 @@ template <volatility_model Vol>
   const auto n = static_cast<std::size_t>(config.window);
   const std::size_t count = std::min(n, residuals.size());
   const detail::windowed_sample engine(settings);
-  if (count < engine.minimum() + (config.horizon == horizon_rule::overlapping_sums ? static_cast<std::size_t>(config.horizon_steps - 1) : 0U)) {
+  if (count < engine.minimum() + (config.horizon == horizon_rule::overlapping_sums ? static_cast<std::size_t>(config.horizon_steps.steps() - 1) : 0U)) {
     throw_invalid_argument(component, "returns", "are too few for the tail (" + std::to_string(count) + " residuals)",
                            returns.size());
   }
-  const double factor = detail::fhs_horizon_factor(vol, config.horizon, config.horizon_steps);
+  const double factor = detail::fhs_horizon_factor(vol, config.horizon, config.horizon_steps.steps());
   if (!(factor > 0.0 && std::isfinite(factor))) throw_domain_error(component, "volatility forecast", "must be > 0", factor);
   const double sigma_now = std::sqrt(static_cast<double>(vol.variance()));
   const double sign = side == position_side::long_position ? 1.0 : -1.0;

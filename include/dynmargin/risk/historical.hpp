@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "dynmargin/core/error.hpp"
+#include "dynmargin/core/types.hpp"
 #include "dynmargin/risk/detail/risk_window.hpp"
 #include "dynmargin/risk/concepts.hpp"
 #include "dynmargin/risk/horizon.hpp"
@@ -45,11 +46,11 @@ namespace dynmargin {
 
 /// @brief Configuration of historical simulation (batch and streaming).
 struct historical_risk_config {
-  double confidence = 0.99;                              ///< p in (0, 1)
+  confidence_level confidence{0.99};                     ///< p in (0, 1)
   std::int64_t window = 500;                             ///< returns in the rolling window (streaming)
   quantile_method quantile = quantile_method::type7;     ///< VaR definition
   es_method es = es_method::tail_mean;                   ///< ES definition
-  std::int64_t horizon_steps = 1;                        ///< h >= 1
+  dynmargin::horizon horizon_steps{1};                   ///< h >= 1 steps
   horizon_rule horizon = horizon_rule::overlapping_sums; ///< overlapping_sums, square_root_of_time or bootstrap
   double age_decay = 1.0;                                ///< BRW lambda in (0, 1); 1 = equal weights
   std::int64_t bootstrap_paths = 10000;                  ///< sums drawn by the bootstrap rule
@@ -62,11 +63,11 @@ namespace detail {
   window_settings s;
   s.component = component;
   s.window_name = window_name;
-  s.confidence = c.confidence;
+  s.confidence = c.confidence.value();
   s.window = window;
   s.quantile = c.quantile;
   s.es = c.es;
-  s.horizon_steps = c.horizon_steps;
+  s.horizon_steps = c.horizon_steps.steps();
   s.horizon = c.horizon;
   s.age_decay = c.age_decay;
   s.bootstrap_paths = c.bootstrap_paths;
@@ -94,7 +95,7 @@ namespace detail {
     for (double& v : values) v = -v;
   const auto e = engine.unscaled_from(values);
   return config.horizon == horizon_rule::square_root_of_time
-             ? detail::scale_estimate(e, std::sqrt(static_cast<double>(config.horizon_steps)))
+             ? detail::scale_estimate(e, std::sqrt(static_cast<double>(config.horizon_steps.steps())))
              : e;
 }
 
@@ -148,7 +149,7 @@ class historical_risk {
     }
     const auto e = engine_.unscaled(side);
     return config_.horizon == horizon_rule::square_root_of_time
-               ? detail::scale_estimate(e, std::sqrt(static_cast<double>(config_.horizon_steps)))
+               ? detail::scale_estimate(e, std::sqrt(static_cast<double>(config_.horizon_steps.steps())))
                : e;
   }
 
@@ -156,11 +157,11 @@ class historical_risk {
   [[nodiscard]] bool ready() const noexcept { return engine_.ready(); }
   /// @brief Returns needed before `ready()`: ceil(1/(1-p)), plus h - 1 for overlapping sums.
   [[nodiscard]] std::size_t minimum_observations() const noexcept {
-    const bool sums = config_.horizon == horizon_rule::overlapping_sums && config_.horizon_steps > 1;
-    return engine_.minimum() + (sums ? static_cast<std::size_t>(config_.horizon_steps - 1) : 0U);
+    const bool sums = config_.horizon == horizon_rule::overlapping_sums && config_.horizon_steps.steps() > 1;
+    return engine_.minimum() + (sums ? static_cast<std::size_t>(config_.horizon_steps.steps() - 1) : 0U);
   }
   [[nodiscard]] std::size_t size() const noexcept { return engine_.size(); }
-  [[nodiscard]] std::int64_t horizon_steps() const noexcept { return config_.horizon_steps; }
+  [[nodiscard]] std::int64_t horizon_steps() const noexcept { return config_.horizon_steps.steps(); }
   [[nodiscard]] const historical_risk_config& config() const noexcept { return config_; }
 
   /// @brief Copies the window (allocates; not for the hot path).

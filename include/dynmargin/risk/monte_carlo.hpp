@@ -261,9 +261,9 @@ class monte_carlo_simulator {
 
 /// @brief Configuration of the one-asset `monte_carlo_risk`.
 struct monte_carlo_risk_config {
-  double confidence = 0.99;        ///< p in (0, 1), with scenarios >= 1/(1 - p)
+  confidence_level confidence{0.99};  ///< p in (0, 1), with scenarios >= 1/(1 - p)
   monte_carlo_simulator_config simulation{}; ///< scenarios, seed, normal or t
-  std::int64_t horizon = 1;        ///< steps summed per scenario (and passed to vol.variance(h))
+  dynmargin::horizon horizon{1};   ///< steps summed per scenario (and passed to vol.variance(h))
 };
 
 /// @brief One-asset Monte Carlo VaR/ES for a variance forecast: a `distribution_risk_measure`
@@ -278,24 +278,21 @@ class monte_carlo_risk {
     friend bool operator==(const state_type&, const state_type&) = default;
   };
 
-  /// @throws dynmargin::invalid_argument naming a confidence outside (0, 1), fewer scenarios
-  ///         than 1/(1 - p), a horizon < 1, or degrees of freedom <= 2.
+  /// @throws dynmargin::invalid_argument naming fewer scenarios than 1/(1 - p) or degrees of
+  ///         freedom <= 2.
   explicit monte_carlo_risk(const monte_carlo_risk_config& config = {}) : config_(config) {
-    if (!(config.confidence > 0.0 && config.confidence < 1.0)) {
-      throw_invalid_argument("monte_carlo_risk", "confidence", "must be in (0, 1)", config.confidence);
-    }
     detail::check_monte_carlo_config(config.simulation, "monte_carlo_risk");
-    if (config.horizon < 1) throw_invalid_argument("monte_carlo_risk", "horizon", "must be at least 1", config.horizon);
-    const confidence_level p(config.confidence);
+    const confidence_level p = config.confidence;
+    const std::int64_t h = config.horizon.steps();
     const auto n = static_cast<std::size_t>(config.simulation.scenarios);
     scenarios_.resize(n);
     random_stream rng(config.simulation.seed);
     const bool student = config.simulation.distribution == distribution_shape::student_t;
     const double nu = config.simulation.degrees_of_freedom;
-    const double root_h = std::sqrt(static_cast<double>(config.horizon));
+    const double root_h = std::sqrt(static_cast<double>(h));
     for (double& s : scenarios_) {
       double sum = 0.0;
-      for (std::int64_t step = 0; step < config.horizon; ++step) {
+      for (std::int64_t step = 0; step < h; ++step) {
         const double z = rng.normal();
         sum += student ? z * std::sqrt((nu - 2.0) / rng.chi_square(nu)) : z;
       }
@@ -309,7 +306,7 @@ class monte_carlo_risk {
   }
 
   /// @brief Convenience: confidence p, default simulation (100,000 normal scenarios), one step.
-  explicit monte_carlo_risk(confidence_level p) : monte_carlo_risk(monte_carlo_risk_config{p.value(), {}, 1}) {}
+  explicit monte_carlo_risk(confidence_level p) : monte_carlo_risk(monte_carlo_risk_config{p, {}, horizon(1)}) {}
 
   /// @brief {VaR, ES} of a long position whose horizon P&L has variance v (finite, >= 0).
   [[nodiscard]] risk_estimate from_variance(double variance) const noexcept {
@@ -330,9 +327,9 @@ class monte_carlo_risk {
   /// @brief from_variance(vol.variance(horizon), side).
   template <volatility_model Vol>
   [[nodiscard]] risk_estimate estimate(const Vol& vol, position_side side) const noexcept {
-    return from_variance(static_cast<double>(vol.variance(config_.horizon)), side);
+    return from_variance(static_cast<double>(vol.variance(config_.horizon.steps())), side);
   }
-  [[nodiscard]] std::int64_t horizon_steps() const noexcept { return config_.horizon; }
+  [[nodiscard]] std::int64_t horizon_steps() const noexcept { return config_.horizon.steps(); }
   [[nodiscard]] state_type state() const noexcept { return {}; }
   void restore(const state_type& /*saved*/) noexcept {}
 

@@ -75,8 +75,8 @@ enum class risk_distribution : std::uint8_t {
 /// @brief Configuration of `parametric_risk`.
 struct parametric_risk_config {
   risk_distribution distribution = risk_distribution::normal;
-  double confidence = 0.99;          ///< p in (0, 1)
-  std::int64_t horizon_steps = 1;    ///< h >= 1 steps of the data
+  confidence_level confidence{0.99};    ///< p in (0, 1)
+  dynmargin::horizon horizon_steps{1};  ///< h >= 1 steps of the data
   double nu = 4.0;                   ///< Student t degrees of freedom, > 2 (student_t only)
   double skewness = 0.0;             ///< skewness of the returns (cornish_fisher only)
   double excess_kurtosis = 0.0;      ///< excess kurtosis of the returns (cornish_fisher only)
@@ -133,18 +133,16 @@ class parametric_risk {
     friend bool operator==(const state_type&, const state_type&) = default;
   };
 
-  /// @throws dynmargin::invalid_argument naming confidence, horizon_steps, nu, mean, horizon,
-  ///         skewness or excess_kurtosis when out of range.
+  /// @throws dynmargin::invalid_argument naming nu, mean, horizon, skewness or
+  ///         excess_kurtosis when out of range.
   explicit parametric_risk(const parametric_risk_config& config = {}) : config_(config) {
     constexpr std::string_view component = "parametric_risk";
-    detail::check_confidence(component, config.confidence);
-    detail::check_horizon_steps(component, config.horizon_steps);
     if (!std::isfinite(config.mean)) throw_invalid_argument(component, "mean", "must be finite", config.mean);
     if (config.horizon != horizon_rule::volatility_model && config.horizon != horizon_rule::square_root_of_time) {
       throw_invalid_argument(component, "horizon", "must be volatility_model or square_root_of_time",
                              to_string(config.horizon));
     }
-    const double p = config.confidence;
+    const double p = config.confidence.value();
     switch (config.distribution) {
       case risk_distribution::normal: {
         const auto f = standardized_tail_risk({distribution_shape::normal, 0.0}, confidence_level(p));
@@ -181,7 +179,7 @@ class parametric_risk {
         throw_invalid_argument(component, "distribution", "must be normal, student_t or cornish_fisher",
                                static_cast<int>(config.distribution));
     }
-    horizon_mean_ = config.mean * static_cast<double>(config.horizon_steps);
+    horizon_mean_ = config.mean * static_cast<double>(config.horizon_steps.steps());
   }
 
   /// @brief VaR and ES of a long position whose horizon return has variance `variance`.
@@ -220,12 +218,12 @@ class parametric_risk {
   template <volatility_model Vol>
   [[nodiscard]] risk_estimate estimate(const Vol& vol, position_side side) const noexcept {
     const double h_variance = config_.horizon == horizon_rule::volatility_model
-                                  ? static_cast<double>(vol.variance(config_.horizon_steps))
-                                  : static_cast<double>(config_.horizon_steps) * static_cast<double>(vol.variance());
+                                  ? static_cast<double>(vol.variance(config_.horizon_steps.steps()))
+                                  : static_cast<double>(config_.horizon_steps.steps()) * static_cast<double>(vol.variance());
     return from_variance(h_variance, side);
   }
 
-  [[nodiscard]] std::int64_t horizon_steps() const noexcept { return config_.horizon_steps; }
+  [[nodiscard]] std::int64_t horizon_steps() const noexcept { return config_.horizon_steps.steps(); }
   [[nodiscard]] state_type state() const noexcept { return {}; }
   void restore(const state_type& /*saved*/) noexcept {}
   [[nodiscard]] const parametric_risk_config& config() const noexcept { return config_; }

@@ -28,7 +28,7 @@ enum class ewma_start : std::uint8_t { first_squared_return, warmup_window, give
 
 /// @brief Configuration of `ewma_volatility`.
 struct ewma_volatility_config {
-  double lambda = 0.94;                             ///< decay factor in (0, 1)
+  decay_factor lambda{0.94};                        ///< decay factor in (0, 1)
   ewma_start start = ewma_start::first_squared_return;
   std::int64_t warmup = 0;                          ///< returns in the warm-up window (warmup_window only, >= 1)
   double initial_variance = 0.0;                    ///< starting variance (given only, finite and > 0)
@@ -48,11 +48,8 @@ class ewma_volatility {
     friend bool operator==(const state_type&, const state_type&) = default;
   };
 
-  /// @throws dynmargin::invalid_argument naming lambda, warmup or initial_variance when out of range.
+  /// @throws dynmargin::invalid_argument naming warmup or initial_variance when out of range.
   explicit ewma_volatility(const ewma_volatility_config& config = {}) : config_(config) {
-    if (!(config.lambda > 0.0 && config.lambda < 1.0)) {
-      throw_invalid_argument("ewma", "lambda", "must be in (0, 1)", config.lambda);
-    }
     if (config.start == ewma_start::warmup_window && config.warmup < 1) {
       throw_invalid_argument("ewma", "warmup", "must be at least 1 return", config.warmup);
     }
@@ -65,7 +62,10 @@ class ewma_volatility {
   }
 
   /// @brief Convenience: lambda only, first-squared-return start.
-  explicit ewma_volatility(double lambda) : ewma_volatility(ewma_volatility_config{lambda, ewma_start::first_squared_return, 0, 0.0}) {}
+  /// @throws dynmargin::invalid_argument naming lambda when it is not in (0, 1).
+  explicit ewma_volatility(double lambda)
+      : ewma_volatility(ewma_volatility_config{decay_factor(lambda, "ewma", "lambda"), ewma_start::first_squared_return, 0,
+                                               0.0}) {}
 
   /// @brief Absorbs one return. O(1), no allocation.
   /// @return `status::non_finite_input` (state unchanged) for NaN or infinity.
@@ -73,20 +73,21 @@ class ewma_volatility {
     if (!std::isfinite(r)) return status::non_finite_input;
     const double square = r * r;
     const std::int64_t n = state_.observations;
+    const double lambda = config_.lambda.value();
     switch (config_.start) {
       case ewma_start::first_squared_return:
-        state_.variance = n == 0 ? square : config_.lambda * state_.variance + (1.0 - config_.lambda) * square;
+        state_.variance = n == 0 ? square : lambda * state_.variance + (1.0 - lambda) * square;
         break;
       case ewma_start::warmup_window:
         if (n < config_.warmup) {
           state_.warmup_sum += square;
           state_.variance = state_.warmup_sum / static_cast<double>(n + 1);
         } else {
-          state_.variance = config_.lambda * state_.variance + (1.0 - config_.lambda) * square;
+          state_.variance = lambda * state_.variance + (1.0 - lambda) * square;
         }
         break;
       case ewma_start::given:
-        state_.variance = config_.lambda * state_.variance + (1.0 - config_.lambda) * square;
+        state_.variance = lambda * state_.variance + (1.0 - lambda) * square;
         break;
     }
     state_.observations = n + 1;

@@ -56,6 +56,7 @@
 
 #include "dynmargin/core/error.hpp"
 #include "dynmargin/core/returns.hpp"
+#include "dynmargin/core/types.hpp"
 #include "dynmargin/volatility/detail/rolling_window.hpp"
 
 namespace dynmargin {
@@ -243,7 +244,7 @@ enum class range_weighting : std::uint8_t {
 struct range_volatility_config {
   range_weighting weighting = range_weighting::rolling;
   std::int64_t window = 30;                      ///< rolling: bars in the window, >= 2
-  double lambda = 0.94;                          ///< ewma: decay in (0, 1)
+  decay_factor lambda{0.94};                     ///< ewma: decay in (0, 1)
   return_units units = return_units::percent;    ///< units of the returns the variance refers to
 };
 
@@ -252,9 +253,6 @@ namespace detail {
 inline void vol_check_range_config(const range_volatility_config& config, std::string_view component) {
   if (config.weighting == range_weighting::rolling && config.window < 2) {
     throw_invalid_argument(component, "window", "must be at least 2", config.window);
-  }
-  if (config.weighting == range_weighting::ewma && !(config.lambda > 0.0 && config.lambda < 1.0)) {
-    throw_invalid_argument(component, "lambda", "must be in (0, 1)", config.lambda);
   }
 }
 
@@ -287,7 +285,7 @@ class range_volatility {
     friend bool operator==(const state_type&, const state_type&) = default;
   };
 
-  /// @throws dynmargin::invalid_argument naming `window` (< 2) or `lambda` (outside (0, 1)).
+  /// @throws dynmargin::invalid_argument naming `window` (< 2).
   explicit range_volatility(const range_volatility_config& config = {}) : config_(config) {
     detail::vol_check_range_config(config, name());
     if (config.weighting == range_weighting::rolling) {
@@ -311,7 +309,7 @@ class range_volatility {
     } else {
       state_.ewma_variance = state_.observations == 0
                                  ? term
-                                 : config_.lambda * state_.ewma_variance + (1.0 - config_.lambda) * term;
+                                 : config_.lambda.value() * state_.ewma_variance + (1.0 - config_.lambda.value()) * term;
     }
     ++state_.observations;
     return status::ok;
@@ -386,7 +384,7 @@ class yang_zhang_volatility {
     friend bool operator==(const state_type&, const state_type&) = default;
   };
 
-  /// @throws dynmargin::invalid_argument naming `window` (< 2) or `lambda` (outside (0, 1)).
+  /// @throws dynmargin::invalid_argument naming `window` (< 2).
   explicit yang_zhang_volatility(const yang_zhang_volatility_config& config = {}) : config_(config) {
     detail::vol_check_range_config(config.range, name());
     if (config.range.weighting == range_weighting::rolling) {
@@ -395,7 +393,7 @@ class yang_zhang_volatility {
       state_.open_to_close = detail::vol_rolling_window<true>(n);
       state_.rogers_satchell = detail::vol_rolling_window<false>(n);
     } else {
-      const double lambda = config.range.lambda;
+      const double lambda = config.range.lambda.value();
       ewma_k_ = yang_zhang_k((1.0 + lambda) / (1.0 - lambda));
     }
     const double s = units_scale(config.range.units);
@@ -431,7 +429,7 @@ class yang_zhang_volatility {
       state_.ewma_open_to_close = c * c;
       state_.ewma_rogers_satchell = rs;
     } else {
-      const double lambda = config_.range.lambda;
+      const double lambda = config_.range.lambda.value();
       state_.ewma_overnight = lambda * state_.ewma_overnight + (1.0 - lambda) * (o * o);
       state_.ewma_open_to_close = lambda * state_.ewma_open_to_close + (1.0 - lambda) * (c * c);
       state_.ewma_rogers_satchell = lambda * state_.ewma_rogers_satchell + (1.0 - lambda) * rs;
