@@ -67,6 +67,7 @@
 #include <limits>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
@@ -219,7 +220,8 @@ class margin_function {
     position_effects_ = std::apply(
         [](const auto&... p) { return (std::size_t{0} + ... + stage_effects<policy_stage::position>(p).size()); }, policies_);
     if (rate_effects_ + position_effects_ > max_policy_effects) {
-      throw_invalid_argument("margin_function", "policies", "must hold at most 16 policies in all",
+      throw_invalid_argument("margin_function", "policies",
+                             "must hold at most " + std::to_string(max_policy_effects) + " policies in all",
                              rate_effects_ + position_effects_);
     }
   }

@@ -181,7 +181,9 @@ class basic_policy_chain<policy_list<Rates...>, policy_list<Positions...>> {
   }
   void check_size() const {
     if (rates_.size() + positions_.size() > max_policy_effects) {
-      throw_invalid_argument("policy_chain", "policies", "must hold at most 16 policies", rates_.size() + positions_.size());
+      throw_invalid_argument("policy_chain", "policies",
+                             "must hold at most " + std::to_string(max_policy_effects) + " policies",
+                             rates_.size() + positions_.size());
     }
   }
 

@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "dynmargin/core/error.hpp"
@@ -119,7 +120,7 @@ class price_guard {
       throw_invalid_argument("price_guard", "max_deviation", "must be finite and >= 0", config.max_deviation);
     }
     if (config.min_sources < 1 || config.min_sources > max_price_sources) {
-      throw_invalid_argument("price_guard", "min_sources", "must be in [1, 16]", config.min_sources);
+      throw_invalid_argument("price_guard", "min_sources", "must be in [1, " + std::to_string(max_price_sources) + "]", config.min_sources);
     }
     if (!(std::isfinite(config.max_jump) && config.max_jump >= 0.0)) {
       throw_invalid_argument("price_guard", "max_jump", "must be finite and >= 0", config.max_jump);
@@ -145,7 +146,7 @@ class price_guard {
       index.verdict = sources.empty() ? price_verdict::too_few_sources : price_verdict::not_finite;
       return index;
     }
-    // Insertion sort: at most 16 values.
+    // Insertion sort: at most max_price_sources values, so no allocation and no std::sort call.
     for (std::size_t i = 1; i < n; ++i) {
       const double v = values[i];
       std::size_t j = i;
