@@ -24,8 +24,10 @@ static_assert(seconds_per_year(year_basis::trading_252) == 252.0 * 86400.0);
 
 // A bad constant is not a constant expression (the constructor would throw). The value is
 // produced by a function object because clang 14 has no floating-point template parameters.
+// clang-format off
 template <class MakeValue>
 concept constant_evaluable = requires { typename std::bool_constant<(MakeValue{}(), true)>; };
+// clang-format on
 struct good_confidence { constexpr double operator()() const { return confidence_level(0.5).value(); } };
 struct one_confidence { constexpr double operator()() const { return confidence_level(1.0).value(); } };
 struct zero_confidence { constexpr double operator()() const { return confidence_level(0.0).value(); } };

@@ -45,12 +45,14 @@ using rate_only_chain = basic_policy_chain<policy_list<floor_policy, apc_buffer_
 static_assert(rate_policy<rate_only_chain> && position_policy<rate_only_chain>);
 
 // The margin function composes conforming parts only.
+// clang-format off
 template <class Vol, class Risk, class... P>
 concept composes = requires { typename margin_function<Vol, Risk, P...>; } &&
                    requires(margin_function<Vol, Risk, P...>& f, timestamp t, double x) {
                      { f.update(t, x) } noexcept -> std::same_as<status>;
                      { f.quote(x) } noexcept -> std::same_as<margin_quote>;
                    };
+// clang-format on
 static_assert(composes<ewma_volatility, parametric_risk>);
 static_assert(composes<ewma_volatility, parametric_risk, floor_policy, apc_buffer_policy, size_tiers_policy>);
 static_assert(composes<ewma_volatility, parametric_risk, dynamic_policy_chain>);
@@ -90,8 +92,10 @@ using namespace dynmargin;
 using margin_static_types::look_alike_policy;
 using margin_static_types::throwing_policy;
 static_assert(!margin_policy<look_alike_policy>);
+// clang-format off
 template <class P>
 concept usable_as_policy = requires { typename margin_function<ewma_volatility, parametric_risk, P>; };
+// clang-format on
 static_assert(!usable_as_policy<look_alike_policy>);
 static_assert(usable_as_policy<floor_policy>);
 

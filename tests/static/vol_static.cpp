@@ -27,10 +27,12 @@ static_assert(!volatility_model<parkinson_volatility>);
 static_assert(!volatility_model<yang_zhang_volatility>);
 static_assert(!volatility_model<stressed_volatility<garman_klass_volatility>>);
 // ... but the stressed wrapper forwards bars to them, noexcept, and refuses returns.
+// clang-format off
 template <class M, class Input>
 concept updates_with = requires(M& m, const Input& x) {
   { m.update(x) } noexcept -> std::same_as<status>;
 };
+// clang-format on
 static_assert(updates_with<stressed_volatility<rogers_satchell_volatility>, ohlc_bar>);
 static_assert(!updates_with<stressed_volatility<rogers_satchell_volatility>, double>);
 static_assert(!updates_with<stressed_volatility<rolling_volatility>, ohlc_bar>);
@@ -46,8 +48,10 @@ static_assert(std::regular<stressed_volatility<rolling_volatility>::state_type>)
 static_assert(std::regular<ohlc_bar>);
 
 // time_scaled needs a volatility_model inside.
+// clang-format off
 template <class M>
 concept scalable = requires { typename time_scaled<M>; sizeof(time_scaled<M>); };
+// clang-format on
 static_assert(scalable<ewma_volatility>);
 static_assert(!scalable<parkinson_volatility>);
 
@@ -58,8 +62,10 @@ static_assert(variance_per_day(1.0, 3600.0) == 24.0);
 static_assert(yang_zhang_k(2.0) == 0.34 / (1.34 + 3.0));
 // A non-positive step is not a constant expression (the check throws).
 // (Integer template argument: clang 14 does not take double ones.)
+// clang-format off
 template <int Step>
 concept valid_step = requires { typename std::bool_constant<(variance_per_second(1.0, Step) > 0.0)>; };
+// clang-format on
 static_assert(valid_step<60>);
 static_assert(!valid_step<0>);
 static_assert(!valid_step<-1>);

@@ -83,14 +83,17 @@ namespace dynmargin {
 
 /// @brief What the replay needs from a margin function: `update(time, price)` and a quote
 ///        with `ready` and `initial_rate` (a fraction of notional) for a signed quantity.
+// clang-format off
 template <class F>
 concept replayable_margin_function = requires(F& function, const F& const_function, timestamp time, double value) {
   function.update(time, value);
   { const_function.quote(value).initial_rate } -> std::convertible_to<double>;
   { const_function.quote(value).ready } -> std::convertible_to<bool>;
 };
+// clang-format on
 
 /// @brief A margin function that exposes its volatility model and streaming risk measure.
+// clang-format off
 template <class F>
 concept exposes_risk_model = requires(const F& function) {
   function.risk();
@@ -98,6 +101,7 @@ concept exposes_risk_model = requires(const F& function) {
   requires streaming_risk_measure<std::remove_cvref_t<decltype(function.risk())>,
                                   std::remove_cvref_t<decltype(function.volatility())>>;
 };
+// clang-format on
 
 /// @brief Configuration of a backtest.
 struct backtest_config {

@@ -67,6 +67,7 @@ namespace detail {
 /// @brief A rate policy made of several members (a policy chain) that reports each member's
 ///        effect: `effect_count()` members, `update(context, rates, after_each)` writes the
 ///        rates after each member, `effect_name(i)` names them.
+// clang-format off
 template <class T>
 concept explained_rate_chain =
     rate_policy<T> && requires(std::remove_cvref_t<T>& chain, const std::remove_cvref_t<T>& const_chain,
@@ -76,8 +77,10 @@ concept explained_rate_chain =
       { const_chain.effect_name(i) } noexcept -> std::convertible_to<std::string_view>;
       { chain.update(context, rates, after_each) } noexcept -> std::same_as<margin_rates>;
     };
+// clang-format on
 
 /// @brief The position-level counterpart of `explained_rate_chain`.
+// clang-format off
 template <class T>
 concept explained_position_chain =
     position_policy<T> && requires(const std::remove_cvref_t<T>& chain, const position_context& context,
@@ -86,6 +89,7 @@ concept explained_position_chain =
       { chain.position_effect_name(i) } noexcept -> std::convertible_to<std::string_view>;
       { chain.apply(context, amounts, after_each) } noexcept -> std::same_as<margin_amounts>;
     };
+// clang-format on
 
 namespace detail {
 

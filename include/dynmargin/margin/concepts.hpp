@@ -85,6 +85,7 @@ template <class T>
 inline constexpr bool enable_position_policy = detail::declares_model_concept<T, position_policy_tag>();
 
 /// @brief Rate policy: stateful, per update, on rates.
+// clang-format off
 template <class T>
 concept rate_policy =
     enable_rate_policy<std::remove_cvref_t<T>> && std::copyable<std::remove_cvref_t<T>> &&
@@ -97,8 +98,10 @@ concept rate_policy =
       { const_policy.state() } noexcept -> std::same_as<typename std::remove_cvref_t<T>::state_type>;
       { policy.restore(saved) } -> std::same_as<void>;
     };
+// clang-format on
 
 /// @brief Position-level policy: stateless, per quote, on amounts.
+// clang-format off
 template <class T>
 concept position_policy =
     enable_position_policy<std::remove_cvref_t<T>> && std::copyable<std::remove_cvref_t<T>> &&
@@ -106,6 +109,7 @@ concept position_policy =
       { policy.name() } noexcept -> std::convertible_to<std::string_view>;
       { policy.apply(context, amounts) } noexcept -> std::same_as<margin_amounts>;
     };
+// clang-format on
 
 /// @brief Either stage of margin policy.
 template <class T>

@@ -51,20 +51,24 @@ template <class T>
 inline constexpr bool enable_risk_measure = detail::declares_model_concept<T, risk_measure_tag>();
 
 /// @brief A risk measure of a loss whose distribution is given by a variance and a shape.
+// clang-format off
 template <class T>
 concept distribution_risk_measure =
     enable_risk_measure<std::remove_cvref_t<T>> &&
     requires(const std::remove_cvref_t<T>& measure, double variance) {
       { measure.from_variance(variance) } noexcept -> std::same_as<risk_estimate>;
     };
+// clang-format on
 
 /// @brief A risk measure of a sample of returns (losses are the negated left tail).
+// clang-format off
 template <class T>
 concept sample_risk_measure =
     enable_risk_measure<std::remove_cvref_t<T>> &&
     requires(const std::remove_cvref_t<T>& measure, std::span<const double> sample) {
       { measure.from_sample(sample) } -> std::same_as<risk_estimate>;
     };
+// clang-format on
 
 /// @brief Either shape of risk measure.
 template <class T>
@@ -72,6 +76,7 @@ concept risk_measure = distribution_risk_measure<T> || sample_risk_measure<T>;
 
 /// @brief A risk measure that runs on a stream of returns beside a volatility model; the
 ///        form `margin_function` composes. State is a regular value (save, restore, compare).
+// clang-format off
 template <class R, class Vol>
 concept streaming_risk_measure =
     risk_measure<R> && volatility_model<Vol> &&
@@ -85,5 +90,6 @@ concept streaming_risk_measure =
       { const_measure.state() } noexcept -> std::same_as<typename std::remove_cvref_t<R>::state_type>;
       { measure.restore(saved) } -> std::same_as<void>;
     };
+// clang-format on
 
 }  // namespace dynmargin

@@ -34,6 +34,7 @@ template <class T>
 inline constexpr bool enable_volatility_model = detail::declares_model_concept<T, volatility_model_tag>();
 
 /// @brief A streaming volatility model (see the file comment for the semantics).
+// clang-format off
 template <class T>
 concept volatility_model =
     enable_volatility_model<std::remove_cvref_t<T>> &&
@@ -49,5 +50,6 @@ concept volatility_model =
       { const_model.state() } noexcept -> std::same_as<typename std::remove_cvref_t<T>::state_type>;
       { model.restore(saved) } -> std::same_as<void>;
     };
+// clang-format on
 
 }  // namespace dynmargin

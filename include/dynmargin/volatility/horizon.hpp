@@ -147,6 +147,7 @@ class time_scaled {
 
   [[nodiscard]] std::int64_t observations() const noexcept { return static_cast<std::int64_t>(model_.observations()); }
   /// @brief The inner model's readiness (present when the inner model has `ready()`).
+  // clang-format off
   [[nodiscard]] bool ready() const noexcept
     requires requires(const Model& inner) {
       { inner.ready() } noexcept -> std::convertible_to<bool>;
@@ -154,6 +155,7 @@ class time_scaled {
   {
     return model_.ready();
   }
+  // clang-format on
   [[nodiscard]] double step_seconds() const noexcept { return step_seconds_; }
   [[nodiscard]] const Model& inner() const noexcept { return model_; }
   [[nodiscard]] state_type state() const noexcept { return model_.state(); }

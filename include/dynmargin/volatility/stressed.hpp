@@ -65,10 +65,12 @@ class stressed_volatility {
 
   /// @brief Updates the inner model and the running maximum. O(1) amortised, no allocation.
   /// @return the inner model's status; nothing changes unless it is `ok`.
+  // clang-format off
   template <class Input>
     requires requires(Inner& model, const Input& x) {
       { model.update(x) } noexcept -> std::same_as<status>;
     }
+  // clang-format on
   status update(const Input& x) noexcept {
     const status s = inner_.update(x);
     if (s != status::ok) return s;

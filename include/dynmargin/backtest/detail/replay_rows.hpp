@@ -23,6 +23,7 @@
 namespace dynmargin::detail {
 
 /// A quote that explains itself as a `margin_quote` does.
+// clang-format off
 template <class Q>
 concept explained_quote = requires(const Q& q) {
   { q.raw_rate } -> std::convertible_to<double>;
@@ -33,6 +34,7 @@ concept explained_quote = requires(const Q& q) {
   { q.price_suspect } -> std::convertible_to<bool>;
   { q.breakdown[0].initial_after } -> std::convertible_to<double>;
 };
+// clang-format on
 
 template <class F>
 using quote_of_t = std::remove_cvref_t<decltype(std::declval<const F&>().quote(0.0))>;
