@@ -57,7 +57,8 @@ void run(benchmark::State& state, const F& function) {
     auto report = backtest(function, data.times, data.prices, config);
     benchmark::DoNotOptimize(report);
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(data.prices.size()));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(data.prices.size()));
 }
 
 auto fixed_rate() {  // Binance-like 10x: 10% whatever the risk
@@ -68,8 +69,8 @@ auto ewma_apc() {
   return margin_function(ewma_volatility(0.99), risk_24h(), apc_buffer_policy(0.25), floor_policy(0.005));
 }
 auto ewma_speed_limit() {
-  return margin_function(ewma_volatility(0.99), risk_24h(), apc_buffer_policy(0.25),
-                         speed_limit_policy(0.5, 24 * 5), release_limit_policy(0.2, 24 * 5), floor_policy(0.005));
+  return margin_function(ewma_volatility(0.99), risk_24h(), apc_buffer_policy(0.25), speed_limit_policy(0.5, 24 * 5),
+                         release_limit_policy(0.2, 24 * 5), floor_policy(0.005));
 }
 auto ewma_stressed() {
   return margin_function(ewma_volatility(0.99), risk_24h(), stressed_weight_policy(0.25, 24 * 250),
@@ -101,7 +102,8 @@ void BM_backtest_five_policies_btc_1h(benchmark::State& state) {
     auto frontier = policy_frontier(reports, 5 * config.steps_per_day);
     benchmark::DoNotOptimize(frontier);
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 5 * static_cast<std::int64_t>(data.prices.size()));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 5 *
+                          static_cast<std::int64_t>(data.prices.size()));
 }
 
 // The statistics alone on a replayed path (coverage, duration, ES tests, procyclicality).

@@ -27,7 +27,8 @@ using namespace dynmargin;
 const std::vector<double>& garch_returns(bool hourly) {
   static const std::vector<double> daily =
       dmtest::read_csv(dmtest::reference_path("returns_btc_usd_daily.csv")).numbers("r");
-  static const std::vector<double> hour = dmtest::read_csv(dmtest::reference_path("returns_btc_usd_1h.csv")).numbers("r");
+  static const std::vector<double> hour =
+      dmtest::read_csv(dmtest::reference_path("returns_btc_usd_1h.csv")).numbers("r");
   return hourly ? hour : daily;
 }
 

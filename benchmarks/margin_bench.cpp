@@ -48,9 +48,9 @@ parametric_risk es_99_24h() {
 auto make_static() {
   return margin_function(ewma_volatility(0.94), es_99_24h(), stressed_weight_policy(0.25, 24 * 250),
                          lookback_floor_policy(24 * 365), apc_buffer_policy(0.25), speed_limit_policy(0.5, 24),
-                         floor_policy(0.01), size_tiers_policy(std::vector<tier_bracket>{{50'000.0, 125.0, 0.004},
-                                                                                  {250'000.0, 100.0, 0.005},
-                                                                                  {1e300, 50.0, 0.01}}));
+                         floor_policy(0.01),
+                         size_tiers_policy(std::vector<tier_bracket>{
+                             {50'000.0, 125.0, 0.004}, {250'000.0, 100.0, 0.005}, {1e300, 50.0, 0.01}}));
 }
 
 auto make_dynamic() {
@@ -60,7 +60,8 @@ auto make_dynamic() {
       .add(apc_buffer_policy(0.25))
       .add(speed_limit_policy(0.5, 24))
       .add(floor_policy(0.01))
-      .add(size_tiers_policy(std::vector<tier_bracket>{{50'000.0, 125.0, 0.004}, {250'000.0, 100.0, 0.005}, {1e300, 50.0, 0.01}}));
+      .add(size_tiers_policy(
+          std::vector<tier_bracket>{{50'000.0, 125.0, 0.004}, {250'000.0, 100.0, 0.005}, {1e300, 50.0, 0.01}}));
   return margin_function(ewma_volatility(0.94), es_99_24h(), std::move(chain));
 }
 
@@ -83,7 +84,9 @@ BENCHMARK(margin_update_static_five_policies);
 void margin_update_dynamic_five_policies(benchmark::State& state) { run_updates(state, make_dynamic()); }
 BENCHMARK(margin_update_dynamic_five_policies);
 
-void margin_update_no_policy(benchmark::State& state) { run_updates(state, margin_function(ewma_volatility(0.94), es_99_24h())); }
+void margin_update_no_policy(benchmark::State& state) {
+  run_updates(state, margin_function(ewma_volatility(0.94), es_99_24h()));
+}
 BENCHMARK(margin_update_no_policy);
 
 template <class Fn>

@@ -19,15 +19,15 @@ using namespace dynmargin;
 
 size_tiers_policy binance_btcusdt() {
   return size_tiers_policy(std::vector<tier_bracket>{{50'000, 125, 0.004},
-                                              {250'000, 100, 0.005},
-                                              {1'000'000, 50, 0.01},
-                                              {10'000'000, 20, 0.025},
-                                              {20'000'000, 10, 0.05},
-                                              {50'000'000, 5, 0.10},
-                                              {100'000'000, 4, 0.125},
-                                              {200'000'000, 3, 0.15},
-                                              {300'000'000, 2, 0.25},
-                                              {500'000'000, 1, 0.50}});
+                                                     {250'000, 100, 0.005},
+                                                     {1'000'000, 50, 0.01},
+                                                     {10'000'000, 20, 0.025},
+                                                     {20'000'000, 10, 0.05},
+                                                     {50'000'000, 5, 0.10},
+                                                     {100'000'000, 4, 0.125},
+                                                     {200'000'000, 3, 0.15},
+                                                     {300'000'000, 2, 0.25},
+                                                     {500'000'000, 1, 0.50}});
 }
 
 // Notionals spread over all ten brackets, so the lookup does not always stop early.
@@ -69,9 +69,15 @@ BENCHMARK(tiered_liquidation_price);
 
 // Binance COIN-M BTCUSD brackets in BTC of notional (maintenance half the initial rate).
 size_tiers_policy binance_coin_m_btcusd() {
-  return size_tiers_policy(std::vector<tier_bracket>{
-      {5, 125, 0.004}, {10, 100, 0.005}, {20, 50, 0.01}, {40, 20, 0.025}, {80, 10, 0.05}, {160, 5, 0.1},
-      {240, 4, 0.125}, {400, 2, 0.25}, {1e300, 1, 0.5}});
+  return size_tiers_policy(std::vector<tier_bracket>{{5, 125, 0.004},
+                                                     {10, 100, 0.005},
+                                                     {20, 50, 0.01},
+                                                     {40, 20, 0.025},
+                                                     {80, 10, 0.05},
+                                                     {160, 5, 0.1},
+                                                     {240, 4, 0.125},
+                                                     {400, 2, 0.25},
+                                                     {1e300, 1, 0.5}});
 }
 
 void inverse_tiered_liquidation_price(benchmark::State& state) {

@@ -19,7 +19,8 @@ namespace {
 using namespace dynmargin;
 
 const std::vector<double>& hourly_returns() {
-  static const std::vector<double> hour = dmtest::read_csv(dmtest::reference_path("returns_btc_usd_1h.csv")).numbers("r");
+  static const std::vector<double> hour =
+      dmtest::read_csv(dmtest::reference_path("returns_btc_usd_1h.csv")).numbers("r");
   return hour;
 }
 
@@ -35,9 +36,15 @@ void garch_loglik_gradient_impl(benchmark::State& state, distribution_shape inno
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(returns.size()));
 }
-void garch_loglik_normal_hourly(benchmark::State& state) { garch_loglik_gradient_impl(state, distribution_shape::normal, false); }
-void garch_loglik_gradient_normal_hourly(benchmark::State& state) { garch_loglik_gradient_impl(state, distribution_shape::normal, true); }
-void garch_loglik_gradient_t_hourly(benchmark::State& state) { garch_loglik_gradient_impl(state, distribution_shape::student_t, true); }
+void garch_loglik_normal_hourly(benchmark::State& state) {
+  garch_loglik_gradient_impl(state, distribution_shape::normal, false);
+}
+void garch_loglik_gradient_normal_hourly(benchmark::State& state) {
+  garch_loglik_gradient_impl(state, distribution_shape::normal, true);
+}
+void garch_loglik_gradient_t_hourly(benchmark::State& state) {
+  garch_loglik_gradient_impl(state, distribution_shape::student_t, true);
+}
 BENCHMARK(garch_loglik_normal_hourly)->Unit(benchmark::kMicrosecond);
 BENCHMARK(garch_loglik_gradient_normal_hourly)->Unit(benchmark::kMicrosecond);
 BENCHMARK(garch_loglik_gradient_t_hourly)->Unit(benchmark::kMicrosecond);

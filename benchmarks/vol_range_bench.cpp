@@ -67,7 +67,8 @@ BENCHMARK(rolling_sample_update)->Arg(30)->Arg(250);
 
 template <class Model, dynmargin::range_weighting Weighting>
 void range_update(benchmark::State& state) {
-  run_updates(state, Model(dynmargin::range_volatility_config{Weighting, 30, dynmargin::decay_factor(0.94)}), btc_hourly_bars());
+  run_updates(state, Model(dynmargin::range_volatility_config{Weighting, 30, dynmargin::decay_factor(0.94)}),
+              btc_hourly_bars());
 }
 using dynmargin::range_weighting;
 BENCHMARK_TEMPLATE(range_update, dynmargin::parkinson_volatility, range_weighting::rolling);
@@ -88,8 +89,7 @@ void stressed_rolling_update(benchmark::State& state) {
 BENCHMARK(stressed_rolling_update)->Arg(250)->Arg(2500);
 
 void stressed_ewma_update(benchmark::State& state) {
-  run_updates(state,
-              dynmargin::stressed_volatility<dynmargin::ewma_volatility>(dynmargin::ewma_volatility(0.94), 250),
+  run_updates(state, dynmargin::stressed_volatility<dynmargin::ewma_volatility>(dynmargin::ewma_volatility(0.94), 250),
               btc_hourly_returns());
 }
 BENCHMARK(stressed_ewma_update);

@@ -29,13 +29,13 @@ namespace dynmargin_cli {
 
 /// A series for the models: returns (percent) with their times, and the prices they came from.
 struct input_series {
-  std::vector<dynmargin::timestamp> times;  // time of each value (empty when the file has no time column)
-  std::vector<double> values;               // returns, percent when computed from prices
-  std::vector<double> prices;               // the prices (values.size() + 1 of them) when from_prices
-  std::string column;                       // the column read ("close" for a price file)
-  bool from_prices = false;                 // values were computed from prices
+  std::vector<dynmargin::timestamp> times;        // time of each value (empty when the file has no time column)
+  std::vector<double> values;                     // returns, percent when computed from prices
+  std::vector<double> prices;                     // the prices (values.size() + 1 of them) when from_prices
+  std::string column;                             // the column read ("close" for a price file)
+  bool from_prices = false;                       // values were computed from prices
   std::vector<dynmargin::timestamp> price_times;  // time of each price (empty without a time column)
-  dynmargin::io::load_report report;        // what the reader found
+  dynmargin::io::load_report report;              // what the reader found
 };
 
 /// Prices with their times, oldest first.
@@ -105,7 +105,8 @@ inline price_series read_prices(const std::string& path, const std::string& colu
     if (chosen.empty()) {
       throw dynmargin::invalid_argument("read_prices: \"" + path +
                                         "\" is not a price file and has no close or price column; name one with "
-                                        "--column (columns: " + describe_columns(layout.columns) + ")");
+                                        "--column (columns: " +
+                                        describe_columns(layout.columns) + ")");
     }
   }
   auto table = dynmargin::io::read_column_csv(path, chosen);

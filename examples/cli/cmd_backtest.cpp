@@ -46,8 +46,8 @@ struct backtest_options {
   std::string input;
   std::string column;
   std::string paths;
-  double coverage = 0.0;          // 0: the config's risk.confidence
-  std::int64_t horizon = 0;       // 0: the config's risk.horizon
+  double coverage = 0.0;     // 0: the config's risk.confidence
+  std::int64_t horizon = 0;  // 0: the config's risk.horizon
   std::string side = "long";
   std::size_t warmup = 0;
   std::int64_t steps_per_day = 0;  // 0: from the data's step
@@ -114,11 +114,11 @@ json report_json(const dynmargin::backtest_report& r, const dynmargin::backtest_
   out["test_observations"] = r.test_observations;
   out["test_exceptions"] = r.test_exceptions;
   out["kupiec"] = {{"lr", number(t.kupiec.lr)}, {"p_value", number(t.kupiec.p_value)}};
-  out["christoffersen"] = {{"n00", t.christoffersen.counts.n00}, {"n01", t.christoffersen.counts.n01},
-                           {"n10", t.christoffersen.counts.n10}, {"n11", t.christoffersen.counts.n11},
-                           {"pi0", number(t.christoffersen.pi0)}, {"pi1", number(t.christoffersen.pi1)},
+  out["christoffersen"] = {{"n00", t.christoffersen.counts.n00},        {"n01", t.christoffersen.counts.n01},
+                           {"n10", t.christoffersen.counts.n10},        {"n11", t.christoffersen.counts.n11},
+                           {"pi0", number(t.christoffersen.pi0)},       {"pi1", number(t.christoffersen.pi1)},
                            {"lr_ind", number(t.christoffersen.lr_ind)}, {"p_ind", number(t.christoffersen.p_ind)},
-                           {"lr_cc", number(t.christoffersen.lr_cc)}, {"p_cc", number(t.christoffersen.p_cc)}};
+                           {"lr_cc", number(t.christoffersen.lr_cc)},   {"p_cc", number(t.christoffersen.p_cc)}};
   out["traffic_light"] = {{"zone", std::string(dynmargin::to_string(t.traffic_light.zone))},
                           {"cumulative_probability", number(t.traffic_light.cumulative_probability)},
                           {"type1_error", number(t.traffic_light.type1_error)},
@@ -150,7 +150,8 @@ json report_json(const dynmargin::backtest_report& r, const dynmargin::backtest_
   }
   out["es_tests"] = es;
   out["procyclicality"] = procyclicality_json(r.procyclicality, config.steps_per_day);
-  out["procyclicality_constant_quantity"] = procyclicality_json(r.procyclicality_constant_quantity, config.steps_per_day);
+  out["procyclicality_constant_quantity"] = procyclicality_json(r.procyclicality_constant_quantity,
+                                                                config.steps_per_day);
   out["mean_rate"] = number(r.mean_rate);
   out["max_loss"] = number(r.max_loss);
   out["max_shortfall"] = number(r.max_shortfall);
@@ -163,7 +164,8 @@ void write_paths(const std::string& file, const dynmargin::backtest_path& path) 
   if (!out) throw dynmargin::invalid_argument("backtest: cannot write \"" + file + "\"");
   std::string text = "t,price,initial_rate,loss,exception\n";
   for (std::size_t i = 0; i < path.rows(); ++i) {
-    text += std::to_string(path.times[i]) + "," + format_double(path.prices[i]) + "," + format_double(path.initial_rate[i]);
+    text += std::to_string(path.times[i]) + "," + format_double(path.prices[i]) + "," +
+            format_double(path.initial_rate[i]);
     if (path.evaluated[i]) {
       text += "," + format_double(path.loss[i]) + (path.exception[i] ? ",1\n" : ",0\n");
     } else {
@@ -178,7 +180,8 @@ std::string paths_file(const std::string& base, const std::string& config, bool 
   if (!several) return base;
   const std::filesystem::path p(base);
   const std::string stem = std::filesystem::path(config).stem().string();
-  return (p.parent_path() / (p.stem().string() + "_" + stem + (p.has_extension() ? p.extension().string() : ".csv"))).string();
+  return (p.parent_path() / (p.stem().string() + "_" + stem + (p.has_extension() ? p.extension().string() : ".csv")))
+      .string();
 }
 
 void run_backtest(const backtest_options& options) {
@@ -214,7 +217,8 @@ void run_backtest(const backtest_options& options) {
     }
     config.coverage = dynmargin::confidence_level(coverage);
     config.horizon_steps = options.horizon;
-    config.side = options.side == "long" ? dynmargin::position_side::long_position : dynmargin::position_side::short_position;
+    config.side = options.side == "long" ? dynmargin::position_side::long_position
+                                         : dynmargin::position_side::short_position;
     config.warmup = options.warmup;
     config.steps_per_day = steps_per_day;
     config.constant_quantity_metrics = true;
@@ -266,15 +270,19 @@ void add_backtest_command(CLI::App& app) {
       "several --config give the reports side by side with the policy frontier");
   sub->add_option("--config", options->configs, "JSON margin config (as for `dynmargin margin`); repeat to compare")
       ->required();
-  sub->add_option("--input", options->input, "price CSV (a venue export or a file with a close/price column)")->required();
+  sub->add_option("--input", options->input, "price CSV (a venue export or a file with a close/price column)")
+      ->required();
   sub->add_option("--column", options->column, "price column to use (default: close)");
   sub->add_option("--paths", options->paths, "write the margin path CSV: t,price,initial_rate,loss,exception");
-  sub->add_option("--coverage", options->coverage, "coverage tested, e.g. 0.99 (default: the config's risk.confidence)");
+  sub->add_option("--coverage", options->coverage,
+                  "coverage tested, e.g. 0.99 (default: the config's risk.confidence)");
   sub->add_option("--horizon", options->horizon, "margin period of risk in steps (default: the config's risk.horizon)");
   sub->add_option("--side", options->side, "position side: long or short")->capture_default_str();
   sub->add_option("--warmup", options->warmup, "rows not evaluated at the start")->capture_default_str();
-  sub->add_option("--steps-per-day", options->steps_per_day, "steps per day for the 1/5/30-day measures (default: from the data)");
-  sub->add_option("--simulations", options->simulations, "Z2 simulations and bootstrap resamples")->capture_default_str();
+  sub->add_option("--steps-per-day", options->steps_per_day,
+                  "steps per day for the 1/5/30-day measures (default: from the data)");
+  sub->add_option("--simulations", options->simulations, "Z2 simulations and bootstrap resamples")
+      ->capture_default_str();
   sub->add_option("--seed", options->seed, "seed of the simulations")->capture_default_str();
   sub->callback([options] { run_backtest(*options); });
 }

@@ -29,8 +29,11 @@ struct fit_options {
   bool stationary = false;
 };
 
-// Keys keep the documented order (ordered_json). A number for JSON; NaN (standard errors that do not exist) becomes null.
-nlohmann::ordered_json number(double value) { return std::isfinite(value) ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr); }
+// Keys keep the documented order (ordered_json). A number for JSON; NaN (standard errors that do not exist) becomes
+// null.
+nlohmann::ordered_json number(double value) {
+  return std::isfinite(value) ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
+}
 
 nlohmann::ordered_json parameter_object(const dynmargin::garch_parameters& p, bool asymmetric, bool student) {
   nlohmann::ordered_json out = nlohmann::ordered_json::object();

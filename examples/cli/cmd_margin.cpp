@@ -21,10 +21,10 @@
 #endif
 #include <cmath>
 #include <cstddef>
-#include <limits>
-#include <span>
 #include <iostream>
+#include <limits>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -84,8 +84,8 @@ void run_margin(const margin_options& options) {
   for (std::size_t i = 0; i < engine.policy_types.size(); ++i) out += "," + engine.column(i);
   out += ",price_suspect\n";
   std::cout << out;
-  const std::vector<double> open_interest =
-      options.open_interest_column.empty() ? std::vector<double>{} : read_open_interest(options, series);
+  const std::vector<double> open_interest = options.open_interest_column.empty() ? std::vector<double>{}
+                                                                                 : read_open_interest(options, series);
   auto print_row = [&](std::size_t row, const dynmargin::margin_quote& q) {
     std::string line = std::to_string(series.times[row]) + "," + format_double(series.prices[row]);
     if (q.ready) {
@@ -93,7 +93,8 @@ void run_margin(const margin_options& options) {
         line += "," + format_double(v);
       }
       line += "," + engine.binding(q);
-      for (std::size_t i = 0; i < engine.policy_types.size(); ++i) line += "," + format_double(engine.initial_after(q, i));
+      for (std::size_t i = 0; i < engine.policy_types.size(); ++i)
+        line += "," + format_double(engine.initial_after(q, i));
     } else {
       line += ",,,,,,warmup";
       for (std::size_t i = 0; i < engine.policy_types.size(); ++i) line += ",";
@@ -105,13 +106,16 @@ void run_margin(const margin_options& options) {
   const std::span<const double> prices(series.prices);
   if (open_interest.empty()) {
     dynmargin::replay_each(engine.function, times, prices, options.position,
-                           [&](std::size_t row, dynmargin::status, const dynmargin::margin_quote& q) { print_row(row, q); });
+                           [&](std::size_t row, dynmargin::status, const dynmargin::margin_quote& q) {
+                             print_row(row, q);
+                           });
     return;
   }
   for (std::size_t row = 0; row < prices.size(); ++row) {
     if (row > 0 && times[row] <= times[row - 1]) {
-      throw dynmargin::invalid_argument("margin: time at row " + std::to_string(row) + " must be later than the previous row's " +
-                                        std::to_string(times[row - 1]) + ", got " + std::to_string(times[row]));
+      throw dynmargin::invalid_argument("margin: time at row " + std::to_string(row) +
+                                        " must be later than the previous row's " + std::to_string(times[row - 1]) +
+                                        ", got " + std::to_string(times[row]));
     }
     const double oi = open_interest[row];
     if (!std::isnan(oi) && engine.function.set_open_interest(oi) != dynmargin::status::ok) {
@@ -119,7 +123,9 @@ void run_margin(const margin_options& options) {
                                         " must be finite and >= 0, got " + format_double(oi));
     }
     dynmargin::replay_each(engine.function, times.subspan(row, 1), prices.subspan(row, 1), options.position,
-                           [&](std::size_t, dynmargin::status, const dynmargin::margin_quote& q) { print_row(row, q); });
+                           [&](std::size_t, dynmargin::status, const dynmargin::margin_quote& q) {
+                             print_row(row, q);
+                           });
   }
 }
 
@@ -130,7 +136,8 @@ void add_margin_command(CLI::App& app) {
       "Margin over a price history from a JSON config (volatility, risk, policies); CSV with the\n"
       "raw rate, initial and maintenance rates and amounts, the binding policy and each policy's effect");
   sub->add_option("--config", options->config, "JSON config (schema: docs/margin.md)")->required();
-  sub->add_option("--input", options->input, "price CSV (a venue export or a file with a close/price column)")->required();
+  sub->add_option("--input", options->input, "price CSV (a venue export or a file with a close/price column)")
+      ->required();
   sub->add_option("--column", options->column, "price column to use (default: close)");
   sub->add_option("--position", options->position, "signed notional the amounts are for (negative: short)")
       ->capture_default_str();

@@ -130,7 +130,8 @@ std::vector<double> residuals_of(const std::vector<double>& returns, Vol vol) {
 
 template <class Vol>
 void run_method(const var_options& o, const std::vector<double>& returns, const Vol& vol, double mean) {
-  const auto side = o.side == "short" ? dynmargin::position_side::short_position : dynmargin::position_side::long_position;
+  const auto side = o.side == "short" ? dynmargin::position_side::short_position
+                                      : dynmargin::position_side::long_position;
   const auto has_forecast = [](const auto& v) { return v.variance() > 0.0; };
   if (o.method == "parametric") {
     dynmargin::parametric_risk_config c;
@@ -200,7 +201,8 @@ void run_method(const var_options& o, const std::vector<double>& returns, const 
     c.seed = o.seed;
     dynmargin::filtered_historical_risk risk(c);
     const auto window = static_cast<std::size_t>(o.window);
-    run_stream(returns, vol, risk, side, [&](const auto& v, const auto& r) { return r.size() == window && has_forecast(v); });
+    run_stream(returns, vol, risk, side,
+               [&](const auto& v, const auto& r) { return r.size() == window && has_forecast(v); });
   } else if (o.method == "evt") {
     dynmargin::evt_risk_config c;
     c.confidence = dynmargin::confidence_level(o.confidence);  // checked in run_var
@@ -227,7 +229,8 @@ void run_method(const var_options& o, const std::vector<double>& returns, const 
     dynmargin::monte_carlo_risk risk(c);
     run_stream(returns, vol, risk, side, [&](const auto& v, const auto&) { return has_forecast(v); });
   } else {
-    dynmargin::throw_invalid_argument("var", "--method", "must be historical, parametric, fhs, evt or montecarlo", o.method);
+    dynmargin::throw_invalid_argument("var", "--method", "must be historical, parametric, fhs, evt or montecarlo",
+                                      o.method);
   }
 }
 
@@ -235,7 +238,8 @@ void run_var(const var_options& o) {
   // Validate the common parameters before reading data, so errors name them first.
   check_option<dynmargin::confidence_level>("confidence", "must be in (0, 1)", o.confidence);
   check_option<dynmargin::horizon>("horizon_steps", "must be at least 1", o.horizon);
-  if (o.side != "long" && o.side != "short") dynmargin::throw_invalid_argument("var", "--side", "must be long or short", o.side);
+  if (o.side != "long" && o.side != "short")
+    dynmargin::throw_invalid_argument("var", "--side", "must be long or short", o.side);
   const auto series = read_input(o.input, o.column, o.prices);
   const auto& returns = series.values;
   for (std::size_t i = 0; i < returns.size(); ++i) {

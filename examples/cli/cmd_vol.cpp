@@ -97,7 +97,8 @@ void run_returns(Model model, const input_series& series, csv_output& out, bool 
     } else if (model.ready()) {
       out.row(time_of(series.times, i), model.variance());
     }
-    dynmargin::throw_if_error(model.update(r[i]), "vol", "return at row " + std::to_string(i + 1) + " (" + format_double(r[i]) + ")");
+    dynmargin::throw_if_error(model.update(r[i]), "vol",
+                              "return at row " + std::to_string(i + 1) + " (" + format_double(r[i]) + ")");
   }
 }
 
@@ -121,7 +122,8 @@ bool is_range_model(const std::string& model) {
 
 void reject_option(const CLI::App& sub, const char* option, const std::string& model, const char* applies_to) {
   if (sub.count(option) > 0) {
-    throw dynmargin::invalid_argument(std::string("vol: ") + option + " applies to " + applies_to + ", not --model " + model);
+    throw dynmargin::invalid_argument(std::string("vol: ") + option + " applies to " + applies_to + ", not --model " +
+                                      model);
   }
 }
 
@@ -146,10 +148,12 @@ void run_vol(const CLI::App& sub, const vol_options& o) {
   csv_output out;
   if (range) {
     if (!o.column.empty() || o.prices) {
-      throw dynmargin::invalid_argument("vol: --model " + m + " reads OHLC bars from a price file; --column and --prices do not apply");
+      throw dynmargin::invalid_argument("vol: --model " + m +
+                                        " reads OHLC bars from a price file; --column and --prices do not apply");
     }
     if (sub.count("--window") > 0 && sub.count("--lambda") > 0) {
-      throw dynmargin::invalid_argument("vol: give --window (rolling) or --lambda (EWMA-weighted) for --model " + m + ", not both");
+      throw dynmargin::invalid_argument("vol: give --window (rolling) or --lambda (EWMA-weighted) for --model " + m +
+                                        ", not both");
     }
     const auto layout = dynmargin::io::inspect_csv(o.input);
     if (!dynmargin::io::is_price_format(layout.format)) {
@@ -176,7 +180,8 @@ void run_vol(const CLI::App& sub, const vol_options& o) {
     } else {
       const auto overnight = o.overnight == "none" ? dynmargin::yang_zhang_overnight::none
                                                    : dynmargin::yang_zhang_overnight::measured;
-      run_bars(dynmargin::yang_zhang_volatility(dynmargin::yang_zhang_volatility_config{config, overnight}), table, out);
+      run_bars(dynmargin::yang_zhang_volatility(dynmargin::yang_zhang_volatility_config{config, overnight}), table,
+               out);
     }
     out.flush();
     return;
@@ -206,7 +211,8 @@ void run_vol(const CLI::App& sub, const vol_options& o) {
   } else {  // garch, gjr
     dynmargin::fit_garch_config options;
     options.asymmetric = m == "gjr";
-    options.innovation = o.dist == "t" ? dynmargin::distribution_shape::student_t : dynmargin::distribution_shape::normal;
+    options.innovation = o.dist == "t" ? dynmargin::distribution_shape::student_t
+                                       : dynmargin::distribution_shape::normal;
     options.start = o.init == "rugarch"         ? dynmargin::garch_start::rugarch
                     : o.init == "backcast"      ? dynmargin::garch_start::backcast
                     : o.init == "unconditional" ? dynmargin::garch_start::unconditional
@@ -232,21 +238,29 @@ void add_vol_command(CLI::App& app) {
   auto options = std::make_shared<vol_options>();
   sub->add_option("--model", options->model, "Volatility model")
       ->required()
-      ->check(CLI::IsMember({"ewma", "rolling", "garch", "gjr", "parkinson", "garman-klass", "rogers-satchell", "yang-zhang"}));
-  sub->add_option("--input", options->input, "CSV file: a price file (Yahoo, CryptoDataDownload, any OHLC) or a column of returns")
+      ->check(CLI::IsMember(
+          {"ewma", "rolling", "garch", "gjr", "parkinson", "garman-klass", "rogers-satchell", "yang-zhang"}));
+  sub->add_option("--input", options->input,
+                  "CSV file: a price file (Yahoo, CryptoDataDownload, any OHLC) or a column of returns")
       ->required();
-  sub->add_option("--column", options->column, "Column of percent returns (or of prices with --prices); not for range estimators");
+  sub->add_option("--column", options->column,
+                  "Column of percent returns (or of prices with --prices); not for range estimators");
   sub->add_flag("--prices", options->prices, "The --column holds prices: percent log returns are taken");
-  sub->add_option("--lambda", options->lambda, "Decay in (0, 1): ewma (default 0.94), or EWMA weighting of a range estimator");
-  sub->add_option("--window", options->window, "Window length >= 2: rolling (default 250 returns), range estimators (default 30 bars)");
-  sub->add_option("--start", options->start, "ewma start-up: first (sigma2_1 = r_1^2, default) or warmup (mean square of --warmup N)")
+  sub->add_option("--lambda", options->lambda,
+                  "Decay in (0, 1): ewma (default 0.94), or EWMA weighting of a range estimator");
+  sub->add_option("--window", options->window,
+                  "Window length >= 2: rolling (default 250 returns), range estimators (default 30 bars)");
+  sub->add_option("--start", options->start,
+                  "ewma start-up: first (sigma2_1 = r_1^2, default) or warmup (mean square of --warmup N)")
       ->check(CLI::IsMember({"first", "warmup"}));
   sub->add_option("--warmup", options->warmup, "ewma --start warmup: returns in the warm-up window (>= 1)");
-  sub->add_option("--mean", options->mean, "rolling: zero (mean of squares, default) or sample (variance around the window mean, n - 1)")
+  sub->add_option("--mean", options->mean,
+                  "rolling: zero (mean of squares, default) or sample (variance around the window mean, n - 1)")
       ->check(CLI::IsMember({"zero", "sample"}));
   sub->add_option("--dist", options->dist, "garch/gjr innovations: normal (default) or t (unit-variance Student t)")
       ->check(CLI::IsMember({"normal", "t"}));
-  sub->add_option("--init", options->init, "garch/gjr first variance: fgarch (default), rugarch, backcast or unconditional")
+  sub->add_option("--init", options->init,
+                  "garch/gjr first variance: fgarch (default), rugarch, backcast or unconditional")
       ->check(CLI::IsMember({"fgarch", "rugarch", "backcast", "unconditional"}));
   sub->add_flag("--stationary", options->stationary, "garch/gjr: fit with alpha + gamma/2 + beta < 1");
   sub->add_option("--overnight", options->overnight,

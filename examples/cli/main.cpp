@@ -9,8 +9,8 @@
 
 #include <algorithm>
 
-#include "registry.hpp"
 #include "dynmargin/version.hpp"
+#include "registry.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -22,8 +22,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   auto entries = dynmargin_cli::command_registry();
-  std::stable_sort(entries.begin(), entries.end(),
-                   [](const auto& a, const auto& b) { return a.order < b.order; });
+  std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
   for (const auto& entry : entries) entry.add(app);
 
   try {

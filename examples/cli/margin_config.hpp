@@ -69,7 +69,8 @@ void restore_alternative(Variant& model, const State& saved, const char* what) {
 class any_volatility {
  public:
   using model_concept = dynmargin::volatility_model_tag;
-  using model_variant = std::variant<dynmargin::ewma_volatility, dynmargin::rolling_volatility, dynmargin::garch_volatility>;
+  using model_variant =
+      std::variant<dynmargin::ewma_volatility, dynmargin::rolling_volatility, dynmargin::garch_volatility>;
   using state_type = std::variant<dynmargin::ewma_volatility::state_type, dynmargin::rolling_volatility::state_type,
                                   dynmargin::garch_volatility::state_type>;
 
@@ -106,7 +107,8 @@ class any_volatility {
 class any_risk {
  public:
   using model_concept = dynmargin::risk_measure_tag;
-  using measure_variant = std::variant<dynmargin::parametric_risk, dynmargin::historical_risk, dynmargin::filtered_historical_risk>;
+  using measure_variant =
+      std::variant<dynmargin::parametric_risk, dynmargin::historical_risk, dynmargin::filtered_historical_risk>;
   using state_type = std::variant<dynmargin::parametric_risk::state_type, dynmargin::historical_risk::state_type,
                                   dynmargin::filtered_historical_risk::state_type>;
 
@@ -181,7 +183,9 @@ namespace margin_config_support {
 
 using json = nlohmann::json;
 
-[[noreturn]] inline void fail(const std::string& message) { throw dynmargin::invalid_argument("margin config: " + message); }
+[[noreturn]] inline void fail(const std::string& message) {
+  throw dynmargin::invalid_argument("margin config: " + message);
+}
 
 /// Reads the fields of one JSON object, naming `path.field` in every error.
 class fields {
@@ -199,7 +203,9 @@ class fields {
     if (!v.is_number()) fail(name_of(name) + " must be a number, got " + v.dump());
     return v.get<double>();
   }
-  [[nodiscard]] double number_or(const char* name, double fallback) const { return has(name) ? number(name) : fallback; }
+  [[nodiscard]] double number_or(const char* name, double fallback) const {
+    return has(name) ? number(name) : fallback;
+  }
   /// A number, or null / absent for +infinity.
   [[nodiscard]] double number_or_infinity(const char* name) const {
     return has(name) ? number(name) : std::numeric_limits<double>::infinity();
@@ -209,15 +215,20 @@ class fields {
     if (!v.is_number_integer()) fail(name_of(name) + " must be an integer, got " + v.dump());
     return v.get<std::int64_t>();
   }
-  [[nodiscard]] std::int64_t integer_or(const char* name, std::int64_t fallback) const { return has(name) ? integer(name) : fallback; }
+  [[nodiscard]] std::int64_t integer_or(const char* name, std::int64_t fallback) const {
+    return has(name) ? integer(name) : fallback;
+  }
   [[nodiscard]] std::string text(const char* name) const {
     const json& v = at(name);
     if (!v.is_string()) fail(name_of(name) + " must be a string, got " + v.dump());
     return v.get<std::string>();
   }
-  [[nodiscard]] std::string text_or(const char* name, const std::string& fallback) const { return has(name) ? text(name) : fallback; }
+  [[nodiscard]] std::string text_or(const char* name, const std::string& fallback) const {
+    return has(name) ? text(name) : fallback;
+  }
   /// One of `choices`; returns its position.
-  [[nodiscard]] std::size_t choice(const char* name, std::initializer_list<const char*> choices, std::size_t fallback) const {
+  [[nodiscard]] std::size_t choice(const char* name, std::initializer_list<const char*> choices,
+                                   std::size_t fallback) const {
     if (!has(name)) return fallback;
     const std::string value = text(name);
     std::size_t i = 0;
@@ -266,7 +277,8 @@ inline any_volatility volatility(const json& object) {
     f.only({"model", "lambda", "start", "warmup", "initial_variance"});
     dynmargin::ewma_volatility_config c;
     c.lambda = dynmargin::decay_factor(f.number_or("lambda", 0.94), "ewma", "lambda");
-    c.start = static_cast<dynmargin::ewma_start>(f.choice("start", {"first_squared_return", "warmup_window", "given"}, 0));
+    c.start = static_cast<dynmargin::ewma_start>(
+        f.choice("start", {"first_squared_return", "warmup_window", "given"}, 0));
     c.warmup = f.integer_or("warmup", 0);
     c.initial_variance = f.number_or("initial_variance", 0.0);
     return any_volatility(dynmargin::ewma_volatility(c));
@@ -302,11 +314,13 @@ inline std::pair<any_risk, dynmargin::risk_statistic> risk(const json& object) {
   const double confidence = f.number_or("confidence", 0.99);
   const std::int64_t horizon = f.integer_or("horizon", 1);
   if (method == 0) {
-    f.only({"method", "statistic", "confidence", "horizon", "dist", "nu", "skewness", "excess_kurtosis", "horizon_rule"});
+    f.only(
+        {"method", "statistic", "confidence", "horizon", "dist", "nu", "skewness", "excess_kurtosis", "horizon_rule"});
     dynmargin::parametric_risk_config c;
     c.confidence = dynmargin::confidence_level(confidence, "parametric_risk", "confidence");
     c.horizon_steps = dynmargin::horizon(horizon, "parametric_risk", "horizon_steps");
-    c.distribution = static_cast<dynmargin::risk_distribution>(f.choice("dist", {"normal", "student_t", "cornish_fisher"}, 0));
+    c.distribution = static_cast<dynmargin::risk_distribution>(
+        f.choice("dist", {"normal", "student_t", "cornish_fisher"}, 0));
     c.nu = f.number_or("nu", 4.0);
     c.skewness = f.number_or("skewness", 0.0);
     c.excess_kurtosis = f.number_or("excess_kurtosis", 0.0);
@@ -332,7 +346,8 @@ inline std::pair<any_risk, dynmargin::risk_statistic> risk(const json& object) {
     c.age_decay = f.number_or("age_decay", 1.0);
     return {any_risk(dynmargin::historical_risk(c)), statistic};
   }
-  f.only({"method", "statistic", "confidence", "horizon", "window", "quantile", "es", "horizon_rule", "scale_floor", "scale_cap"});
+  f.only({"method", "statistic", "confidence", "horizon", "window", "quantile", "es", "horizon_rule", "scale_floor",
+          "scale_cap"});
   dynmargin::filtered_historical_risk_config c;
   c.confidence = dynmargin::confidence_level(confidence, "filtered_historical_risk", "confidence");
   c.horizon_steps = dynmargin::horizon(horizon, "filtered_historical_risk", "horizon_steps");
@@ -347,12 +362,13 @@ inline std::pair<any_risk, dynmargin::risk_statistic> risk(const json& object) {
 
 inline dynmargin::combine_rule combine(const fields& f, dynmargin::combine_rule fallback) {
   const std::size_t def = fallback == dynmargin::combine_rule::floor ? 0 : 1;
-  return f.choice("combine", {"floor", "add"}, def) == 0 ? dynmargin::combine_rule::floor : dynmargin::combine_rule::add;
+  return f.choice("combine", {"floor", "add"}, def) == 0 ? dynmargin::combine_rule::floor
+                                                         : dynmargin::combine_rule::add;
 }
 inline dynmargin::size_measure measure(const fields& f, dynmargin::size_measure fallback) {
   const std::size_t def = fallback == dynmargin::size_measure::quantity ? 0 : 1;
   return f.choice("measure", {"quantity", "notional"}, def) == 0 ? dynmargin::size_measure::quantity
-                                                                  : dynmargin::size_measure::notional;
+                                                                 : dynmargin::size_measure::notional;
 }
 
 /// A rate field (absent: `fallback`), named after the policy `component` in its error.
@@ -363,10 +379,25 @@ inline dynmargin::rate rate_or(const fields& f, const char* component, const cha
 using rate_variant = dynmargin::dynamic_policy_chain::rate_variant;
 using position_variant = dynmargin::dynamic_policy_chain::position_variant;
 
-inline constexpr std::initializer_list<const char*> policy_types = {
-    "floor", "cap", "max_leverage", "scale", "maintenance_fraction", "initial_from_maintenance", "apc_buffer",
-    "stressed_weight", "lookback_floor", "speed_limit", "release_limit", "hysteresis", "tiers", "step_risk_limit",
-    "deribit_size_addon", "impact_curve", "oi_scaling", "liquidity", "depth_curve"};
+inline constexpr std::initializer_list<const char*> policy_types = {"floor",
+                                                                    "cap",
+                                                                    "max_leverage",
+                                                                    "scale",
+                                                                    "maintenance_fraction",
+                                                                    "initial_from_maintenance",
+                                                                    "apc_buffer",
+                                                                    "stressed_weight",
+                                                                    "lookback_floor",
+                                                                    "speed_limit",
+                                                                    "release_limit",
+                                                                    "hysteresis",
+                                                                    "tiers",
+                                                                    "step_risk_limit",
+                                                                    "deribit_size_addon",
+                                                                    "impact_curve",
+                                                                    "oi_scaling",
+                                                                    "liquidity",
+                                                                    "depth_curve"};
 
 /// One policy object: a rate policy or a position policy.
 inline std::variant<rate_variant, position_variant> policy(const fields& f, double top_maintenance_fraction) {
@@ -406,8 +437,9 @@ inline std::variant<rate_variant, position_variant> policy(const fields& f, doub
   }
   if (type == "lookback_floor") {
     f.only({"type", "lookback", "rule"});
-    const auto rule = f.choice("rule", {"maximum", "long_run_volatility"}, 0) == 0 ? lookback_floor_rule::maximum
-                                                                                   : lookback_floor_rule::long_run_volatility;
+    const auto rule = f.choice("rule", {"maximum", "long_run_volatility"}, 0) == 0
+                          ? lookback_floor_rule::maximum
+                          : lookback_floor_rule::long_run_volatility;
     return rate_variant(lookback_floor_policy(f.integer("lookback"), rule));
   }
   if (type == "speed_limit") {
@@ -445,12 +477,13 @@ inline std::variant<rate_variant, position_variant> policy(const fields& f, doub
     c.initial = f.choice("initial", {"whole_position", "continuous"}, 0) == 0 ? tier_initial_rule::whole_position
                                                                               : tier_initial_rule::continuous;
     c.boundary = f.choice("boundary", {"cap_inclusive", "floor_inclusive"}, 0) == 0 ? tier_boundary::cap_inclusive
-                                                                                   : tier_boundary::floor_inclusive;
+                                                                                    : tier_boundary::floor_inclusive;
     c.combine = combine(f, combine_rule::floor);
     return position_variant(size_tiers_policy(std::move(c)));
   }
   if (type == "step_risk_limit") {
-    f.only({"type", "base_limit", "step", "initial_rate", "maintenance_rate", "step_rate", "max_limit", "measure", "combine"});
+    f.only({"type", "base_limit", "step", "initial_rate", "maintenance_rate", "step_rate", "max_limit", "measure",
+            "combine"});
     step_risk_limit_policy_config c;
     c.base_limit = f.number_or("base_limit", c.base_limit);
     c.step = f.number_or("step", c.step);
@@ -479,7 +512,7 @@ inline std::variant<rate_variant, position_variant> policy(const fields& f, doub
     impact_curve_policy_config c;
     if (f.has("daily_volatility")) {
       c = impact_curve_policy_config::from_volatility(f.number("daily_volatility"), f.number("average_daily_volume"),
-                                               f.number_or("impact_scale", 1.0));
+                                                      f.number_or("impact_scale", 1.0));
     } else {
       c.coefficient = f.number("coefficient");
       c.average_daily_volume = f.number("average_daily_volume");
@@ -514,7 +547,8 @@ inline std::variant<rate_variant, position_variant> policy(const fields& f, doub
     return position_variant(half_spread_addon_policy(c));
   }
   if (type == "depth_curve") {
-    f.only({"type", "half_spread", "coefficient", "exponent", "depth", "measure", "maintenance_share", "max_rate", "combine"});
+    f.only({"type", "half_spread", "coefficient", "exponent", "depth", "measure", "maintenance_share", "max_rate",
+            "combine"});
     depth_curve_addon_policy_config c;
     c.half_spread = f.number_or("half_spread", 0.0);
     c.coefficient = f.number("coefficient");
@@ -600,7 +634,8 @@ inline margin_engine build_margin_engine(const nlohmann::json& config) {
   for (const auto& [is_rate, k] : slots) index.push_back(is_rate ? k : rate_count + k);
   try {
     return margin_engine{margin_engine_function(fc, std::move(vol), std::move(measure),
-                                                dynmargin::dynamic_policy_chain(std::move(rates), std::move(positions))),
+                                                dynmargin::dynamic_policy_chain(std::move(rates),
+                                                                                std::move(positions))),
                          std::move(types), std::move(index)};
   } catch (const dynmargin::invalid_argument& e) {
     d::fail(e.what());

@@ -12,8 +12,8 @@
 namespace dynmargin_cli {
 
 struct command_entry {
-  int order;                              // position in `dynmargin --help`
-  std::function<void(CLI::App&)> add;     // adds the subcommand and its callback
+  int order;                           // position in `dynmargin --help`
+  std::function<void(CLI::App&)> add;  // adds the subcommand and its callback
 };
 
 /// The registered subcommands (a function-local static: safe across translation units).

@@ -64,9 +64,9 @@ struct policy_result {
 };
 
 struct settings {
-  std::int64_t horizon = 2;          // margin period of risk, steps
-  std::size_t fit_window = 500;      // returns used to fit GARCH-t; evaluation starts after
-  std::int64_t fhs_window = 500;     // residuals in the FHS window
+  std::int64_t horizon = 2;       // margin period of risk, steps
+  std::size_t fit_window = 500;   // returns used to fit GARCH-t; evaluation starts after
+  std::int64_t fhs_window = 500;  // residuals in the FHS window
   double ewma_lambda = 0.94;
   std::int64_t steps_per_day = 1;
 };
@@ -258,8 +258,10 @@ int run_demo(const std::string& data_dir, const std::filesystem::path& out_dir) 
     for (const auto& r : runs) write_path(out_dir / (d.name + "_" + r.policy + ".csv"), r);
     // 2020-03-12 and 2021-05-19, 00:00 UTC.
     const int days = d.steps_per_day == 1 ? 30 : 5;
-    if (plot_crash(out_dir, d, runs, 1583971200, "2020-03-12", days, gnuplot)) plots.push_back(d.name + "_crash_2020-03-12");
-    if (plot_crash(out_dir, d, runs, 1621382400, "2021-05-19", days, gnuplot)) plots.push_back(d.name + "_crash_2021-05-19");
+    if (plot_crash(out_dir, d, runs, 1583971200, "2020-03-12", days, gnuplot))
+      plots.push_back(d.name + "_crash_2020-03-12");
+    if (plot_crash(out_dir, d, runs, 1621382400, "2021-05-19", days, gnuplot))
+      plots.push_back(d.name + "_crash_2021-05-19");
     for (auto& r : runs) all.push_back(std::move(r));
   }
 
@@ -273,7 +275,8 @@ int run_demo(const std::string& data_dir, const std::filesystem::path& out_dir) 
   std::cout << '\n'
             << std::left << std::setw(11) << "dataset" << std::setw(24) << "policy" << std::right << std::setw(13)
             << "exceptions" << std::setw(10) << "Kupiec p" << std::setw(9) << "Chr. p" << std::setw(8) << "light"
-            << std::setw(9) << "mean" << std::setw(9) << "pk/tr" << std::setw(11) << "5d incr" << "  frontier\n";
+            << std::setw(9) << "mean" << std::setw(9) << "pk/tr" << std::setw(11) << "5d incr"
+            << "  frontier\n";
   for (const auto& r : all) {
     const auto& rep = r.report;
     const std::string exceptions = std::to_string(rep.test_exceptions) + "/" + std::to_string(rep.test_observations);
@@ -285,19 +288,20 @@ int run_demo(const std::string& data_dir, const std::filesystem::path& out_dir) 
               << fixed(100.0 * rep.mean_rate, 2) << '%' << std::setw(9) << fixed(rep.procyclicality.peak_to_trough, 2)
               << std::setw(10) << fixed(100.0 * increase, 1) << '%' << (r.on_frontier ? "  yes" : "  no") << '\n';
     csv << r.dataset << ',' << r.policy << ',' << rep.test_observations << ',' << rep.test_exceptions << ','
-        << std::setprecision(10) << static_cast<double>(rep.test_exceptions) / static_cast<double>(rep.test_observations)
-        << ',' << rep.tests.kupiec.p_value << ',' << rep.tests.christoffersen.p_cc << ',' << light << ','
-        << rep.mean_rate << ',' << rep.procyclicality.peak_to_trough << ',' << increase << ','
-        << (r.on_frontier ? 1 : 0) << '\n';
+        << std::setprecision(10)
+        << static_cast<double>(rep.test_exceptions) / static_cast<double>(rep.test_observations) << ','
+        << rep.tests.kupiec.p_value << ',' << rep.tests.christoffersen.p_cc << ',' << light << ',' << rep.mean_rate
+        << ',' << rep.procyclicality.peak_to_trough << ',' << increase << ',' << (r.on_frontier ? 1 : 0) << '\n';
     md << "| " << r.dataset << " | " << r.policy << " | " << exceptions << " | " << p_value(rep.tests.kupiec.p_value)
        << " | " << p_value(rep.tests.christoffersen.p_cc) << " | " << light << " | " << fixed(100.0 * rep.mean_rate, 2)
        << "% | " << fixed(rep.procyclicality.peak_to_trough, 2) << " | " << fixed(100.0 * increase, 1) << "% |\n";
   }
-  std::cout << "\nexceptions: losses over the margin period of risk (2 days; 24 hours for btc_hourly) above the initial\n"
-               "margin, on non-overlapping periods after the 500-day (365-day hourly) fit window; coverage tested 99%.\n"
-               "Chr. p: Christoffersen conditional coverage; mean: mean initial margin; pk/tr: peak-to-trough;\n"
-               "5d incr: largest 5-day increase of the margin rate; frontier: no other policy is at least as good on\n"
-               "exception rate, peak-to-trough, 5-day increase and mean margin.\n";
+  std::cout
+      << "\nexceptions: losses over the margin period of risk (2 days; 24 hours for btc_hourly) above the initial\n"
+         "margin, on non-overlapping periods after the 500-day (365-day hourly) fit window; coverage tested 99%.\n"
+         "Chr. p: Christoffersen conditional coverage; mean: mean initial margin; pk/tr: peak-to-trough;\n"
+         "5d incr: largest 5-day increase of the margin rate; frontier: no other policy is at least as good on\n"
+         "exception rate, peak-to-trough, 5-day increase and mean margin.\n";
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << "\nwrote " << all.size() << " paths, summary.csv, summary.md";
   if (!plots.empty()) std::cout << ", " << plots.size() << (gnuplot ? " crash plots (PNG)" : " crash CSV files");

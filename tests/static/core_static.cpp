@@ -5,9 +5,9 @@
 #include <type_traits>
 
 #include "dynmargin/core/types.hpp"
+#include "dynmargin/risk/concepts.hpp"
 #include "dynmargin/volatility/concepts.hpp"
 #include "dynmargin/volatility/ewma.hpp"
-#include "dynmargin/risk/concepts.hpp"
 
 namespace core_static_checks {
 
@@ -28,12 +28,24 @@ static_assert(seconds_per_year(year_basis::trading_252) == 252.0 * 86400.0);
 template <class MakeValue>
 concept constant_evaluable = requires { typename std::bool_constant<(MakeValue{}(), true)>; };
 // clang-format on
-struct good_confidence { constexpr double operator()() const { return confidence_level(0.5).value(); } };
-struct one_confidence { constexpr double operator()() const { return confidence_level(1.0).value(); } };
-struct zero_confidence { constexpr double operator()() const { return confidence_level(0.0).value(); } };
-struct percent_confidence { constexpr double operator()() const { return confidence_level(99.0).value(); } };
-struct zero_horizon { constexpr std::int64_t operator()() const { return horizon(0).steps(); } };
-struct negative_rate { constexpr double operator()() const { return rate(-0.01).value(); } };
+struct good_confidence {
+  constexpr double operator()() const { return confidence_level(0.5).value(); }
+};
+struct one_confidence {
+  constexpr double operator()() const { return confidence_level(1.0).value(); }
+};
+struct zero_confidence {
+  constexpr double operator()() const { return confidence_level(0.0).value(); }
+};
+struct percent_confidence {
+  constexpr double operator()() const { return confidence_level(99.0).value(); }
+};
+struct zero_horizon {
+  constexpr std::int64_t operator()() const { return horizon(0).steps(); }
+};
+struct negative_rate {
+  constexpr double operator()() const { return rate(-0.01).value(); }
+};
 static_assert(constant_evaluable<good_confidence>);
 static_assert(!constant_evaluable<one_confidence>);
 static_assert(!constant_evaluable<zero_confidence>);

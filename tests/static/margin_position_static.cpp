@@ -25,12 +25,15 @@ static_assert(position_policy<half_spread_addon_policy>);
 static_assert(position_policy<depth_curve_addon_policy>);
 static_assert(position_policy<order_book_addon_policy>);
 static_assert(position_policy<const size_tiers_policy&>);
-static_assert(margin_policy<size_tiers_policy> && margin_policy<order_book_addon_policy> && margin_policy<open_interest_scaling_policy>);
-static_assert(!rate_policy<size_tiers_policy> && !rate_policy<impact_curve_policy> && !rate_policy<half_spread_addon_policy>);
+static_assert(margin_policy<size_tiers_policy> && margin_policy<order_book_addon_policy> &&
+              margin_policy<open_interest_scaling_policy>);
+static_assert(!rate_policy<size_tiers_policy> && !rate_policy<impact_curve_policy> &&
+              !rate_policy<half_spread_addon_policy>);
 
 // The hot paths are noexcept.
 static_assert(noexcept(std::declval<const size_tiers_policy&>().amounts(1.0)));
-static_assert(noexcept(liquidation_price(std::declval<const linear_position&>(), std::declval<const size_tiers_policy&>())));
+static_assert(noexcept(liquidation_price(std::declval<const linear_position&>(),
+                                         std::declval<const size_tiers_policy&>())));
 static_assert(noexcept(std::declval<const collateral_account&>().health_factor()));
 static_assert(noexcept(std::declval<isolated_account&>().step(0, 1.0, margin_amounts{})));
 static_assert(noexcept(std::declval<order_book_addon_policy&>().update_book({}, {})));

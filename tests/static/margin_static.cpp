@@ -57,7 +57,8 @@ static_assert(composes<ewma_volatility, parametric_risk>);
 static_assert(composes<ewma_volatility, parametric_risk, floor_policy, apc_buffer_policy, size_tiers_policy>);
 static_assert(composes<ewma_volatility, parametric_risk, dynamic_policy_chain>);
 static_assert(std::regular<margin_function<ewma_volatility, parametric_risk, dynamic_policy_chain>::state_type>);
-static_assert(std::regular<margin_function<ewma_volatility, parametric_risk, apc_buffer_policy, size_tiers_policy>::state_type>);
+static_assert(
+    std::regular<margin_function<ewma_volatility, parametric_risk, apc_buffer_policy, size_tiers_policy>::state_type>);
 
 }  // namespace
 

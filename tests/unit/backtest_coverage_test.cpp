@@ -26,7 +26,11 @@ const confidence_level p99(0.99);
 //   5 1.956809788230622 0.16185491719604272
 //   10 12.955491062356018 0.0003189845082133835
 TEST_CASE("Kupiec POF for 250 days at 99% with 0, 5 and 10 exceptions", "[backtest][kupiec]") {
-  struct row { std::size_t x; double lr; double p; };
+  struct row {
+    std::size_t x;
+    double lr;
+    double p;
+  };
   const row rows[] = {{0, 5.025167926750726, 0.02498150305344971},
                       {5, 1.956809788230622, 0.16185491719604272},
                       {10, 12.955491062356018, 0.0003189845082133835}};
@@ -118,7 +122,8 @@ TEST_CASE("Christoffersen with zero exceptions and empty cells is finite", "[bac
   const auto one = christoffersen_test(std::vector<int>{1}, p99);
   CHECK(one.counts == transition_counts{});
   CHECK(one.lr_ind == 0.0);
-  REQUIRE_THROWS_WITH(christoffersen_test(std::vector<int>{}, p99), dmtest::contains("observations must be at least 1"));
+  REQUIRE_THROWS_WITH(christoffersen_test(std::vector<int>{}, p99),
+                      dmtest::contains("observations must be at least 1"));
   REQUIRE_THROWS_WITH(christoffersen_test(transition_counts{10, 3, 3, 3}, 21, 6, p99),
                       dmtest::contains("transition counts must add up to observations - 1 = 20, got 19"));
 }
@@ -134,7 +139,9 @@ TEST_CASE("Basel traffic light reproduces the 1996 table", "[backtest][traffic_l
     CHECK_THAT(100.0 * tl.cumulative_probability, dmtest::within_abs(table[x], 0.005));  // the table rounds to 0.01%
     CHECK(tl.yellow_from == 5);
     CHECK(tl.red_from == 10);
-    const auto want = x <= 4 ? traffic_light_zone::green : x <= 9 ? traffic_light_zone::yellow : traffic_light_zone::red;
+    const auto want = x <= 4   ? traffic_light_zone::green
+                      : x <= 9 ? traffic_light_zone::yellow
+                               : traffic_light_zone::red;
     CHECK(tl.zone == want);
   }
   CHECK(traffic_light(250, 25, p99).zone == traffic_light_zone::red);
@@ -187,7 +194,8 @@ TEST_CASE("Christoffersen-Pelletier duration test against a direct maximisation"
   std::vector<int> hits(60, 0);
   for (int t : {5, 6, 7, 30, 31, 55}) hits[static_cast<std::size_t>(t - 1)] = 1;
   const auto durations = exception_durations(hits);
-  const std::vector<exception_duration> want{{5, true}, {1, false}, {1, false}, {23, false}, {1, false}, {24, false}, {5, true}};
+  const std::vector<exception_duration> want{{5, true},  {1, false},  {1, false}, {23, false},
+                                             {1, false}, {24, false}, {5, true}};
   CHECK(durations == want);
   const auto d = duration_test(hits);
   CHECK(d.testable);

@@ -81,10 +81,12 @@ TEST_CASE("Z2's 5% critical value for 250 days at 97.5% is Acerbi-Szekely's -0.7
   const std::size_t t = 250;
   std::vector<double> losses(t, 0.0), ones(t, 1.0);
   losses[0] = (1.0 + 0.70) * static_cast<double>(t) * 0.025;
-  const auto normal = acerbi_szekely_test(losses, ones, ones, predictive_distribution{}, confidence_level(0.975), 20000, 11);
+  const auto normal = acerbi_szekely_test(losses, ones, ones, predictive_distribution{}, confidence_level(0.975), 20000,
+                                          11);
   CHECK_THAT(normal.z2, dmtest::within_rel(-0.70, 1e-12));
   CHECK_THAT(normal.p_value, dmtest::within_abs(0.05, 0.01));
-  const auto student = acerbi_szekely_test(losses, ones, ones, predictive_distribution{distribution_shape::student_t, 5.0},
+  const auto student = acerbi_szekely_test(losses, ones, ones,
+                                           predictive_distribution{distribution_shape::student_t, 5.0},
                                            confidence_level(0.975), 20000, 11);
   CHECK_THAT(student.p_value, dmtest::within_abs(0.05, 0.015));
 }

@@ -138,7 +138,8 @@ TEST_CASE("Replay rejects bad histories with the row named", "[backtest][replay]
                       dmtest::contains("times must have one entry per price (1 prices), got 2"));
   backtest_config bad;
   bad.notional = 0.0;
-  REQUIRE_THROWS_WITH(replay_margin(f, hand_times, hand_prices, bad), "backtest: notional must be finite and > 0, got 0");
+  REQUIRE_THROWS_WITH(replay_margin(f, hand_times, hand_prices, bad),
+                      "backtest: notional must be finite and > 0, got 0");
   // Nothing to evaluate: a horizon as long as the history.
   backtest_config longer;
   longer.horizon_steps = 8;
@@ -213,8 +214,8 @@ TEST_CASE("EWMA margin on BTC daily: exceptions match an independent recomputati
   CHECK(report.es_available);
   CHECK(report.acerbi_szekely.observations == subsample);
   CHECK(report.acerbi_szekely.exceptions == var_exceptions);
-  CHECK_THAT(report.acerbi_szekely.z2,
-             dmtest::within_rel(1.0 - z2_sum / (static_cast<double>(subsample) * 0.01), 1e-10));  // Boost vs mpmath constants
+  CHECK_THAT(report.acerbi_szekely.z2, dmtest::within_rel(1.0 - z2_sum / (static_cast<double>(subsample) * 0.01),
+                                                          1e-10));  // Boost vs mpmath constants
   CHECK(report.mcneil_frey.exceedances == var_exceptions);
   CHECK_THAT(report.mcneil_frey.mean_residual,
              dmtest::within_rel(residual_sum / static_cast<double>(var_exceptions), 1e-10));

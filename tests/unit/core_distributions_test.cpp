@@ -42,7 +42,8 @@ TEST_CASE("Normal quantile and density against closed forms", "[core][distributi
   CHECK_THAT(upper_quantile(normal, 1.1e-16), dmtest::within_rel(8.2106468816270013, 1e-13));
   CHECK_THAT(pdf(normal, 0.0), dmtest::within_rel(1.0 / std::sqrt(2.0 * std::numbers::pi), 1e-15));
   CHECK_THAT(pdf(normal, 1.5), dmtest::within_rel(std::exp(-1.125) / std::sqrt(2.0 * std::numbers::pi), 1e-15));
-  for (double z : {-3.0, -0.2, 0.0, 1.0, 4.5}) CHECK_THAT(log_pdf(normal, z), dmtest::within_abs(std::log(pdf(normal, z)), 1e-14));
+  for (double z : {-3.0, -0.2, 0.0, 1.0, 4.5})
+    CHECK_THAT(log_pdf(normal, z), dmtest::within_abs(std::log(pdf(normal, z)), 1e-14));
 }
 
 TEST_CASE("Unit-variance Student t quantile and density against the closed form at nu = 4", "[core][distributions]") {
@@ -88,7 +89,8 @@ TEST_CASE("Standardised tail: VaR is the quantile, ES the tail mean of the quant
         const double upper = (1.0 - p) * std::exp(-t);
         return upper_quantile(d, upper) * upper;
       };
-      const double es = boost::math::quadrature::gauss_kronrod<double, 61>::integrate(f, 0.0, 200.0, 15, 1e-13) / (1.0 - p);
+      const double es = boost::math::quadrature::gauss_kronrod<double, 61>::integrate(f, 0.0, 200.0, 15, 1e-13) /
+                        (1.0 - p);
       CHECK_THAT(tail.es, dmtest::within_rel(es, 1e-9));
     }
   }
@@ -100,7 +102,8 @@ TEST_CASE("Standardised distributions reject bad arguments", "[core][distributio
   REQUIRE_THROWS_AS(pdf({distribution_shape::student_t, std::nan("")}, 0.0), dynmargin::invalid_argument);
   REQUIRE_THROWS_AS(log_pdf(t2, 0.0), dynmargin::invalid_argument);
   REQUIRE_THROWS_AS(upper_quantile(t2, 0.5), dynmargin::invalid_argument);
-  REQUIRE_THROWS_WITH(quantile(standardized_distribution{}, 1.0), "standardized_distribution: p must be in (0, 1), got 1");
+  REQUIRE_THROWS_WITH(quantile(standardized_distribution{}, 1.0),
+                      "standardized_distribution: p must be in (0, 1), got 1");
   REQUIRE_THROWS_WITH(upper_quantile(standardized_distribution{}, 0.0),
                       "standardized_distribution: q must be in (0, 1), got 0");
   // The normal ignores degrees_of_freedom.

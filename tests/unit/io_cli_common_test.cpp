@@ -66,8 +66,7 @@ TEST_CASE("read_input: a plain file without r needs a column; errors name the co
                                        "\"r\"; name the column with --column (columns: instrument_name, currency,"));
   REQUIRE_THROWS_WITH(dynmargin_cli::read_input(path, "iv", false), dmtest::contains("has no column \"iv\""));
   // Prices must be positive: delta has negative values.
-  REQUIRE_THROWS_WITH(dynmargin_cli::read_input(path, "delta", true),
-                      dmtest::contains("must be finite and positive"));
+  REQUIRE_THROWS_WITH(dynmargin_cli::read_input(path, "delta", true), dmtest::contains("must be finite and positive"));
 }
 
 TEST_CASE("read_prices: closes by default, a named column otherwise", "[io][cli]") {

@@ -28,10 +28,12 @@ TEST_CASE("a missing, empty or header-only file is an invalid_argument naming th
   REQUIRE_THROWS_WITH(io::read_column_csv("/nonexistent/r.csv", "r"),
                       "read_column_csv: \"/nonexistent/r.csv\" cannot be opened: no such file");
   REQUIRE_THROWS_WITH(io::read_price_csv(dmtest::reference_path("broken")),
-                      "read_price_csv: \"" + dmtest::reference_path("broken") + "\" cannot be opened: it is a directory");
+                      "read_price_csv: \"" + dmtest::reference_path("broken") +
+                          "\" cannot be opened: it is a directory");
   const std::string empty = broken("io_empty.csv");
   REQUIRE_THROWS_WITH(io::read_price_csv(empty),
-                      "read_price_csv: \"" + empty + "\" is empty: it must have a header line and at least one data row");
+                      "read_price_csv: \"" + empty +
+                          "\" is empty: it must have a header line and at least one data row");
   REQUIRE_THROWS_WITH(io::read_price_csv_text("\n\r\n  \n"),
                       "read_price_csv: \"<text>\" is empty: it must have a header line and at least one data row");
   const std::string header_only = broken("io_header_only.csv");
@@ -43,9 +45,10 @@ TEST_CASE("a missing, empty or header-only file is an invalid_argument naming th
 
 TEST_CASE("a missing column names the column and lists the ones available", "[io]") {
   const std::string path = broken("io_missing_close.csv");
-  REQUIRE_THROWS_WITH(io::read_price_csv(path),
-                      "read_price_csv: \"" + path +
-                          "\" has no column \"close\" (columns: unix, date, symbol, open, high, low, Volume BTC, Volume USD)");
+  REQUIRE_THROWS_WITH(
+      io::read_price_csv(path),
+      "read_price_csv: \"" + path +
+          "\" has no column \"close\" (columns: unix, date, symbol, open, high, low, Volume BTC, Volume USD)");
   REQUIRE_THROWS_WITH(io::read_column_csv(dmtest::reference_path("returns_btc_usd_daily.csv"), "returns"),
                       "read_column_csv: \"" + dmtest::reference_path("returns_btc_usd_daily.csv") +
                           "\" has no column \"returns\" (columns: i, date, r)");
@@ -143,10 +146,10 @@ TEST_CASE("Yahoo null rows are skipped and counted, never silently", "[io]") {
   CHECK(table.report.null_rows_skipped == 1);
   CHECK(table.report.gaps == 1);
   CHECK(table.report.missing_steps == 1);
-  CHECK(table.report.anomalies == std::vector<std::string>{
-                                      "1 gaps with 1 missing steps of 86400 s; largest 2020-04-16T00:00:00Z -> "
-                                      "2020-04-18T00:00:00Z (1 missing)",
-                                      "1 rows of null values skipped"});
+  CHECK(table.report.anomalies ==
+        std::vector<std::string>{"1 gaps with 1 missing steps of 86400 s; largest 2020-04-16T00:00:00Z -> "
+                                 "2020-04-18T00:00:00Z (1 missing)",
+                                 "1 rows of null values skipped"});
 }
 
 TEST_CASE("a file of null rows only is an error, not an empty table", "[io]") {

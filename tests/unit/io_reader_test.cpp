@@ -92,7 +92,7 @@ TEST_CASE("btc_usd_daily.csv: Yahoo daily, 2723 rows, no anomalies", "[io]") {
   CHECK(r.time_column == "Date");
   CHECK(r.text_time_rows == 2723);
   CHECK(r.step_seconds == 86400);
-  CHECK(r.gaps == 0);                 // "no missing days"
+  CHECK(r.gaps == 0);  // "no missing days"
   CHECK(r.zero_volume_flat_bars == 0);
   CHECK(r.ohlc_inconsistent_bars == 0);  // "OHLC is consistent"
   CHECK(r.suspect_bars.empty());
@@ -117,11 +117,10 @@ TEST_CASE("eth, sol, xrp, ada and doge daily files: rows, ranges and the large m
     std::size_t rows;
     const char* first;
   };
-  for (const auto& file : {expected_file{"eth_usd_daily.csv", 2063, "2017-11-09"},
-                           expected_file{"sol_usd_daily.csv", 1180, "2020-04-10"},
-                           expected_file{"xrp_usd_daily.csv", 2063, "2017-11-09"},
-                           expected_file{"ada_usd_daily.csv", 2063, "2017-11-09"},
-                           expected_file{"doge_usd_daily.csv", 2063, "2017-11-09"}}) {
+  for (const auto& file :
+       {expected_file{"eth_usd_daily.csv", 2063, "2017-11-09"}, expected_file{"sol_usd_daily.csv", 1180, "2020-04-10"},
+        expected_file{"xrp_usd_daily.csv", 2063, "2017-11-09"}, expected_file{"ada_usd_daily.csv", 2063, "2017-11-09"},
+        expected_file{"doge_usd_daily.csv", 2063, "2017-11-09"}}) {
     INFO(file.name);
     const auto& table = load(file.name);
     const auto& r = table.report;
@@ -199,7 +198,8 @@ TEST_CASE("btc_usd_1h.csv: Bitstamp hourly, preamble, newest first, swapped volu
   CHECK(r.zero_volume_flat_bars == 6);
   std::vector<timestamp> flat;
   for (const auto& bar : table.bars)
-    if (bar.volume == 0.0 && bar.open == bar.close && bar.high == bar.low && bar.open == bar.high) flat.push_back(bar.time);
+    if (bar.volume == 0.0 && bar.open == bar.close && bar.high == bar.low && bar.open == bar.high)
+      flat.push_back(bar.time);
   CHECK(flat == std::vector<timestamp>{at("2020-04-25 20:00"), at("2020-04-25 21:00"), at("2020-04-25 22:00"),
                                        at("2020-04-25 23:00"), at("2022-01-05 09:00"), at("2022-07-13 11:00")});
   // "Volume BTC" holds USD in two ranges of 7003 and 13140 bars; swapped back by default.
@@ -316,7 +316,7 @@ TEST_CASE("deribit_btc_options_sample.csv: plain CSV read column by column", "[i
   CHECK(mark_iv.report.format == io::file_format::plain);
   CHECK(mark_iv.report.rows_read == 166);
   CHECK(mark_iv.values.size() == 166);
-  CHECK(mark_iv.times.empty());          // no time column: file order kept
+  CHECK(mark_iv.times.empty());  // no time column: file order kept
   CHECK(mark_iv.report.file_order == "none");
   CHECK_FALSE(mark_iv.report.has_times);
   CHECK(mark_iv.values.front() == 63.29);  // BTC-13MAR26-61000-C

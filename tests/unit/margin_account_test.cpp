@@ -16,15 +16,15 @@ namespace {
 // Binance BTCUSDT brackets of 2021 (see margin_position_tiers_test.cpp for the sources).
 size_tiers_policy binance_2021() {
   return size_tiers_policy(std::vector<tier_bracket>{{50'000, 125, 0.004},
-                                              {250'000, 100, 0.005},
-                                              {1'000'000, 50, 0.01},
-                                              {10'000'000, 20, 0.025},
-                                              {20'000'000, 10, 0.05},
-                                              {50'000'000, 5, 0.10},
-                                              {100'000'000, 4, 0.125},
-                                              {200'000'000, 3, 0.15},
-                                              {300'000'000, 2, 0.25},
-                                              {500'000'000, 1, 0.50}});
+                                                     {250'000, 100, 0.005},
+                                                     {1'000'000, 50, 0.01},
+                                                     {10'000'000, 20, 0.025},
+                                                     {20'000'000, 10, 0.05},
+                                                     {50'000'000, 5, 0.10},
+                                                     {100'000'000, 4, 0.125},
+                                                     {200'000'000, 3, 0.15},
+                                                     {300'000'000, 2, 0.25},
+                                                     {500'000'000, 1, 0.50}});
 }
 
 // Binance FAQ "How to Calculate Liquidation Price of USDⓈ-M Futures Contracts" (2020-08-14),
@@ -129,7 +129,8 @@ TEST_CASE("Hyperliquid's liquidation price formula agrees with equity = MM", "[m
   // The short, at a mark of 59,000 (the formula holds from any mark).
   const linear_position s{-2, 60'000, 3'000};
   const double available = equity(s, 59'000) - 2 * 59'000 * 0.0125;
-  CHECK_THAT(*liquidation_price(s, 0.0125), dmtest::within_rel(hyperliquid_lp(59'000, -1, available, 2, 0.0125), 1e-14));
+  CHECK_THAT(*liquidation_price(s, 0.0125),
+             dmtest::within_rel(hyperliquid_lp(59'000, -1, available, 2, 0.0125), 1e-14));
 }
 
 TEST_CASE("Health states: healthy, margin call, liquidation, backstop", "[margin][account]") {
@@ -259,7 +260,8 @@ TEST_CASE("The monitor rejects bad ticks unchanged and restores bit-identically"
   REQUIRE_THROWS_WITH(isolated_account({1, -5, 0}), "isolated_account: entry_price must be finite and > 0, got -5");
   slice_schedule_config bad;
   bad.slice_fraction = 0.0;
-  REQUIRE_THROWS_WITH(isolated_account({1, 5, 0}, {}, bad), "isolated_account: slice_fraction must be in (0, 1], got 0");
+  REQUIRE_THROWS_WITH(isolated_account({1, 5, 0}, {}, bad),
+                      "isolated_account: slice_fraction must be in (0, 1], got 0");
 }
 
 TEST_CASE("Aave v3.3 close factor: 50%, 100% at HF <= 0.95 or below 2,000, dust rule", "[margin][account][aave]") {

@@ -67,7 +67,8 @@ TEST_CASE("update and quote do not allocate after construction", "[margin][funct
   risk.horizon_steps = horizon(24);
   margin_function fn(ewma_volatility(0.94), parametric_risk(risk), stressed_weight_policy(0.25, 1000),
                      lookback_floor_policy(5000), apc_buffer_policy(0.25), speed_limit_policy(0.5, 24),
-                     release_limit_policy(0.2, 24), floor_policy(0.02), deribit_size_addon_policy(deribit_size_addon_policy_config{}));
+                     release_limit_policy(0.2, 24), floor_policy(0.02),
+                     deribit_size_addon_policy(deribit_size_addon_policy_config{}));
   allocations = 0;
   counting = true;
   double total = 0.0;
@@ -86,7 +87,8 @@ TEST_CASE("the dynamic chain does not allocate either", "[margin][function]") {
   for (double x : r) prices.push_back(prices.back() * std::exp(x / 100.0));
   dynamic_policy_chain chain;
   chain.add(stressed_weight_policy(0.25, 1000)).add(apc_buffer_policy(0.25)).add(speed_limit_policy(0.5, 24));
-  chain.add(floor_policy(0.02)).add(size_tiers_policy(std::vector<tier_bracket>{{50000.0, 125.0, 0.004}, {1e300, 100.0, 0.005}}));
+  chain.add(floor_policy(0.02))
+      .add(size_tiers_policy(std::vector<tier_bracket>{{50000.0, 125.0, 0.004}, {1e300, 100.0, 0.005}}));
   margin_function fn(ewma_volatility(0.94), parametric_risk(), std::move(chain));
   allocations = 0;
   counting = true;

@@ -25,8 +25,7 @@ TEST_CASE("VaR haircut: 1 - exp(-z_p sigma sqrt(h))", "[margin][collateral]") {
 }
 
 TEST_CASE("Risk-based LT and LTV from the haircut over two horizons", "[margin][collateral]") {
-  const collateral_parameters p =
-      risk_based_parameters(0.05, horizon(1), horizon(4), confidence_level(0.99), 0.05);
+  const collateral_parameters p = risk_based_parameters(0.05, horizon(1), horizon(4), confidence_level(0.99), 0.05);
   CHECK_THAT(p.liquidation_threshold, dmtest::within_rel(0.8901926369177144, 1e-13));
   CHECK_THAT(p.loan_to_value, dmtest::within_rel(0.7924429308225137, 1e-13));
   CHECK(p.liquidation_bonus == 0.05);
@@ -103,8 +102,9 @@ TEST_CASE("Compound III WETH: borrowCF 0.82, liquidateCF 0.90, liquidationFactor
   collateral_account aave({{20'000, {0.82, 0.90, 0.05}}}, 18'000);
   CHECK_THAT(aave.health_factor(), dmtest::within_rel(1.0, 1e-15));
   CHECK_THAT(aave.borrow_limit(), dmtest::within_rel(compound_borrow_capacity(holdings), 1e-15));
-  REQUIRE_THROWS_WITH(validate(compound_collateral_factors{0.90, 0.90, 0.95}),
-                      "compound: borrow_collateral_factor must be in (0, liquidate_collateral_factor) ((0, 0.9)), got 0.9");
+  REQUIRE_THROWS_WITH(
+      validate(compound_collateral_factors{0.90, 0.90, 0.95}),
+      "compound: borrow_collateral_factor must be in (0, liquidate_collateral_factor) ((0, 0.9)), got 0.9");
   REQUIRE_THROWS_WITH(validate(compound_collateral_factors{0.5, 0.9, 0.0}),
                       "compound: liquidation_factor must be in (0, 1], got 0");
   REQUIRE_THROWS_WITH(compound_storefront_price(2'000, 0.95, 1.5),

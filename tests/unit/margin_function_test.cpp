@@ -105,11 +105,12 @@ TEST_CASE("VaR statistic and maintenance fraction", "[margin][function]") {
   margin_function_config config;
   config.statistic = risk_statistic::value_at_risk;
   config.maintenance_fraction = 0.6;  // dYdX Large-Cap MMF/IMF = 3%/5%
-  margin_function fn(config, ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::given, 0, 0.0004}), normal_es(0.99, 1));
+  margin_function fn(config, ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::given, 0, 0.0004}),
+                     normal_es(0.99, 1));
   REQUIRE(fn.update(0, 100.0) == status::ok);
   REQUIRE(fn.update(86400, 100.0) == status::ok);
   const double loss = 2.326347874 * std::sqrt(0.94 * 0.0004);
-  const auto q = fn.quote(-2.0);  // a short of 2 units: notional 200
+  const auto q = fn.quote(-2.0);                                       // a short of 2 units: notional 200
   CHECK_THAT(q.raw_rate, dmtest::within_rel(std::expm1(loss), 1e-9));  // 10 digits of z
   CHECK(q.side_raw_rate == q.raw_rate_short);
   CHECK_THAT(q.initial_rate, dmtest::within_rel(std::expm1(loss), 1e-9));
@@ -121,8 +122,8 @@ TEST_CASE("VaR statistic and maintenance fraction", "[margin][function]") {
 }
 
 TEST_CASE("warm-up: no quote before the volatility model is ready, never NaN", "[margin][function]") {
-  margin_function fn(ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::warmup_window, 3, 0.0}), normal_es(0.99, 1),
-                     floor_policy(0.01));
+  margin_function fn(ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::warmup_window, 3, 0.0}),
+                     normal_es(0.99, 1), floor_policy(0.01));
   auto q = fn.quote(1.0);
   CHECK_FALSE(q.ready);
   CHECK(q.result == status::not_enough_data);
@@ -142,7 +143,8 @@ TEST_CASE("warm-up: no quote before the volatility model is ready, never NaN", "
   // A given initial variance with min_returns = 0 quotes from the first price.
   margin_function_config config;
   config.min_returns = 0;
-  margin_function given(config, ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::given, 0, 1e-4}), normal_es(0.99, 1));
+  margin_function given(config, ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::given, 0, 1e-4}),
+                        normal_es(0.99, 1));
   REQUIRE(given.update(0, 50.0) == status::ok);
   CHECK(given.quote(1.0).ready);
   CHECK_THAT(given.quote(1.0).raw_rate, dmtest::within_rel(std::expm1(2.665214 * 0.01), 1e-6));
@@ -154,7 +156,8 @@ TEST_CASE("a long is never asked for more than its notional; a short is not capp
   // 1 - exp(-L) = 0.736: without the cap a long would be asked for 279% of its notional.
   margin_function_config config;
   config.min_returns = 0;
-  margin_function fn(config, ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::given, 0, 0.25}), normal_es(0.99, 1));
+  margin_function fn(config, ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::given, 0, 0.25}),
+                     normal_es(0.99, 1));
   REQUIRE(fn.update(0, 100.0) == status::ok);
   const double loss = 2.665214 * 0.5;
   const auto short_quote = fn.quote(-2.0);
@@ -169,7 +172,8 @@ TEST_CASE("a long is never asked for more than its notional; a short is not capp
   CHECK(long_quote.initial_amount == 200.0);
   CHECK(long_quote.binding == long_notional_cap_name);
   // In calm markets the cap does not bind and longs get the instrument rate exactly.
-  margin_function calm(config, ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::given, 0, 1e-4}), normal_es(0.99, 1));
+  margin_function calm(config, ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::given, 0, 1e-4}),
+                       normal_es(0.99, 1));
   REQUIRE(calm.update(0, 100.0) == status::ok);
   CHECK(calm.quote(1.0).initial_rate == calm.quote(-1.0).initial_rate);
   CHECK(calm.quote(1.0).binding == "risk");
@@ -226,8 +230,9 @@ TEST_CASE("breakdown lists each policy's effect in order and names the binding o
   // floor binds; the maintenance policy then halves it.
   margin_function_config config;
   config.min_returns = 0;
-  margin_function fn(config, ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::given, 0, 1e-8}), normal_es(0.99, 1),
-                     max_leverage_policy(125.0), maintenance_fraction_policy(0.5), apc_buffer_policy(0.25));
+  margin_function fn(config, ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::given, 0, 1e-8}),
+                     normal_es(0.99, 1), max_leverage_policy(125.0), maintenance_fraction_policy(0.5),
+                     apc_buffer_policy(0.25));
   REQUIRE(fn.update(0, 30000.0) == status::ok);
   const auto q = fn.quote(2.0);
   REQUIRE(q.effect_count == 3);
@@ -254,8 +259,8 @@ TEST_CASE("position policies run at quote time after the rate policies", "[margi
   margin_function_config config;
   config.min_returns = 0;
   deribit_size_addon_policy_config addon;
-  margin_function fn(config, ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::given, 0, 1e-8}), normal_es(0.99, 1),
-                     deribit_size_addon_policy(addon), floor_policy(0.02));
+  margin_function fn(config, ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::given, 0, 1e-8}),
+                     normal_es(0.99, 1), deribit_size_addon_policy(addon), floor_policy(0.02));
   REQUIRE(fn.update(0, 40000.0) == status::ok);
   const auto q = fn.quote(100.0);
   REQUIRE(q.effect_count == 2);
@@ -298,7 +303,9 @@ TEST_CASE("state restores bit-identically mid-stream on BTC hourly with a full c
 
 TEST_CASE("replay gives the same path as the streaming loop", "[margin][function]") {
   const auto h = btc_daily();
-  auto make = [] { return margin_function(ewma_volatility(0.94), normal_es(0.99, 2), apc_buffer_policy(0.25), floor_policy(0.03)); };
+  auto make = [] {
+    return margin_function(ewma_volatility(0.94), normal_es(0.99, 2), apc_buffer_policy(0.25), floor_policy(0.03));
+  };
   auto streaming = make();
   auto replaying = make();
   const auto path = replay_quotes(replaying, h.times, h.prices, 1000.0);
@@ -316,4 +323,3 @@ TEST_CASE("replay gives the same path as the streaming loop", "[margin][function
   CHECK(path.ready[0] == 0);
   CHECK(path.ready[1] == 1);
 }
-

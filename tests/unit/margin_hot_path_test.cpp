@@ -51,7 +51,7 @@ struct volatility_recorder {
   std::vector<double>* stressed;
   [[nodiscard]] std::string_view name() const noexcept { return "volatility_recorder"; }
   margin_rates update(const market_context& c, margin_rates rates) noexcept {
-    now->push_back(c.volatility);       // the test reserves room: no allocation here
+    now->push_back(c.volatility);  // the test reserves room: no allocation here
     stressed->push_back(c.stressed_volatility);
     return rates;
   }

@@ -37,11 +37,11 @@ TEST_CASE("rolling maximum equals the brute-force maximum over its window", "[ma
       const double ts = static_cast<double>(t);
       switch (kind) {
         case 0: x[t] = normal(engine); break;
-        case 1: x[t] = -ts; break;                 // falling: every value stays in the window
-        case 2: x[t] = ts; break;                  // rising: the newest is always the maximum
-        case 3: x[t] = 1.0; break;                 // ties
-        case 4: x[t] = std::sin(ts * 0.01); break; // long runs both ways
-        default: x[t] = sigma[t * 5]; break;       // BTC hourly volatility, every 5th hour
+        case 1: x[t] = -ts; break;                  // falling: every value stays in the window
+        case 2: x[t] = ts; break;                   // rising: the newest is always the maximum
+        case 3: x[t] = 1.0; break;                  // ties
+        case 4: x[t] = std::sin(ts * 0.01); break;  // long runs both ways
+        default: x[t] = sigma[t * 5]; break;        // BTC hourly volatility, every 5th hour
       }
     }
     return x;
@@ -58,7 +58,7 @@ TEST_CASE("rolling maximum equals the brute-force maximum over its window", "[ma
         maximum.push(x[t]);
         const std::size_t first = window == 0 || t + 1 <= window ? 0 : t + 1 - window;
         const double expected = *std::max_element(x.begin() + static_cast<std::ptrdiff_t>(first),
-                                                   x.begin() + static_cast<std::ptrdiff_t>(t + 1));
+                                                  x.begin() + static_cast<std::ptrdiff_t>(t + 1));
         if (maximum.value() != expected) ++mismatches;
       }
       CHECK(maximum.pushes() == static_cast<std::int64_t>(x.size()));

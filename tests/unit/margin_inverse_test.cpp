@@ -31,12 +31,12 @@ constexpr double inf_value = std::numeric_limits<double>::infinity();
 // "the Maintenance Amount would be 11.605 BTC", which the derived deduction must reproduce.
 size_tiers_policy binance_btcusd_perpetual() {
   return size_tiers_policy(std::vector<tier_bracket>{{5, 125, 0.004},
-                                              {10, 100, 0.005},
-                                              {20, 50, 0.01},
-                                              {50, 20, 0.025},
-                                              {100, 10, 0.05},
-                                              {200, 5, 0.10},
-                                              {400, 4, 0.125}});
+                                                     {10, 100, 0.005},
+                                                     {20, 50, 0.01},
+                                                     {50, 20, 0.025},
+                                                     {100, 10, 0.05},
+                                                     {200, 5, 0.10},
+                                                     {400, 4, 0.125}});
 }
 
 // Binance's COIN-M isolated one-way formula (TMM = 0, UPNL = 0) with S = |contracts| * CM:
@@ -51,7 +51,8 @@ double binance_coinm_lp(double wb, double cum, int side, double size, double ep,
 static_assert(noexcept(equity(std::declval<const inverse_position&>(), 1.0)));
 static_assert(noexcept(bankruptcy_price(std::declval<const inverse_position&>())));
 static_assert(noexcept(liquidation_price(std::declval<const inverse_position&>(), 0.005)));
-static_assert(noexcept(liquidation_price(std::declval<const inverse_position&>(), std::declval<const size_tiers_policy&>())));
+static_assert(noexcept(liquidation_price(std::declval<const inverse_position&>(),
+                                         std::declval<const size_tiers_policy&>())));
 // 10,000 USD long from 8,000 to 10,000: 10,000 * 2,000 / (8,000 * 10,000) = 0.25 BTC, exactly.
 static_assert(equity(inverse_position{10'000, 1, 8'000, 0.5}, 10'000) == 0.75);
 
@@ -235,12 +236,12 @@ TEST_CASE("Inverse liquidation price moves the right way", "[margin][inverse]") 
 TEST_CASE("Inverse prices are empty for unusable input", "[margin][inverse]") {
   const size_tiers_policy tiers = binance_btcusd_perpetual();
   const std::vector<inverse_position> bad{
-      {0, 10, 40'000, 0.1},           {-0.0, 10, 40'000, 0.1},       {nan_value, 10, 40'000, 0.1},
-      {inf_value, 10, 40'000, 0.1},   {100, 0, 40'000, 0.1},         {100, -10, 40'000, 0.1},
-      {100, nan_value, 40'000, 0.1},  {100, 10, 0, 0.1},             {100, 10, -40'000, 0.1},
-      {100, 10, nan_value, 0.1},      {100, 10, inf_value, 0.1},     {100, 10, 40'000, nan_value},
-      {100, 10, 40'000, -inf_value},
-      {100, -10, 40'000, 0.001}};  // without the face-value check this reads as a 25x short with prices
+      {0, 10, 40'000, 0.1},          {-0.0, 10, 40'000, 0.1},   {nan_value, 10, 40'000, 0.1},
+      {inf_value, 10, 40'000, 0.1},  {100, 0, 40'000, 0.1},     {100, -10, 40'000, 0.1},
+      {100, nan_value, 40'000, 0.1}, {100, 10, 0, 0.1},         {100, 10, -40'000, 0.1},
+      {100, 10, nan_value, 0.1},     {100, 10, inf_value, 0.1}, {100, 10, 40'000, nan_value},
+      {100, 10, 40'000, -inf_value}, {100, -10, 40'000, 0.001}};  // without the face-value check this reads as a 25x
+                                                                  // short with prices
   for (const inverse_position& p : bad) {
     INFO("contracts " << p.contracts << " value " << p.contract_value << " entry " << p.entry_price << " collateral "
                       << p.collateral);

@@ -81,7 +81,8 @@ TEST_CASE("OI scaling of the incoming amount agrees with a configured base of th
 TEST_CASE("OI scaling rejects bad parameters naming field and value", "[margin][oi]") {
   open_interest_scaling_policy_config bad;
   bad.lower_cap = 60'000'000;
-  REQUIRE_THROWS_WITH(open_interest_scaling_policy(bad), "oi_scaling: lower_cap must not exceed upper_cap (5e+07), got 6e+07");
+  REQUIRE_THROWS_WITH(open_interest_scaling_policy(bad),
+                      "oi_scaling: lower_cap must not exceed upper_cap (5e+07), got 6e+07");
   bad = {};
   bad.initial_fraction = 0.0;
   REQUIRE_THROWS_WITH(open_interest_scaling_policy(bad), "oi_scaling: initial_fraction must be in (0, 1], got 0");
@@ -100,7 +101,8 @@ TEST_CASE("Half-spread and depth-curve add-ons", "[margin][liquidity]") {
   CHECK_THAT(out.initial, dmtest::within_rel(101'000.0, 1e-15));
   CHECK_THAT(out.maintenance, dmtest::within_rel(51'000.0, 1e-15));
   half_spread_addon_policy_config half{0.0005, 0.5};
-  CHECK_THAT(half_spread_addon_policy(half).apply(position(40, 50'000), {0, 0}).maintenance, dmtest::within_rel(500.0, 1e-15));
+  CHECK_THAT(half_spread_addon_policy(half).apply(position(40, 50'000), {0, 0}).maintenance,
+             dmtest::within_rel(500.0, 1e-15));
   REQUIRE_THROWS_WITH(half_spread_addon_policy(-0.001), "liquidity: half_spread must be in [0, 1], got -0.001");
 
   depth_curve_addon_policy_config config;
@@ -201,8 +203,8 @@ TEST_CASE("An engine feeds open interest and the order book through the margin f
   vol.initial_variance = 1e-6;
   margin_function_config config;
   config.min_returns = 0;
-  margin_function fn(config, ewma_volatility(vol), parametric_risk(), floor_policy(0.01), open_interest_scaling_policy(),
-                     order_book_addon_policy());
+  margin_function fn(config, ewma_volatility(vol), parametric_risk(), floor_policy(0.01),
+                     open_interest_scaling_policy(), order_book_addon_policy());
   REQUIRE(fn.update(0, 100.0) == status::ok);
   REQUIRE(fn.ready());
 

@@ -31,22 +31,20 @@ position_context at_notional(double notional, double price = 1.0) {
 // engineered from Binance's features.js: cumFastMaintenanceAmount): 0, 50, 1,300, 16,300,
 // 266,300, 1,266,300, 2,516,300, 5,016,300, 25,016,300, 100,016,300 (search tool, corpus docs).
 std::vector<tier_bracket> binance_2021() {
-  return {{50'000, 125, 0.004},        {250'000, 100, 0.005},      {1'000'000, 50, 0.01},
-          {10'000'000, 20, 0.025},     {20'000'000, 10, 0.05},     {50'000'000, 5, 0.10},
-          {100'000'000, 4, 0.125},     {200'000'000, 3, 0.15},     {300'000'000, 2, 0.25},
-          {500'000'000, 1, 0.50}};
+  return {{50'000, 125, 0.004},   {250'000, 100, 0.005}, {1'000'000, 50, 0.01},   {10'000'000, 20, 0.025},
+          {20'000'000, 10, 0.05}, {50'000'000, 5, 0.10}, {100'000'000, 4, 0.125}, {200'000'000, 3, 0.15},
+          {300'000'000, 2, 0.25}, {500'000'000, 1, 0.50}};
 }
-const std::vector<double> binance_2021_cum = {0,         50,        1'300,      16'300,     266'300,
+const std::vector<double> binance_2021_cum = {0,         50,        1'300,     16'300,     266'300,
                                               1'266'300, 2'516'300, 5'016'300, 25'016'300, 100'016'300};
 
 // A Binance GET /fapi/v1/leverageBracket response for BTCUSDT stored in the repository
 // boolean404/heikin-ashi-trading-bot, json/fapiPrivate_get_leverage_bracket.py (search tool,
 // corpus code): notionalFloor/notionalCap/initialLeverage/maintMarginRatio/cum per bracket.
 std::vector<tier_bracket> binance_api_snapshot() {
-  return {{50'000, 125, 0.004},       {250'000, 100, 0.005},    {3'000'000, 50, 0.01},
-          {20'000'000, 20, 0.025},    {40'000'000, 10, 0.05},   {100'000'000, 5, 0.10},
-          {120'000'000, 4, 0.125},    {200'000'000, 3, 0.15},   {300'000'000, 2, 0.25},
-          {500'000'000, 1, 0.50}};
+  return {{50'000, 125, 0.004},   {250'000, 100, 0.005},  {3'000'000, 50, 0.01},   {20'000'000, 20, 0.025},
+          {40'000'000, 10, 0.05}, {100'000'000, 5, 0.10}, {120'000'000, 4, 0.125}, {200'000'000, 3, 0.15},
+          {300'000'000, 2, 0.25}, {500'000'000, 1, 0.50}};
 }
 const std::vector<double> binance_api_cum = {0,         50,        1'300,     46'300,     546'300,
                                              2'546'300, 5'046'300, 8'046'300, 28'046'300, 103'046'300};
@@ -56,10 +54,9 @@ const std::vector<double> binance_api_cum = {0,         50,        1'300,     46
 // "1,372,550" in the pages, docs and code corpora found none), so this checks only that the
 // quoted maintenance amounts are the ones the deduction rule gives for its brackets.
 std::vector<tier_bracket> quoted_table() {
-  return {{50'000, 125, 0.004},      {500'000, 100, 0.005},   {8'000'000, 50, 0.01},
-          {50'000'000, 20, 0.025},   {80'000'000, 10, 0.05},  {100'000'000, 5, 0.10},
-          {200'000'000, 4, 0.125},   {300'000'000, 3, 0.15},  {500'000'000, 2, 0.25},
-          {inf, 1, 0.50}};
+  return {{50'000, 125, 0.004},   {500'000, 100, 0.005},  {8'000'000, 50, 0.01},   {50'000'000, 20, 0.025},
+          {80'000'000, 10, 0.05}, {100'000'000, 5, 0.10}, {200'000'000, 4, 0.125}, {300'000'000, 3, 0.15},
+          {500'000'000, 2, 0.25}, {inf, 1, 0.50}};
 }
 const std::vector<double> quoted_cum = {0,         50,        2'550,      122'550,    1'372'550,
                                         5'372'550, 7'872'550, 12'872'550, 42'872'550, 167'872'550};
@@ -280,7 +277,8 @@ TEST_CASE("Deribit BTC futures: IM 2% + 0.005% * size, MM 1% + 0.005% * size", "
   REQUIRE_THROWS_WITH(rate(-1.0), "rate: value must be finite and >= 0, got -1");
   deribit_size_addon_policy_config bad;
   bad.maintenance_base = rate(0.03);
-  REQUIRE_THROWS_WITH(deribit_size_addon_policy(bad), dmtest::contains("maintenance_base must not exceed initial_base"));
+  REQUIRE_THROWS_WITH(deribit_size_addon_policy(bad),
+                      dmtest::contains("maintenance_base must not exceed initial_base"));
 }
 
 TEST_CASE("Square-root impact curve: continuous, monotone, calibrated k = Y * sigma", "[margin][tiers][impact]") {
@@ -303,7 +301,8 @@ TEST_CASE("Square-root impact curve: continuous, monotone, calibrated k = Y * si
   const double n0 = 5e8;
   const double h = 1.0;
   const double derivative = 1.5 * 0.03 * std::sqrt((n0 + h) / 1e9);
-  CHECK((n0 + h) * curve.addon_rate(n0 + h) - n0 * curve.addon_rate(n0) <= derivative * h * (1 + 1e-6));  // cancellation in a 1e7 difference: ~1e-7 relative
+  CHECK((n0 + h) * curve.addon_rate(n0 + h) - n0 * curve.addon_rate(n0) <=
+        derivative * h * (1 + 1e-6));  // cancellation in a 1e7 difference: ~1e-7 relative
   // The cap: at 1e15 the uncapped rate would be 30.
   CHECK(curve.addon_rate(1e15) == 1.0);
   impact_curve_policy_config bad;

@@ -25,7 +25,9 @@ std::vector<double> btc_hourly_prices() {
 }
 
 // Binance-style brackets (BTCUSDT snapshot, MARGIN_METHODS.md: tier 1 125x, MMR 0.4%, <= 50k).
-std::vector<tier_bracket> brackets() { return {{50'000.0, 125.0, 0.004}, {250'000.0, 100.0, 0.005}, {1e300, 50.0, 0.01}}; }
+std::vector<tier_bracket> brackets() {
+  return {{50'000.0, 125.0, 0.004}, {250'000.0, 100.0, 0.005}, {1e300, 50.0, 0.01}};
+}
 
 dynamic_policy_chain make_chain() {
   dynamic_policy_chain chain;
@@ -70,7 +72,8 @@ TEST_CASE("dynamic chain equals the static chain bit for bit on BTC hourly", "[m
 TEST_CASE("dynamic chain state restores mid-stream and rejects a foreign state", "[margin][chain]") {
   const auto prices = btc_hourly_prices();
   margin_function original(ewma_volatility(0.94), parametric_risk(), make_chain());
-  for (std::size_t i = 0; i < 15000; ++i) REQUIRE(original.update(static_cast<timestamp>(i) * 3600, prices[i]) == status::ok);
+  for (std::size_t i = 0; i < 15000; ++i)
+    REQUIRE(original.update(static_cast<timestamp>(i) * 3600, prices[i]) == status::ok);
   const auto saved = original.state();
   margin_function restored(ewma_volatility(0.94), parametric_risk(), make_chain());
   restored.restore(saved);

@@ -36,7 +36,8 @@ TEST_CASE("index from several sources: a source more than 5% from the median get
   CHECK(with_nan.price == 101.0);
   REQUIRE_THROWS_WITH(price_guard(price_guard_config{0, -0.1, 1, 0.0}),
                       "price_guard: max_deviation must be finite and >= 0, got -0.1");
-  REQUIRE_THROWS_WITH(price_guard(price_guard_config{-5, 0.0, 1, 0.0}), "price_guard: max_age must be >= 0 seconds, got -5");
+  REQUIRE_THROWS_WITH(price_guard(price_guard_config{-5, 0.0, 1, 0.0}),
+                      "price_guard: max_age must be >= 0 seconds, got -5");
 }
 
 TEST_CASE("the margin function flags too few sources, stale and deviating prices", "[margin][guard]") {
@@ -59,8 +60,10 @@ TEST_CASE("the margin function flags too few sources, stale and deviating prices
   one.guard = price_guard_config{60, 0.05, 1, 0.0};
   margin_function single(one, ewma_volatility(0.94), parametric_risk());
   REQUIRE(single.update(0, 100.0) == status::ok);
-  CHECK(single.update(price_observation{60, 101.0, 0, std::numeric_limits<double>::quiet_NaN()}) == status::ok);  // 60 s: fresh
-  CHECK(single.update(price_observation{120, 101.0, 59, std::numeric_limits<double>::quiet_NaN()}) == status::suspect_input);
+  CHECK(single.update(price_observation{60, 101.0, 0, std::numeric_limits<double>::quiet_NaN()}) ==
+        status::ok);  // 60 s: fresh
+  CHECK(single.update(price_observation{120, 101.0, 59, std::numeric_limits<double>::quiet_NaN()}) ==
+        status::suspect_input);
   CHECK(single.update(price_observation{180, 110.0, 180, 100.0}) == status::suspect_input);  // 10% from the reference
   CHECK(single.update(price_observation{240, 103.0, 240, 100.0}) == status::ok);             // 3%
 }
@@ -87,9 +90,9 @@ TEST_CASE("a single bad print never reaches the model; a confirmed jump does", "
   CHECK(flagged.price_suspect);
   CHECK(flagged.initial_rate == before.initial_rate);
   CHECK(flagged.price == close);
-  CHECK(flagged.notional == bad);  // sized at the more conservative (higher) price
+  CHECK(flagged.notional == bad);                 // sized at the more conservative (higher) price
   CHECK(fn.update(10800, 4310.0) == status::ok);  // back near the last good price
-  CHECK(fn.volatility().observations() == 2);    // the bad print never entered
+  CHECK(fn.volatility().observations() == 2);     // the bad print never entered
   CHECK_FALSE(fn.quote(1.0).price_suspect);
 
   // A genuine jump: 4310 -> 5500 is held, a second print at 5510 confirms it, and the whole

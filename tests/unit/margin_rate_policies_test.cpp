@@ -77,7 +77,8 @@ TEST_CASE("maintenance from initial reproduces venue rates", "[margin][policy][m
   CHECK(r.maintenance == 0.10);
   CHECK_THAT(r.initial, dmtest::within_rel(0.11, 1e-15));
   REQUIRE_THROWS_WITH(maintenance_fraction_policy(1.5), "maintenance_fraction: fraction must be in (0, 1], got 1.5");
-  REQUIRE_THROWS_WITH(initial_from_maintenance_policy(0.9), "initial_from_maintenance: ratio must be finite and >= 1, got 0.9");
+  REQUIRE_THROWS_WITH(initial_from_maintenance_policy(0.9),
+                      "initial_from_maintenance: ratio must be finite and >= 1, got 0.9");
 }
 
 TEST_CASE("floors, maximum leverage and caps", "[margin][policy][floors]") {
@@ -114,7 +115,8 @@ TEST_CASE("announced parameter changes ramp in linearly", "[margin][policy][sche
   CHECK_THAT(scale.update(at(7 * 86400 / 2), {0.05, 0.025}).initial, dmtest::within_rel(0.055, 1e-15));
   REQUIRE_THROWS_WITH((parameter_schedule{{10, 0.02}, {10, 0.03}}),
                       "parameter_schedule: time of knot 1 must be later than the previous knot's 10, got 10");
-  REQUIRE_THROWS_WITH(parameter_schedule(std::vector<schedule_knot>{}), "parameter_schedule: knots must hold at least one knot, got 0");
+  REQUIRE_THROWS_WITH(parameter_schedule(std::vector<schedule_knot>{}),
+                      "parameter_schedule: knots must hold at least one knot, got 0");
   REQUIRE_THROWS_WITH(floor_policy(parameter_schedule{{0, 0.01}, {10, -0.02}}), "floor: rate must be >= 0, got -0.02");
 }
 
@@ -131,7 +133,8 @@ TEST_CASE("APC buffer: consumed while margin rises, rebuilt in calm (hand sequen
     CHECK_THAT(out.maintenance, dmtest::within_rel(expected[i] / 2.0, 1e-15));
   }
   REQUIRE_THROWS_WITH(apc_buffer_policy(-0.1), "apc_buffer: buffer must be finite and >= 0, got -0.1");
-  REQUIRE_THROWS_WITH(apc_buffer_policy(apc_buffer_policy_config{0.25, 0.0}), "apc_buffer: rebuild must be in (0, 1], got 0");
+  REQUIRE_THROWS_WITH(apc_buffer_policy(apc_buffer_policy_config{0.25, 0.0}),
+                      "apc_buffer: rebuild must be in (0, 1], got 0");
 }
 
 TEST_CASE("APC buffer invariant raw <= margin <= 1.25 raw on every BTC hourly step", "[margin][policy][apc]") {
@@ -156,8 +159,10 @@ TEST_CASE("stressed-observation weighting (hand sequence)", "[margin][policy][ap
   const double rate = 0.05;
   double out[5];
   for (int i = 0; i < 5; ++i) out[i] = policy.update(at(i, rate, vols[i]), {rate, rate / 2}).initial;
-  auto expect = [&](double stress, double now) { return std::expm1(std::log1p(rate) * (0.25 * stress + 0.75 * now) / now); };
-  CHECK_THAT(out[0], dmtest::within_rel(rate, 1e-15));                // stress = now
+  auto expect = [&](double stress, double now) {
+    return std::expm1(std::log1p(rate) * (0.25 * stress + 0.75 * now) / now);
+  };
+  CHECK_THAT(out[0], dmtest::within_rel(rate, 1e-15));                 // stress = now
   CHECK_THAT(out[3], dmtest::within_rel(expect(0.03, 0.015), 1e-14));  // window {0.03, 0.02, 0.015}
   CHECK_THAT(out[4], dmtest::within_rel(expect(0.02, 0.012), 1e-14));  // 0.03 has left the window
   REQUIRE_THROWS_WITH(stressed_weight_policy(1.5, 10), "stressed_weight: weight must be in [0, 1], got 1.5");
@@ -211,7 +216,8 @@ TEST_CASE("lookback floor: highest raw rate, and the long-run volatility rule", 
   SECTION("long-run volatility over 1000 steps (EMIR wording)") {
     // Floor = parametric ES at sigma_lr = sqrt(mean sigma^2 over the window); 1e-9 relative
     // (the running sum against a fresh sum over 1000 terms).
-    margin_function fn(ewma_volatility(0.94), normal_es(1), lookback_floor_policy(1000, lookback_floor_rule::long_run_volatility));
+    margin_function fn(ewma_volatility(0.94), normal_es(1),
+                       lookback_floor_policy(1000, lookback_floor_rule::long_run_volatility));
     std::vector<double> raw, initial, sigma;
     run_hourly(fn, raw, initial, &sigma);
     double worst = 0.0;
@@ -219,7 +225,8 @@ TEST_CASE("lookback floor: highest raw rate, and the long-run volatility rule", 
       const std::size_t from = i >= 999 ? i - 999 : 0;
       double sum = 0.0;
       for (std::size_t j = from; j <= i; ++j) sum += sigma[j] * sigma[j];
-      const double floor = std::expm1(std::log1p(raw[i]) * std::sqrt(sum / static_cast<double>(i - from + 1)) / sigma[i]);
+      const double floor = std::expm1(std::log1p(raw[i]) * std::sqrt(sum / static_cast<double>(i - from + 1)) /
+                                      sigma[i]);
       worst = std::max(worst, std::abs(initial[i] / std::max(raw[i], floor) - 1.0));
     }
     CHECK(worst < 1e-9);

@@ -79,15 +79,14 @@ TEST_CASE("GPD score and Hessian agree with finite differences, including the xi
     CHECK_THAT(at.hessian[2], dmtest::within_abs(fd_bb, 1e-6 * std::max(1.0, std::abs(fd_bb))));
   };
   check_at(0.3, 1.2);
-  check_at(-0.05, 1.8);   // mixes the series (|a| < 0.1) and closed-form branches
-  check_at(1e-7, 1.5);    // series branch only
-  check_at(0.0, 1.5);     // exactly exponential
+  check_at(-0.05, 1.8);  // mixes the series (|a| < 0.1) and closed-form branches
+  check_at(1e-7, 1.5);   // series branch only
+  check_at(0.0, 1.5);    // exactly exponential
   // At xi = 0 the log-likelihood is the exponential one, -n ln beta - sum(y)/beta.
   double sum = 0.0;
   for (const double v : y) sum += v;
   const double n = static_cast<double>(y.size());
-  CHECK_THAT(gpd_log_likelihood(y, 0.0, 1.5).log_likelihood,
-             dmtest::within_rel(-n * std::log(1.5) - sum / 1.5, 1e-14));
+  CHECK_THAT(gpd_log_likelihood(y, 0.0, 1.5).log_likelihood, dmtest::within_rel(-n * std::log(1.5) - sum / 1.5, 1e-14));
   // Outside the support (xi < 0 with y_max > beta/|xi|) the point is infeasible.
   CHECK_FALSE(gpd_log_likelihood(y, -0.9, 0.5).feasible);
   CHECK_FALSE(gpd_log_likelihood(y, 0.1, 0.0).feasible);
@@ -109,8 +108,7 @@ TEST_CASE("ML fit recovers known GPD parameters within their standard errors", "
     // The observed information agrees with Smith's (1985) expected information:
     // var(xi) = (1+xi)^2/n, var(beta) = 2 beta^2 (1+xi)/n; 10% covers its sampling error at n = 5000.
     CHECK_THAT(fit.shape_standard_error, dmtest::within_rel((1 + c.xi) / std::sqrt(double(n)), 0.10));
-    CHECK_THAT(fit.scale_standard_error,
-               dmtest::within_rel(c.beta * std::sqrt(2 * (1 + c.xi) / double(n)), 0.10));
+    CHECK_THAT(fit.scale_standard_error, dmtest::within_rel(c.beta * std::sqrt(2 * (1 + c.xi) / double(n)), 0.10));
     // The score vanishes at the optimum (to well below one unit of a single observation's
     // log-density), and the point is a maximum: every nearby point is lower.
     const auto at = gpd_log_likelihood(y, fit.parameters.shape, fit.parameters.scale);
@@ -120,7 +118,8 @@ TEST_CASE("ML fit recovers known GPD parameters within their standard errors", "
     CHECK_THAT(at.log_likelihood, dmtest::within_rel(fit.log_likelihood, 1e-13));
     for (const double dx : {-1e-3, 1e-3}) {
       CHECK(gpd_log_likelihood(y, fit.parameters.shape + dx, fit.parameters.scale).log_likelihood < fit.log_likelihood);
-      CHECK(gpd_log_likelihood(y, fit.parameters.shape, fit.parameters.scale * (1 + dx)).log_likelihood < fit.log_likelihood);
+      CHECK(gpd_log_likelihood(y, fit.parameters.shape, fit.parameters.scale * (1 + dx)).log_likelihood <
+            fit.log_likelihood);
     }
     CHECK(fit.iterations < 50);
   }
@@ -228,8 +227,8 @@ TEST_CASE("Mean-excess function against hand values and the GPD's linear e(u)", 
   CHECK(e[2].exceedances == 0);
   const auto by_count = mean_excess_by_count(losses, 1, 3);
   REQUIRE(by_count.size() == 3);
-  CHECK(by_count[1].threshold == 3.0);                               // k = 2: u = third largest
-  CHECK_THAT(by_count[1].mean_excess, dmtest::within_rel(4.0, 1e-15)); // (10 + 4)/2 - 3
+  CHECK(by_count[1].threshold == 3.0);                                  // k = 2: u = third largest
+  CHECK_THAT(by_count[1].mean_excess, dmtest::within_rel(4.0, 1e-15));  // (10 + 4)/2 - 3
   // For GPD(xi, beta), e(u) = (beta + xi u)/(1 - xi): linear in u. xi = 0.2, beta = 1:
   // e(0) = 1.25, e(2) = 1.75, e(5) = 2.5. Sampling sd of e(u) is about e(u)(1-xi)/sqrt((1-2xi) N_u);
   // with n = 400,000 that is < 0.5% at u = 5 (N_u ~ 6e4); tolerance 3%.
@@ -250,9 +249,11 @@ TEST_CASE("BTC daily losses have a fat GPD tail (xi > 0)", "[risk][evt]") {
   CHECK(long_tail.exceedances == 272);
   CHECK(long_tail.observations == 2722);
   INFO("BTC daily long tail: u = " << long_tail.threshold << ", xi = " << long_tail.gpd.parameters.shape << " (se "
-                                   << long_tail.gpd.shape_standard_error << "), beta = " << long_tail.gpd.parameters.scale);
+                                   << long_tail.gpd.shape_standard_error
+                                   << "), beta = " << long_tail.gpd.parameters.scale);
   INFO("BTC daily short tail: u = " << short_tail.threshold << ", xi = " << short_tail.gpd.parameters.shape << " (se "
-                                    << short_tail.gpd.shape_standard_error << "), beta = " << short_tail.gpd.parameters.scale);
+                                    << short_tail.gpd.shape_standard_error
+                                    << "), beta = " << short_tail.gpd.parameters.scale);
   // Fat tails: the shape is positive, more than one standard error above 0.
   CHECK(long_tail.gpd.parameters.shape > long_tail.gpd.shape_standard_error);
   CHECK(long_tail.gpd.parameters.shape < 1.0);
@@ -274,7 +275,8 @@ TEST_CASE("EVT bad input: NaN, too few exceedances, confidence inside the sample
   std::vector<double> returns = gpd_sample(0.1, 1.0, 200, 9);
   const evt_risk measure(confidence_level(0.99));
   // 10% of 200 = 20 exceedances < 30 required.
-  REQUIRE_THROWS_WITH(measure.from_sample(returns), "evt: exceedances must number at least 30 (from 200 observations), got 20");
+  REQUIRE_THROWS_WITH(measure.from_sample(returns),
+                      "evt: exceedances must number at least 30 (from 200 observations), got 20");
   returns.resize(1000, 0.5);
   returns[17] = std::numeric_limits<double>::quiet_NaN();
   REQUIRE_THROWS_WITH(measure.from_sample(returns), "evt_risk: return at index 17 must be finite, got nan");
@@ -288,14 +290,18 @@ TEST_CASE("EVT bad input: NaN, too few exceedances, confidence inside the sample
   tail.observations = 1000;
   tail.exceedances = 100;
   tail.gpd.parameters = {0.2, 1.0};
-  REQUIRE_THROWS_WITH(tail_risk(tail, confidence_level(0.9)), dmtest::contains("confidence must exceed the threshold's level 0.9"));
+  REQUIRE_THROWS_WITH(tail_risk(tail, confidence_level(0.9)),
+                      dmtest::contains("confidence must exceed the threshold's level 0.9"));
   tail.gpd.parameters = {1.2, 1.0};
   REQUIRE_THROWS_WITH(tail_risk(tail, confidence_level(0.99)),
                       "evt: shape xi must be < 1 for a finite expected shortfall, got 1.2");
   REQUIRE_THROWS_AS(tail_risk(tail, confidence_level(0.99)), dynmargin::domain_error);
-  REQUIRE_THROWS_WITH(evt_risk(evt_risk_config{confidence_level(0.99), {evt_threshold_rule::tail_fraction, 1.5, 100, 0.0, 30}, 1000, 1, horizon(1)}),
-                      "evt_risk: tail_fraction must be in (0, 1), got 1.5");
-  REQUIRE_THROWS_WITH(evt_risk(evt_risk_config{confidence_level(0.99), {}, 0, 1, horizon(1)}), "evt_risk: window must be at least 1, got 0");
+  REQUIRE_THROWS_WITH(
+      evt_risk(evt_risk_config{
+          confidence_level(0.99), {evt_threshold_rule::tail_fraction, 1.5, 100, 0.0, 30}, 1000, 1, horizon(1)}),
+      "evt_risk: tail_fraction must be in (0, 1), got 1.5");
+  REQUIRE_THROWS_WITH(evt_risk(evt_risk_config{confidence_level(0.99), {}, 0, 1, horizon(1)}),
+                      "evt_risk: window must be at least 1, got 0");
   REQUIRE_THROWS_WITH(mean_excess(std::vector<double>{1.0, std::nan("")}, std::vector<double>{0.0}),
                       "mean_excess: loss at index 1 must be finite, got nan");
 }
@@ -353,7 +359,8 @@ TEST_CASE("Conditional EVT: streaming equals batch, state restores, residual tai
   // residuals: ready after 301 returns.
   CHECK(first_ready == 301);
   for (const auto side : {position_side::long_position, position_side::short_position}) {
-    const auto batch = conditional_evt(returns, ewma_volatility(0.94), confidence_level(0.99), {}, side, horizon(1), window);
+    const auto batch = conditional_evt(returns, ewma_volatility(0.94), confidence_level(0.99), {}, side, horizon(1),
+                                       window);
     const auto stream = streaming.estimate(vol, side);
     CHECK(stream == batch.risk);  // bit-identical: same residuals, same fit
     CHECK(batch.residuals == window);
@@ -395,7 +402,8 @@ TEST_CASE("Streaming refit interval: estimates update every k residuals", "[risk
     (void)vol.update(returns[t]);
     if (sparse.ready() && sparse.state().since_refit == 0) {
       ++steps;
-      if (sparse.residual_risk(position_side::long_position) == every.residual_risk(position_side::long_position)) ++equal_after_refit;
+      if (sparse.residual_risk(position_side::long_position) == every.residual_risk(position_side::long_position))
+        ++equal_after_refit;
     }
   }
   CHECK(steps > 40);

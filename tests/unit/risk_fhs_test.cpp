@@ -77,8 +77,8 @@ TEST_CASE("FHS streaming equals batch for every horizon rule, side and floor/cap
         if ((t + 1) % 200 != 0 || !measure.ready()) continue;
         for (auto side : {position_side::long_position, position_side::short_position}) {
           const auto streamed = measure.estimate(vol, side);
-          const auto batch =
-              filtered_historical_var_es(std::span<const double>(r.data(), t + 1), ewma_volatility(0.94), c, side);
+          const auto batch = filtered_historical_var_es(std::span<const double>(r.data(), t + 1), ewma_volatility(0.94),
+                                                        c, side);
           REQUIRE(streamed == batch);
           REQUIRE(streamed.es >= streamed.var);
         }

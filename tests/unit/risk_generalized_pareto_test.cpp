@@ -83,7 +83,8 @@ TEST_CASE("EVT tail VaR is the threshold plus the GPD quantile", "[risk][gpd][ev
 }
 
 TEST_CASE("GPD rejects bad parameters and probabilities", "[risk][gpd]") {
-  REQUIRE_THROWS_WITH(generalized_pareto_distribution(0.1, 0.0), "generalized_pareto: scale must be finite and > 0, got 0");
+  REQUIRE_THROWS_WITH(generalized_pareto_distribution(0.1, 0.0),
+                      "generalized_pareto: scale must be finite and > 0, got 0");
   REQUIRE_THROWS_AS(generalized_pareto_distribution(std::nan(""), 1.0), dynmargin::invalid_argument);
   REQUIRE_THROWS_AS(generalized_pareto_distribution(0.1, std::numeric_limits<double>::infinity()),
                     dynmargin::invalid_argument);

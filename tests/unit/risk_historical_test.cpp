@@ -21,7 +21,8 @@ namespace {
 std::vector<double> btc_hourly() {
   return dmtest::read_csv(dmtest::reference_path("returns_btc_usd_1h.csv")).numbers("r");
 }
-historical_risk_config config_of(double p, quantile_method q = quantile_method::type7, es_method e = es_method::tail_mean) {
+historical_risk_config config_of(double p, quantile_method q = quantile_method::type7,
+                                 es_method e = es_method::tail_mean) {
   historical_risk_config c;
   c.confidence = confidence_level(p);
   c.quantile = q;
@@ -85,7 +86,8 @@ TEST_CASE("streaming historical_risk equals batch on every window (bitwise)", "[
   }
 }
 
-TEST_CASE("historical: ES >= VaR, monotone in confidence, homogeneous, translation invariant", "[risk][historical][properties]") {
+TEST_CASE("historical: ES >= VaR, monotone in confidence, homogeneous, translation invariant",
+          "[risk][historical][properties]") {
   const auto r = btc_hourly();
   const std::span<const double> w(r.data() + 5000, 2000);
   for (auto q : {quantile_method::type1, quantile_method::type7}) {
@@ -247,7 +249,8 @@ TEST_CASE("historical rejects bad input, naming it", "[risk][historical][errors]
   REQUIRE_THROWS_WITH(confidence_level(1.5), "confidence_level: p must be in (0, 1), got 1.5");
   historical_risk_config c;
   c.window = 50;
-  REQUIRE_THROWS_WITH(historical_risk(c), dmtest::contains("window must hold at least 100 returns for confidence 0.99"));
+  REQUIRE_THROWS_WITH(historical_risk(c),
+                      dmtest::contains("window must hold at least 100 returns for confidence 0.99"));
   c.window = 100;
   c.horizon_steps = horizon(10);
   REQUIRE_THROWS_WITH(historical_risk(c), dmtest::contains("at least 109 returns"));
@@ -255,7 +258,8 @@ TEST_CASE("historical rejects bad input, naming it", "[risk][historical][errors]
                       dmtest::contains("sample size must hold at least 100 returns"));
   std::vector<double> bad(r.begin(), r.begin() + 200);
   bad[123] = std::numeric_limits<double>::quiet_NaN();
-  REQUIRE_THROWS_WITH(historical_var_es(bad, historical_risk_config{}), dmtest::contains("sample value at index 123 must be finite"));
+  REQUIRE_THROWS_WITH(historical_var_es(bad, historical_risk_config{}),
+                      dmtest::contains("sample value at index 123 must be finite"));
   c = {};
   c.age_decay = 0.97;  // type 7 is the default: not defined with weights
   REQUIRE_THROWS_WITH(historical_risk(c), dmtest::contains("quantile must be type1 with age weights"));

@@ -84,11 +84,13 @@ TEST_CASE("Samplers have the right moments", "[risk][mc][random]") {
   const auto mz = sample_moments(z);
   CHECK_THAT(mz.mean, dmtest::within_abs(0.0, 5 / root_n));
   CHECK_THAT(mz.variance, dmtest::within_abs(1.0, 5 * std::sqrt(2.0) / root_n));
-  CHECK_THAT(mz.kurtosis, dmtest::within_abs(3.0, 5 * std::sqrt(96.0) / root_n));  // sd of sample kurtosis ~ sqrt(24/n)*2
+  CHECK_THAT(mz.kurtosis,
+             dmtest::within_abs(3.0, 5 * std::sqrt(96.0) / root_n));  // sd of sample kurtosis ~ sqrt(24/n)*2
   // Tail frequency: P(Z < -2.326348) = 0.01, binomial sd sqrt(0.0099/n).
   const double below = double(std::count_if(z.begin(), z.end(), [](double x) { return x < -2.326347874; })) / double(n);
   CHECK_THAT(below, dmtest::within_abs(0.01, 5 * std::sqrt(0.0099 / double(n))));
-  // Gamma(a): mean a, variance a; sd of the sample mean sqrt(a/n), of the variance sqrt((6a + 2a^2)... ) ~ a*sqrt((2 + 6/a)/n).
+  // Gamma(a): mean a, variance a; sd of the sample mean sqrt(a/n), of the variance sqrt((6a + 2a^2)... ) ~ a*sqrt((2 +
+  // 6/a)/n).
   for (const auto& [sample, a] : {std::pair{&g_small, 0.4}, std::pair{&g_big, 7.5}}) {
     const auto m = sample_moments(*sample);
     CHECK_THAT(m.mean, dmtest::within_abs(a, 5 * std::sqrt(a) / root_n));
@@ -195,7 +197,8 @@ TEST_CASE("Normal portfolio VaR/ES and Euler components converge to the closed f
     // component is a tail mean over k >= 400 scenarios; its relative sd is below 1.5%).
     CHECK_THAT(r.component_es.sum(), dmtest::within_rel(r.risk.es, 1e-12));
     const Eigen::Vector4d expected = w.cwiseProduct(s * w) / sigma * lambda;
-    for (int i = 0; i < 4; ++i) CHECK_THAT(r.component_es(i), dmtest::within_abs(expected(i), 0.06 * expected.cwiseAbs().maxCoeff()));
+    for (int i = 0; i < 4; ++i)
+      CHECK_THAT(r.component_es(i), dmtest::within_abs(expected(i), 0.06 * expected.cwiseAbs().maxCoeff()));
     // The scenario P&L vector is returned: its VaR is minus the P&L of the k-th worst scenario.
     REQUIRE(r.pnl.size() == x.rows());
     CHECK(-r.pnl(r.tail_scenarios.back()) == r.risk.var);
@@ -245,8 +248,10 @@ TEST_CASE("Student t scenarios: closed-form t quantiles and heavier tails than n
   const Eigen::MatrixXd xn = monte_carlo_simulator(s, mc).simulate();
   mc.distribution = distribution_shape::student_t;
   const Eigen::MatrixXd xt = monte_carlo_simulator(s, mc).simulate();
-  const double ratio_99 = portfolio_risk(xt, w, confidence_level(0.99)).risk.es / portfolio_risk(xn, w, confidence_level(0.99)).risk.es;
-  const double ratio_999 = portfolio_risk(xt, w, confidence_level(0.999)).risk.es / portfolio_risk(xn, w, confidence_level(0.999)).risk.es;
+  const double ratio_99 = portfolio_risk(xt, w, confidence_level(0.99)).risk.es /
+                          portfolio_risk(xn, w, confidence_level(0.99)).risk.es;
+  const double ratio_999 = portfolio_risk(xt, w, confidence_level(0.999)).risk.es /
+                           portfolio_risk(xn, w, confidence_level(0.999)).risk.es;
   CHECK(ratio_99 > 1.0);
   CHECK(ratio_999 > ratio_99);
 }
@@ -271,7 +276,8 @@ TEST_CASE("One-asset Monte Carlo measure: normal closed form, horizons, streamin
     (void)vol.update(r);
   }
   CHECK(ten.observe(std::nan(""), vol) == status::non_finite_input);
-  CHECK(ten.estimate(vol, position_side::short_position) == ten.from_variance(vol.variance(10), position_side::short_position));
+  CHECK(ten.estimate(vol, position_side::short_position) ==
+        ten.from_variance(vol.variance(10), position_side::short_position));
   CHECK(ten.horizon_steps() == 10);
   // The sum of 10 t4 steps has a lighter tail than one step (central limit): between the
   // normal's 2.326 and the one-step 2.649 at 99%.
@@ -282,7 +288,8 @@ TEST_CASE("One-asset Monte Carlo measure: normal closed form, horizons, streamin
   CHECK(var_10 < 2.649492 - 4 * 0.0081);
 }
 
-TEST_CASE("Monte Carlo properties: ES >= VaR, monotone, homogeneous, translation invariant, subadditive", "[risk][mc]") {
+TEST_CASE("Monte Carlo properties: ES >= VaR, monotone, homogeneous, translation invariant, subadditive",
+          "[risk][mc]") {
   const Eigen::MatrixXd s = crypto_covariance();
   monte_carlo_simulator_config config;
   config.scenarios = 50000;
@@ -322,15 +329,19 @@ TEST_CASE("Monte Carlo properties: ES >= VaR, monotone, homogeneous, translation
 TEST_CASE("Monte Carlo bad input: non-PD covariance, shapes, nu, too few scenarios", "[risk][mc]") {
   Eigen::Matrix2d not_pd;
   not_pd << 1.0, 2.0, 2.0, 1.0;  // eigenvalues 3 and -1
-  REQUIRE_THROWS_WITH(monte_carlo_simulator(not_pd),
-                      dmtest::contains("monte_carlo: covariance must be positive definite (Cholesky failed; smallest eigenvalue), got -0.99999999"));
+  REQUIRE_THROWS_WITH(
+      monte_carlo_simulator(not_pd),
+      dmtest::contains(
+          "monte_carlo: covariance must be positive definite (Cholesky failed; smallest eigenvalue), got -0.99999999"));
   Eigen::Matrix2d asymmetric;
   asymmetric << 1.0, 0.5, 0.4, 1.0;
   REQUIRE_THROWS_WITH(monte_carlo_simulator(asymmetric), dmtest::contains("covariance must be symmetric"));
-  REQUIRE_THROWS_WITH(monte_carlo_simulator(Eigen::MatrixXd::Identity(2, 3)), dmtest::contains("covariance columns must equal its rows (2)"));
+  REQUIRE_THROWS_WITH(monte_carlo_simulator(Eigen::MatrixXd::Identity(2, 3)),
+                      dmtest::contains("covariance columns must equal its rows (2)"));
   Eigen::Matrix2d nan_cov = Eigen::Matrix2d::Identity();
   nan_cov(0, 1) = std::nan("");
-  REQUIRE_THROWS_WITH(monte_carlo_simulator(nan_cov), "monte_carlo: covariance must be finite, got a NaN or infinite entry");
+  REQUIRE_THROWS_WITH(monte_carlo_simulator(nan_cov),
+                      "monte_carlo: covariance must be finite, got a NaN or infinite entry");
   monte_carlo_simulator_config t_config;
   t_config.distribution = distribution_shape::student_t;
   t_config.degrees_of_freedom = 2.0;
@@ -340,10 +351,12 @@ TEST_CASE("Monte Carlo bad input: non-PD covariance, shapes, nu, too few scenari
   REQUIRE_THROWS_WITH(ok.portfolio(Eigen::Vector3d::Ones(), confidence_level(0.99)),
                       "monte_carlo: positions must have one entry per asset (2), got 3");
   const std::vector<double> few(50, 1.0);
-  REQUIRE_THROWS_WITH(scenario_var_es(few, confidence_level(0.99)), dmtest::contains("scenarios must number at least 1/(1 - p)"));
+  REQUIRE_THROWS_WITH(scenario_var_es(few, confidence_level(0.99)),
+                      dmtest::contains("scenarios must number at least 1/(1 - p)"));
   std::vector<double> with_nan(200, 1.0);
   with_nan[3] = std::nan("");
-  REQUIRE_THROWS_WITH(scenario_var_es(with_nan, confidence_level(0.99)), "monte_carlo: P&L of scenario 3 must be finite, got nan");
+  REQUIRE_THROWS_WITH(scenario_var_es(with_nan, confidence_level(0.99)),
+                      "monte_carlo: P&L of scenario 3 must be finite, got nan");
   monte_carlo_risk_config small;
   small.simulation.scenarios = 50;
   REQUIRE_THROWS_AS(monte_carlo_risk(small), dynmargin::invalid_argument);

@@ -20,7 +20,9 @@ using dmtest::make_parametric;
 TEST_CASE("parametric normal reproduces the closed forms of REFERENCE.md", "[risk][parametric]") {
   // REFERENCE.md gives z(0.99) to 10 digits (tolerance 5e-10) and the rest to 7 digits
   // (tolerance half a unit of the last digit, 5e-7).
-  struct row { double p, z, es, z_tol; };
+  struct row {
+    double p, z, es, z_tol;
+  };
   for (const row& r : {row{0.99, 2.326347874, 2.665214, 5e-10}, row{0.975, 1.959964, 2.337803, 5e-7},
                        row{0.95, 1.644854, 2.062713, 5e-7}}) {
     const auto m = make_parametric(risk_distribution::normal, r.p);
@@ -45,7 +47,8 @@ TEST_CASE("parametric unit-variance Student t nu = 4 reproduces REFERENCE.md", "
   CHECK_THAT(m95.from_variance(1.0).var, dmtest::within_abs(1.507443, 5e-7));
   CHECK_THAT(m95.from_variance(1.0).es, dmtest::within_abs(2.264771, 5e-7));
   // Large nu tends to the normal: at nu = 1e6 within 1e-5 of z(0.99).
-  CHECK_THAT(make_parametric(risk_distribution::student_t, 0.99, 1e6).var_factor(), dmtest::within_abs(2.326347874, 1e-5));
+  CHECK_THAT(make_parametric(risk_distribution::student_t, 0.99, 1e6).var_factor(),
+             dmtest::within_abs(2.326347874, 1e-5));
 }
 
 TEST_CASE("parametric: ES >= VaR, both rise with confidence, mean translates", "[risk][parametric][properties]") {
@@ -118,7 +121,8 @@ TEST_CASE("parametric rejects bad parameters, naming them", "[risk][parametric][
   c.skewness = 2.0;  // K = 0 with S = 2: the expansion folds over (not a quantile function)
   REQUIRE_THROWS_WITH(parametric_risk(c), dmtest::contains("skewness and excess_kurtosis"));
   const parametric_risk ok;
-  REQUIRE_THROWS_WITH((void)ok.checked_from_variance(-1.0), "parametric_risk: variance must be finite and >= 0, got -1");
+  REQUIRE_THROWS_WITH((void)ok.checked_from_variance(-1.0),
+                      "parametric_risk: variance must be finite and >= 0, got -1");
   REQUIRE_THROWS_WITH((void)ok.checked_from_variance(std::numeric_limits<double>::quiet_NaN()),
                       dmtest::contains("variance must be finite"));
 }

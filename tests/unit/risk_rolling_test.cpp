@@ -50,8 +50,8 @@ TEST_CASE("rolling tail equals a full sort of each window (random data with ties
   // except for the summation order of ES (1e-12 absolute).
   std::mt19937_64 engine(7);
   std::normal_distribution<double> normal(0.0, 1.0);
-  for (const auto& [window, confidence] : {std::pair<std::size_t, double>{120, 0.95}, {250, 0.99},
-                                           {97, 0.975}, {1000, 0.999}}) {
+  for (const auto& [window, confidence] :
+       {std::pair<std::size_t, double>{120, 0.95}, {250, 0.99}, {97, 0.975}, {1000, 0.999}}) {
     rolling_lower_tail tail(window, confidence);
     std::vector<double> history;
     for (int i = 0; i < 3000; ++i) {

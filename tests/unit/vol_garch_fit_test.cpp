@@ -72,8 +72,9 @@ TEST_CASE("GARCH fits reach fGarch's optimum on every reference row", "[volatili
     CHECK(fit.model.observations() == static_cast<std::int64_t>(returns.size()));
     // Standard errors exist and are positive.
     REQUIRE(fit.std_errors_available);
-    for (double se : {fit.std_errors.mu, fit.std_errors.omega, fit.std_errors.alpha, fit.std_errors.beta,
-                      fit.robust_std_errors.mu, fit.robust_std_errors.omega, fit.robust_std_errors.alpha, fit.robust_std_errors.beta}) {
+    for (double se :
+         {fit.std_errors.mu, fit.std_errors.omega, fit.std_errors.alpha, fit.std_errors.beta, fit.robust_std_errors.mu,
+          fit.robust_std_errors.omega, fit.robust_std_errors.alpha, fit.robust_std_errors.beta}) {
       CHECK(se > 0.0);
     }
     if (student) CHECK(fit.std_errors.nu > 0.0);
@@ -174,7 +175,8 @@ TEST_CASE("Stationarity, variance targeting and the other start rules", "[volati
     o.start = start;
     const auto fit = fit_garch(returns, o);
     CHECK(fit.converged);
-    CHECK_THAT(fit.loglik, dmtest::within_rel(garch_loglik(returns, fit.parameters, distribution_shape::normal, start), 1e-12));
+    CHECK_THAT(fit.loglik,
+               dmtest::within_rel(garch_loglik(returns, fit.parameters, distribution_shape::normal, start), 1e-12));
     // Start-up conventions move the optimum a little (REFERENCE.md: up to ~1 unit of loglik).
     CHECK(std::abs(fit.loglik - (-7362.8384912833435)) < 5.0);
   }
@@ -196,8 +198,10 @@ TEST_CASE("fit_garch rejects bad input with a message naming the problem", "[vol
   fit_garch_config bad;
   bad.max_persistence = 1.5;
   REQUIRE_THROWS_WITH(fit_garch(returns, bad), "fit_garch: max_persistence must be in (0, 1), got 1.5");
-  REQUIRE_THROWS_WITH(garch_loglik(returns, {0.0, -1.0, 0.1, 0.0, 0.8, 0.0}), "garch: omega must be finite and > 0, got -1");
-  REQUIRE_THROWS_WITH(garch_loglik(returns, {0.0, 1.0, 0.3, 0.0, 0.8, 0.0}, distribution_shape::normal, garch_start::unconditional),
+  REQUIRE_THROWS_WITH(garch_loglik(returns, {0.0, -1.0, 0.1, 0.0, 0.8, 0.0}),
+                      "garch: omega must be finite and > 0, got -1");
+  REQUIRE_THROWS_WITH(garch_loglik(returns, {0.0, 1.0, 0.3, 0.0, 0.8, 0.0}, distribution_shape::normal,
+                                   garch_start::unconditional),
                       dmtest::contains("must be < 1 for the unconditional start"));
   // An iteration budget too small to converge is reported, not hidden.
   fit_garch_config short_budget;

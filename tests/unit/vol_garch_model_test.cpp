@@ -81,8 +81,8 @@ double naive_loglik(const std::vector<double>& r, const garch_parameters& p, boo
     const double z = r[t] - p.mu;
     if (student) {
       const double nu = p.nu;
-      ll += std::lgamma((nu + 1) / 2) - std::lgamma(nu / 2) - 0.5 * std::log(std::numbers::pi * (nu - 2)) - 0.5 * std::log(h) -
-            (nu + 1) / 2 * std::log(1 + z * z / ((nu - 2) * h));
+      ll += std::lgamma((nu + 1) / 2) - std::lgamma(nu / 2) - 0.5 * std::log(std::numbers::pi * (nu - 2)) -
+            0.5 * std::log(h) - (nu + 1) / 2 * std::log(1 + z * z / ((nu - 2) * h));
     } else {
       ll += -0.5 * (std::log(2 * std::numbers::pi) + std::log(h) + z * z / h);
     }
@@ -98,7 +98,8 @@ TEST_CASE("GARCH log-likelihood at fGarch's parameters equals fGarch's, every re
   for (const auto& row : reference_rows()) {
     INFO(row.dataset << (row.student ? " std" : " norm"));
     const auto returns = returns_of(row.dataset);
-    const double ll = garch_loglik(returns, row.parameters, row.student ? distribution_shape::student_t : distribution_shape::normal);
+    const double ll = garch_loglik(returns, row.parameters,
+                                   row.student ? distribution_shape::student_t : distribution_shape::normal);
     CHECK_THAT(ll, dmtest::within_rel(row.loglik, 1e-8));
   }
 }
@@ -110,7 +111,8 @@ TEST_CASE("The streaming model reproduces fGarch's sigma2_T and one-step forecas
     INFO(row.dataset << (row.student ? " std" : " norm"));
     const auto returns = returns_of(row.dataset);
     const double h1 = garch_initial_variance(returns, row.parameters, garch_start::fgarch);
-    garch_volatility model(garch_volatility_config{row.parameters, row.student ? distribution_shape::student_t : distribution_shape::normal, false, h1});
+    garch_volatility model(garch_volatility_config{
+        row.parameters, row.student ? distribution_shape::student_t : distribution_shape::normal, false, h1});
     for (std::size_t t = 0; t + 1 < returns.size(); ++t) REQUIRE(model.update(returns[t]) == status::ok);
     CHECK_THAT(model.variance(), dmtest::within_rel(row.sigma2_last, 1e-10));
     REQUIRE(model.update(returns.back()) == status::ok);
@@ -137,11 +139,15 @@ TEST_CASE("Each start rule gives its documented h_1 and the kernel matches a nai
   // Definitions (garch.hpp): fgarch omega + p mean(z^2); rugarch mean(z^2); backcast
   // omega + p * EWMA(0.94) of the first 75 z^2 (Python arch); unconditional omega / (1 - p).
   // Tolerance 1e-13 relative: sums in another order.
-  CHECK_THAT(garch_initial_variance(returns, p, garch_start::fgarch), dmtest::within_rel(0.7 + persistence * m2, 1e-13));
+  CHECK_THAT(garch_initial_variance(returns, p, garch_start::fgarch),
+             dmtest::within_rel(0.7 + persistence * m2, 1e-13));
   CHECK_THAT(garch_initial_variance(returns, p, garch_start::rugarch), dmtest::within_rel(m2, 1e-13));
-  CHECK_THAT(garch_initial_variance(returns, p, garch_start::backcast), dmtest::within_rel(0.7 + persistence * num / den, 1e-13));
-  CHECK_THAT(garch_initial_variance(returns, p, garch_start::unconditional), dmtest::within_rel(0.7 / (1 - persistence), 1e-13));
-  for (garch_start start : {garch_start::fgarch, garch_start::rugarch, garch_start::backcast, garch_start::unconditional}) {
+  CHECK_THAT(garch_initial_variance(returns, p, garch_start::backcast),
+             dmtest::within_rel(0.7 + persistence * num / den, 1e-13));
+  CHECK_THAT(garch_initial_variance(returns, p, garch_start::unconditional),
+             dmtest::within_rel(0.7 / (1 - persistence), 1e-13));
+  for (garch_start start :
+       {garch_start::fgarch, garch_start::rugarch, garch_start::backcast, garch_start::unconditional}) {
     INFO("start " << to_string(start));
     // The kernel's first variance is the rule's h_1.
     const auto h = garch_conditional_variances(returns, p, start);
@@ -149,7 +155,8 @@ TEST_CASE("Each start rule gives its documented h_1 and the kernel matches a nai
     // Blocked/vectorised kernel vs a one-log-per-term loop: 1e-12 relative.
     for (bool student : {false, true}) {
       const double expected = naive_loglik(returns, p, student, start);
-      const double actual = garch_loglik(returns, p, student ? distribution_shape::student_t : distribution_shape::normal, start);
+      const double actual = garch_loglik(returns, p,
+                                         student ? distribution_shape::student_t : distribution_shape::normal, start);
       CHECK_THAT(actual, dmtest::within_rel(expected, 1e-12));
     }
   }
@@ -175,8 +182,8 @@ TEST_CASE("variance(h) equals the explicit iteration of the forecast recursion",
     double alpha, gamma, beta;
   };
   for (const auto c : {forecast_case{0.1, 0.0, 0.85}, forecast_case{0.05, 0.1, 0.8}, forecast_case{0.25, 0.0, 0.75},
-                       forecast_case{0.2, 0.0, 0.8 - 1e-9}, forecast_case{0.2, 0.0, 0.8 + 1e-7}, forecast_case{0.1, 0.2, 0.85},
-                       forecast_case{0.0, 0.0, 0.0}}) {
+                       forecast_case{0.2, 0.0, 0.8 - 1e-9}, forecast_case{0.2, 0.0, 0.8 + 1e-7},
+                       forecast_case{0.1, 0.2, 0.85}, forecast_case{0.0, 0.0, 0.0}}) {
     const garch_parameters p{0.0, 0.3, c.alpha, c.gamma, c.beta, 0.0};
     garch_volatility model(garch_volatility_config{p, distribution_shape::normal, true, 2.0});
     (void)model.update(-1.5);
@@ -197,7 +204,8 @@ TEST_CASE("variance(h) equals the explicit iteration of the forecast recursion",
 
 TEST_CASE("GARCH state restores bit-identically mid-stream", "[volatility][garch]") {
   const auto returns = returns_of("sol_usd_daily");
-  const garch_volatility_config config{{0.08, 4.47, 0.187, 0.05, 0.745, 4.5}, distribution_shape::student_t, true, 30.0};
+  const garch_volatility_config config{
+      {0.08, 4.47, 0.187, 0.05, 0.745, 4.5}, distribution_shape::student_t, true, 30.0};
   garch_volatility original(config);
   for (std::size_t i = 0; i < 500; ++i) (void)original.update(returns[i]);
   const auto saved = original.state();
@@ -219,20 +227,26 @@ TEST_CASE("GARCH rejects bad parameters and bad returns, naming them", "[volatil
     change(p);
     return garch_volatility_config{p, distribution_shape::normal, false, 1.0};
   };
-  REQUIRE_THROWS_WITH(garch_volatility(with([](garch_parameters& p) { p.omega = -1.0; })), "garch: omega must be finite and > 0, got -1");
-  REQUIRE_THROWS_WITH(garch_volatility(with([](garch_parameters& p) { p.alpha = -0.1; })), "garch: alpha must be finite and >= 0, got -0.1");
-  REQUIRE_THROWS_WITH(garch_volatility(with([](garch_parameters& p) { p.beta = std::nan(""); })), dmtest::contains("garch: beta must be finite"));
+  REQUIRE_THROWS_WITH(garch_volatility(with([](garch_parameters& p) { p.omega = -1.0; })),
+                      "garch: omega must be finite and > 0, got -1");
+  REQUIRE_THROWS_WITH(garch_volatility(with([](garch_parameters& p) { p.alpha = -0.1; })),
+                      "garch: alpha must be finite and >= 0, got -0.1");
+  REQUIRE_THROWS_WITH(garch_volatility(with([](garch_parameters& p) { p.beta = std::nan(""); })),
+                      dmtest::contains("garch: beta must be finite"));
   REQUIRE_THROWS_WITH(garch_volatility(with([](garch_parameters& p) { p.gamma = 0.1; })),
                       "garch: gamma must be 0 for a symmetric GARCH(1,1), got 0.1");
-  REQUIRE_THROWS_WITH(garch_volatility(garch_volatility_config{{0.0, 0.1, 0.1, -0.2, 0.8, 0.0}, distribution_shape::normal, true, 1.0}),
-                      dmtest::contains("alpha + gamma must be >= 0"));
+  REQUIRE_THROWS_WITH(
+      garch_volatility(garch_volatility_config{{0.0, 0.1, 0.1, -0.2, 0.8, 0.0}, distribution_shape::normal, true, 1.0}),
+      dmtest::contains("alpha + gamma must be >= 0"));
   REQUIRE_THROWS_WITH(garch_volatility(garch_volatility_config{good, distribution_shape::student_t, false, 1.0}),
                       dmtest::contains("nu must be finite and > 2"));
-  REQUIRE_THROWS_WITH(garch_volatility(garch_volatility_config{{0.0, 0.1, 0.3, 0.0, 0.8, 0.0}, distribution_shape::normal, false, 0.0}),
-                      dmtest::contains("initial_variance must be given (> 0) when alpha + gamma/2 + beta >= 1"));
+  REQUIRE_THROWS_WITH(
+      garch_volatility(garch_volatility_config{{0.0, 0.1, 0.3, 0.0, 0.8, 0.0}, distribution_shape::normal, false, 0.0}),
+      dmtest::contains("initial_variance must be given (> 0) when alpha + gamma/2 + beta >= 1"));
   REQUIRE_THROWS_WITH(garch_volatility(garch_volatility_config{good, distribution_shape::normal, false, -2.0}),
                       dmtest::contains("initial_variance must be finite and >= 0"));
-  REQUIRE_THROWS_WITH(garch_omega_for_target(1.0, 0.3, 0.0, 0.8), dmtest::contains("must be < 1 for variance targeting"));
+  REQUIRE_THROWS_WITH(garch_omega_for_target(1.0, 0.3, 0.0, 0.8),
+                      dmtest::contains("must be < 1 for variance targeting"));
 
   garch_volatility model(garch_volatility_config{good, distribution_shape::normal, false, 0.0});
   CHECK_THAT(model.variance(), dmtest::within_rel(0.1 / 0.1, 1e-14));  // unconditional omega / (1 - p)
@@ -242,7 +256,8 @@ TEST_CASE("GARCH rejects bad parameters and bad returns, naming them", "[volatil
   CHECK(model.update(-std::numeric_limits<double>::infinity()) == status::non_finite_input);
   CHECK(model.state() == before);
   // An explosive model fed an extreme return reports the overflow and keeps its state.
-  garch_volatility explosive(garch_volatility_config{{0.0, 1.0, 0.9, 0.0, 0.9, 0.0}, distribution_shape::normal, false, 1.0});
+  garch_volatility explosive(
+      garch_volatility_config{{0.0, 1.0, 0.9, 0.0, 0.9, 0.0}, distribution_shape::normal, false, 1.0});
   const auto explosive_before = explosive.state();
   CHECK(explosive.update(1e200) == status::domain_error);
   CHECK(explosive.state() == explosive_before);

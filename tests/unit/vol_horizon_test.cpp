@@ -28,7 +28,10 @@ struct quadratic_model {
     friend bool operator==(const state_type&, const state_type&) = default;
   };
   state_type s;
-  status update(double) noexcept { ++s.n; return status::ok; }
+  status update(double) noexcept {
+    ++s.n;
+    return status::ok;
+  }
   double variance() const noexcept { return 1.0; }
   double variance(std::int64_t h) const noexcept { return static_cast<double>(h * h); }
   std::int64_t observations() const noexcept { return s.n; }
@@ -50,16 +53,20 @@ TEST_CASE("horizon scaling: closed forms on 365- and 252-day years", "[volatilit
   CHECK(scale_variance(1.0, 60.0, 3600.0) == 60.0);
   // Volatility: sqrt-of-time. 2% daily -> 2 sqrt(365) annual; an hourly 0.5% -> 0.5 sqrt(8760).
   CHECK_THAT(annualise_volatility(2.0, day), dmtest::within_rel(2.0 * std::sqrt(365.0), 1e-15));
-  CHECK_THAT(annualise_volatility(2.0, day, year_basis::trading_252), dmtest::within_rel(2.0 * std::sqrt(252.0), 1e-15));
+  CHECK_THAT(annualise_volatility(2.0, day, year_basis::trading_252),
+             dmtest::within_rel(2.0 * std::sqrt(252.0), 1e-15));
   CHECK_THAT(annualise_volatility(0.5, hour), dmtest::within_rel(0.5 * std::sqrt(8760.0), 1e-15));
   CHECK_THAT(deannualise_volatility(80.0, day), dmtest::within_rel(80.0 / std::sqrt(365.0), 1e-15));
   CHECK_THAT(deannualise_volatility(annualise_volatility(1.7, 300.0), 300.0), dmtest::within_rel(1.7, 1e-15));
 }
 
 TEST_CASE("horizon scaling rejects non-positive or non-finite durations", "[volatility][horizon]") {
-  REQUIRE_THROWS_WITH(variance_per_second(1.0, 0.0), "variance_per_second: step_seconds must be finite and > 0 seconds, got 0");
-  REQUIRE_THROWS_WITH(scale_variance(1.0, 3600.0, -1.0), "scale_variance: to_seconds must be finite and > 0 seconds, got -1");
-  REQUIRE_THROWS_WITH(annualise_variance(1.0, std::numeric_limits<double>::quiet_NaN()), dmtest::contains("from_seconds must be finite and > 0"));
+  REQUIRE_THROWS_WITH(variance_per_second(1.0, 0.0),
+                      "variance_per_second: step_seconds must be finite and > 0 seconds, got 0");
+  REQUIRE_THROWS_WITH(scale_variance(1.0, 3600.0, -1.0),
+                      "scale_variance: to_seconds must be finite and > 0 seconds, got -1");
+  REQUIRE_THROWS_WITH(annualise_variance(1.0, std::numeric_limits<double>::quiet_NaN()),
+                      dmtest::contains("from_seconds must be finite and > 0"));
   REQUIRE_THROWS_WITH(time_scaled<ewma_volatility>(ewma_volatility(0.94), -3600.0),
                       "time_scaled: step_seconds must be finite and > 0 seconds, got -3600");
   time_scaled<ewma_volatility> model(ewma_volatility(0.94), hour);
@@ -120,5 +127,6 @@ TEST_CASE("variance_over_seconds interpolates the cumulative forecast between wh
   CHECK(variance_over_seconds(model, 60.0, 150.0) == 6.5);
   CHECK(variance_over_seconds(model, 60.0, 15.0) == 0.25);
   CHECK(variance_over_seconds(model, 60.0, 180.0) == 9.0);
-  REQUIRE_THROWS_WITH(variance_over_seconds(model, 0.0, 180.0), dmtest::contains("step_seconds must be finite and > 0"));
+  REQUIRE_THROWS_WITH(variance_over_seconds(model, 0.0, 180.0),
+                      dmtest::contains("step_seconds must be finite and > 0"));
 }

@@ -32,8 +32,10 @@ TEST_CASE("Analytic gradients equal central finite differences", "[volatility][g
   const detail::garch_vector theta{0.05, 3.0, 0.15, 0.06, 0.75, 4.2};
   for (bool asymmetric : {false, true}) {
     for (auto innovation : {distribution_shape::normal, distribution_shape::student_t}) {
-      for (auto start : {garch_start::fgarch, garch_start::rugarch, garch_start::backcast, garch_start::unconditional}) {
-        INFO("asymmetric " << asymmetric << " t " << (innovation == distribution_shape::student_t) << " start " << to_string(start));
+      for (auto start :
+           {garch_start::fgarch, garch_start::rugarch, garch_start::backcast, garch_start::unconditional}) {
+        INFO("asymmetric " << asymmetric << " t " << (innovation == distribution_shape::student_t) << " start "
+                           << to_string(start));
         detail::garch_likelihood likelihood(returns, asymmetric, innovation, start);
         detail::garch_vector point = theta;
         if (!asymmetric) point[detail::garch_gamma] = 0.0;
@@ -41,7 +43,8 @@ TEST_CASE("Analytic gradients equal central finite differences", "[volatility][g
         const double value = likelihood.value_and_gradient(point, gradient);
         CHECK(value == likelihood.value(point));
         for (std::size_t j = 0; j < 6; ++j) {
-          if ((j == detail::garch_gamma && !asymmetric) || (j == detail::garch_nu && innovation == distribution_shape::normal)) {
+          if ((j == detail::garch_gamma && !asymmetric) ||
+              (j == detail::garch_nu && innovation == distribution_shape::normal)) {
             CHECK(gradient[j] == 0.0);
             continue;
           }
@@ -58,7 +61,8 @@ TEST_CASE("Analytic gradients equal central finite differences", "[volatility][g
         detail::garch_matrix outer;
         detail::garch_vector score_sum{};
         likelihood.score_outer_product(point, outer, score_sum);
-        for (std::size_t j = 0; j < 6; ++j) CHECK(std::abs(score_sum[j] - gradient[j]) <= 1e-9 * std::max(std::abs(gradient[j]), 1.0));
+        for (std::size_t j = 0; j < 6; ++j)
+          CHECK(std::abs(score_sum[j] - gradient[j]) <= 1e-9 * std::max(std::abs(gradient[j]), 1.0));
       }
     }
   }

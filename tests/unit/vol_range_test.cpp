@@ -54,11 +54,11 @@ std::vector<ohlc_bar> btc_daily_bars() {
 TEST_CASE("range estimators match python on BTC daily bars", "[volatility][range]") {
   const auto& bars = btc_first_bars();
   const double parkinson[] = {0.00042246751519760424, 0.0036557801470645623, 0.004107042515807949,
-                              0.002438496917561776, 0.0008236239283616184, 0.00021372941504144938};
+                              0.002438496917561776,   0.0008236239283616184, 0.00021372941504144938};
   const double garman_klass[] = {0.0004537441339445659, 0.0029750876150915827, 0.0037128107584485314,
-                                 0.002895761947422979, 0.0009380971501128351, 0.0002738730024748076};
+                                 0.002895761947422979,  0.0009380971501128351, 0.0002738730024748076};
   const double rogers_satchell[] = {0.00043203860640268115, 0.0027254699896010507, 0.003284318231368923,
-                                    0.003003527726515328, 0.0008848443482474872, 0.000290586585884232};
+                                    0.003003527726515328,   0.0008848443482474872, 0.000290586585884232};
   for (std::size_t i = 0; i < bars.size(); ++i) {
     CHECK_THAT(parkinson_variance(bars[i]), dmtest::within_rel(parkinson[i], 1e-13));
     CHECK_THAT(garman_klass_variance(bars[i]), dmtest::within_rel(garman_klass[i], 1e-13));
@@ -167,7 +167,8 @@ TEST_CASE("EWMA-weighted range estimators follow the recursion from the first ba
 // of the variance at 10,000 steps); the standard error of the mean over 4,000 bars is about
 // 1% for Parkinson/Garman-Klass and 1.2% for Rogers-Satchell (efficiencies 5.2, 7.4, 6 against
 // the squared return), so 5% is beyond 3 standard errors plus the bias.
-TEST_CASE("range estimators recover the true variance of a driftless Brownian path", "[volatility][range][simulation]") {
+TEST_CASE("range estimators recover the true variance of a driftless Brownian path",
+          "[volatility][range][simulation]") {
   constexpr std::size_t bar_count = 4000;
   constexpr std::size_t steps = 10000;
   constexpr double sigma = 0.01;
@@ -208,7 +209,7 @@ TEST_CASE("range estimators recover the true variance of a driftless Brownian pa
   CHECK_THAT(gk, dmtest::within_rel(truth, 0.05));
   CHECK_THAT(rs, dmtest::within_rel(truth, 0.05));
   CHECK_THAT(yz, dmtest::within_rel(truth, 0.05));
-  CHECK_THAT(yz_measured, dmtest::within_rel(yz, 1e-3));  // differs only by n and one bar
+  CHECK_THAT(yz_measured, dmtest::within_rel(yz, 1e-3));       // differs only by n and one bar
   CHECK_THAT(close_to_close, dmtest::within_rel(truth, 0.1));  // 2.2% standard error
 }
 
@@ -244,27 +245,33 @@ TEST_CASE("range estimators reject bad bars and bad parameters", "[volatility][r
   const double nan = std::numeric_limits<double>::quiet_NaN();
   CHECK(bar_status(good) == status::ok);
   CHECK(bar_status({100, 90, 110, 100}) == status::invalid_argument);  // high < low
-  CHECK(bar_status({0, 110, 90, 105}) == status::invalid_argument);   // open <= 0
+  CHECK(bar_status({0, 110, 90, 105}) == status::invalid_argument);    // open <= 0
   CHECK(bar_status({100, 110, -90, 105}) == status::invalid_argument);
   CHECK(bar_status({nan, 110, 90, 105}) == status::non_finite_input);
   CHECK(bar_status({100, std::numeric_limits<double>::infinity(), 90, 105}) == status::non_finite_input);
   CHECK(bar_status({120, 110, 90, 105}) == status::invalid_argument);  // open above high
   CHECK(bar_status({100, 110, 90, 80}) == status::invalid_argument);   // close below low
 
-  REQUIRE_THROWS_WITH(check_bar({100, 90, 110, 100}, "parkinson", "bar 3"), "parkinson: bar 3 high must be >= low (110), got 90");
-  REQUIRE_THROWS_WITH(check_bar({100, 110, 90, 80}, "garman_klass"), "garman_klass: bar close must be within [low, high] = [90, 110], got 80");
-  REQUIRE_THROWS_WITH(check_bar({nan, 110, 90, 105}), dmtest::contains("bar open must be finite and positive, got nan"));
+  REQUIRE_THROWS_WITH(check_bar({100, 90, 110, 100}, "parkinson", "bar 3"),
+                      "parkinson: bar 3 high must be >= low (110), got 90");
+  REQUIRE_THROWS_WITH(check_bar({100, 110, 90, 80}, "garman_klass"),
+                      "garman_klass: bar close must be within [low, high] = [90, 110], got 80");
+  REQUIRE_THROWS_WITH(check_bar({nan, 110, 90, 105}),
+                      dmtest::contains("bar open must be finite and positive, got nan"));
   REQUIRE_THROWS_WITH(check_bar({100, 110, 0, 105}), dmtest::contains("bar low must be finite and positive, got 0"));
 
-  REQUIRE_THROWS_WITH(parkinson_volatility(range_volatility_config{range_weighting::rolling, 1}), "parkinson: window must be at least 2, got 1");
+  REQUIRE_THROWS_WITH(parkinson_volatility(range_volatility_config{range_weighting::rolling, 1}),
+                      "parkinson: window must be at least 2, got 1");
   // The configuration cannot hold a decay outside (0, 1): decay_factor rejects it.
   REQUIRE_THROWS_WITH(decay_factor(1.5), "decay_factor: lambda must be in (0, 1), got 1.5");
   REQUIRE_THROWS_WITH(decay_factor(0.0), "decay_factor: lambda must be in (0, 1), got 0");
-  REQUIRE_THROWS_WITH(parkinson_estimate(std::span<const ohlc_bar>{}), "parkinson: bars must hold at least 1 bar, got 0");
+  REQUIRE_THROWS_WITH(parkinson_estimate(std::span<const ohlc_bar>{}),
+                      "parkinson: bars must hold at least 1 bar, got 0");
   const std::vector<ohlc_bar> two{good, good};
   REQUIRE_THROWS_WITH(yang_zhang_estimate(two), "yang_zhang: bars must hold at least 3 bars, got 2");
   const std::vector<ohlc_bar> with_bad{good, {100, 90, 110, 100}, good};
-  REQUIRE_THROWS_WITH(rogers_satchell_estimate(with_bad), dmtest::contains("rogers_satchell: bar 1 high must be >= low"));
+  REQUIRE_THROWS_WITH(rogers_satchell_estimate(with_bad),
+                      dmtest::contains("rogers_satchell: bar 1 high must be >= low"));
 
   // The streaming models refuse a bad bar with a status and keep their state; the checked
   // path throws naming the field.
@@ -274,7 +281,8 @@ TEST_CASE("range estimators reject bad bars and bad parameters", "[volatility][r
   CHECK(model.update({100, 90, 110, 100}) == status::invalid_argument);
   CHECK(model.update({nan, 110, 90, 105}) == status::non_finite_input);
   CHECK(model.state() == before);
-  REQUIRE_THROWS_WITH(model.update_checked({100, 110, 90, 111}), "rogers_satchell: bar 1 close must be within [low, high] = [90, 110], got 111");
+  REQUIRE_THROWS_WITH(model.update_checked({100, 110, 90, 111}),
+                      "rogers_satchell: bar 1 close must be within [low, high] = [90, 110], got 111");
   CHECK(model.state() == before);
   yang_zhang_volatility yz(range_volatility_config{range_weighting::rolling, 3});
   REQUIRE(yz.update(good) == status::ok);
@@ -312,5 +320,6 @@ TEST_CASE("range estimators: flat bars, warm-up and state round trips", "[volati
     REQUIRE(yz_original.variance() == yz_restored.variance());
   }
   parkinson_volatility other(range_volatility_config{range_weighting::rolling, 21});
-  REQUIRE_THROWS_WITH(other.restore(original.state()), dmtest::contains("parkinson: state must come from a model with the same window"));
+  REQUIRE_THROWS_WITH(other.restore(original.state()),
+                      dmtest::contains("parkinson: state must come from a model with the same window"));
 }

@@ -133,7 +133,8 @@ TEST_CASE("rolling variance: warm-up, forecasts and constant series", "[volatili
 
 TEST_CASE("rolling variance rejects bad parameters and bad returns without losing state", "[volatility][rolling]") {
   REQUIRE_THROWS_WITH(rolling_volatility(1), "rolling: window must be at least 2, got 1");
-  REQUIRE_THROWS_AS(rolling_volatility(rolling_volatility_config{-5, rolling_mean::sample}), dynmargin::invalid_argument);
+  REQUIRE_THROWS_AS(rolling_volatility(rolling_volatility_config{-5, rolling_mean::sample}),
+                    dynmargin::invalid_argument);
   rolling_volatility model(4, rolling_mean::sample);
   (void)model.update(0.5);
   (void)model.update(-1.5);
@@ -144,7 +145,8 @@ TEST_CASE("rolling variance rejects bad parameters and bad returns without losin
   CHECK(model.state() == before);
   CHECK(model.observations() == 2);
   rolling_volatility other(5, rolling_mean::sample);
-  REQUIRE_THROWS_WITH(other.restore(before), dmtest::contains("rolling: state must come from a model with the same window"));
+  REQUIRE_THROWS_WITH(other.restore(before),
+                      dmtest::contains("rolling: state must come from a model with the same window"));
 }
 
 TEST_CASE("rolling variance state restores bit-identically mid-stream", "[volatility][rolling]") {

@@ -67,7 +67,8 @@ void check_against_brute_force(Inner inner, std::int64_t lookback, const std::ve
     REQUIRE(stressed.update(inputs[t]) == status::ok);
     forecasts.push_back(is_ready(inner) ? inner.variance() : std::numeric_limits<double>::quiet_NaN());
     double brute = -1.0;
-    const std::size_t begin = t + 1 > static_cast<std::size_t>(lookback) ? t + 1 - static_cast<std::size_t>(lookback) : 0;
+    const std::size_t begin = t + 1 > static_cast<std::size_t>(lookback) ? t + 1 - static_cast<std::size_t>(lookback)
+                                                                         : 0;
     for (std::size_t i = begin; i <= t; ++i) {
       if (!std::isnan(forecasts[i])) brute = std::max(brute, forecasts[i]);
     }
@@ -115,7 +116,8 @@ TEST_CASE("stressed volatility over a range estimator fed bars", "[volatility][s
   std::vector<ohlc_bar> bars;
   for (std::size_t i = 0; i < open.size(); ++i) bars.push_back({open[i], high[i], low[i], close[i]});
   check_against_brute_force(parkinson_volatility(range_volatility_config{range_weighting::rolling, 20}), 365, bars);
-  check_against_brute_force(yang_zhang_volatility(range_volatility_config{range_weighting::ewma, 20, decay_factor(0.94)}), 365, bars);
+  check_against_brute_force(
+      yang_zhang_volatility(range_volatility_config{range_weighting::ewma, 20, decay_factor(0.94)}), 365, bars);
 }
 
 TEST_CASE("stressed volatility: bad input, forecasts and state", "[volatility][stressed]") {
@@ -150,5 +152,6 @@ TEST_CASE("stressed volatility: bad input, forecasts and state", "[volatility][s
   }
   CHECK(original.state() == restored.state());
   stressed_volatility<rolling_volatility> other(rolling_volatility(30), 100);
-  REQUIRE_THROWS_WITH(other.restore(original.state()), dmtest::contains("stressed: state must come from a model with the same lookback"));
+  REQUIRE_THROWS_WITH(other.restore(original.state()),
+                      dmtest::contains("stressed: state must come from a model with the same lookback"));
 }

@@ -56,7 +56,8 @@ namespace dynmargin {
 
 /// @brief A range of exception indicators (bool, or integers 0/1), oldest first.
 template <class R>
-concept exception_sequence = std::ranges::forward_range<R> && std::convertible_to<std::ranges::range_reference_t<R>, bool>;
+concept exception_sequence = std::ranges::forward_range<R> && std::convertible_to < std::ranges::range_reference_t<R>,
+bool > ;
 
 // ---------------------------------------------------------------------------------------------
 // Kupiec proportion of failures
@@ -148,13 +149,14 @@ template <exception_sequence R>
 /// @brief Christoffersen's (1998) independence and conditional coverage tests.
 struct christoffersen_result {
   transition_counts counts{};
-  double pi0 = 0.0;     ///< n01 / (n00 + n01): P(exception | none the step before)
-  double pi1 = 0.0;     ///< n11 / (n10 + n11): P(exception | exception the step before), 0 if no exception before the last step
+  double pi0 = 0.0;  ///< n01 / (n00 + n01): P(exception | none the step before)
+  double pi1 =
+      0.0;  ///< n11 / (n10 + n11): P(exception | exception the step before), 0 if no exception before the last step
   double pi = 0.0;      ///< (n01 + n11) / (T - 1)
   double lr_pof = 0.0;  ///< Kupiec's LR on all T observations
   double lr_ind = 0.0;  ///< independence LR, chi-square(1)
   double p_ind = 1.0;
-  double lr_cc = 0.0;   ///< lr_pof + lr_ind, chi-square(2)
+  double lr_cc = 0.0;  ///< lr_pof + lr_ind, chi-square(2)
   double p_cc = 1.0;
   friend bool operator==(const christoffersen_result&, const christoffersen_result&) = default;
 };
@@ -177,8 +179,9 @@ namespace detail {
 /// @brief Christoffersen tests from transition counts.
 /// @param observations T (= transitions + 1); @param exceptions total exceptions among the T.
 /// @throws dynmargin::invalid_argument when the counts are inconsistent with T and x.
-[[nodiscard]] inline christoffersen_result christoffersen_test(const transition_counts& counts, std::size_t observations,
-                                                               std::size_t exceptions, confidence_level coverage) {
+[[nodiscard]] inline christoffersen_result christoffersen_test(const transition_counts& counts,
+                                                               std::size_t observations, std::size_t exceptions,
+                                                               confidence_level coverage) {
   detail::check_counts("christoffersen_test", observations, exceptions);
   if (counts.transitions() + 1 != observations) {
     throw_invalid_argument("christoffersen_test", "transition counts",
@@ -192,7 +195,9 @@ namespace detail {
   }
   christoffersen_result out;
   out.counts = counts;
-  const auto ratio = [](std::size_t a, std::size_t b) { return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b); };
+  const auto ratio = [](std::size_t a, std::size_t b) {
+    return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b);
+  };
   out.pi0 = ratio(counts.n01, counts.n00 + counts.n01);
   out.pi1 = ratio(counts.n11, counts.n10 + counts.n11);
   out.pi = ratio(counts.n01 + counts.n11, counts.transitions());
@@ -236,8 +241,8 @@ enum class traffic_light_zone : std::uint8_t { green, yellow, red };
 
 /// @brief Where the zones start, as cumulative binomial probabilities (Basel 1996).
 struct traffic_light_edges {
-  double yellow = 0.95;    ///< yellow when P(X <= x) >= this
-  double red = 0.9999;     ///< red when P(X <= x) >= this
+  double yellow = 0.95;  ///< yellow when P(X <= x) >= this
+  double red = 0.9999;   ///< red when P(X <= x) >= this
 };
 
 /// @brief The traffic light of x exceptions among T observations.
@@ -256,18 +261,19 @@ struct traffic_light_result {
 /// @param edges cumulative probabilities where yellow and red start, 0 < yellow < red < 1.
 /// @throws dynmargin::invalid_argument on T = 0, x > T or bad edges.
 [[nodiscard]] inline traffic_light_result traffic_light(std::size_t observations, std::size_t exceptions,
-                                                        confidence_level coverage,
-                                                        traffic_light_edges edges = {}) {
+                                                        confidence_level coverage, traffic_light_edges edges = {}) {
   detail::check_counts("traffic_light", observations, exceptions);
   if (!(edges.yellow > 0.0 && edges.yellow < edges.red && edges.red < 1.0)) {
-    throw_invalid_argument("traffic_light", "edges.yellow", "must be in (0, edges.red) with edges.red < 1", edges.yellow);
+    throw_invalid_argument("traffic_light", "edges.yellow", "must be in (0, edges.red) with edges.red < 1",
+                           edges.yellow);
   }
   const double p = coverage.tail();
   traffic_light_result out;
   out.observations = observations;
   out.exceptions = exceptions;
   out.cumulative_probability = detail::binomial_cdf(exceptions, observations, p, "traffic_light");
-  out.type1_error = exceptions == 0 ? 1.0 : 1.0 - detail::binomial_cdf(exceptions - 1, observations, p, "traffic_light");
+  out.type1_error = exceptions == 0 ? 1.0
+                                    : 1.0 - detail::binomial_cdf(exceptions - 1, observations, p, "traffic_light");
   // Zone edges: search upwards from the mode, where the cumulative probability is near 1/2.
   std::size_t x = static_cast<std::size_t>(std::floor(static_cast<double>(observations) * p));
   while (x > 0 && detail::binomial_cdf(x, observations, p, "traffic_light") >= edges.yellow) --x;
@@ -322,14 +328,14 @@ template <exception_sequence R>
 
 /// @brief Weibull-against-exponential duration test of independence.
 struct duration_test_result {
-  std::size_t durations = 0;     ///< number of durations (censored included)
+  std::size_t durations = 0;  ///< number of durations (censored included)
   std::size_t uncensored = 0;
-  bool testable = false;         ///< at least one uncensored and two durations; otherwise lr = 0, p = 1
-  double mean_duration = 0.0;    ///< mean of the durations (1 / coverage tail under the null)
-  double weibull_shape = 1.0;    ///< b: < 1 clustered exceptions (decreasing hazard), 1 memoryless
-  double weibull_rate = 0.0;     ///< a, the Weibull rate at the maximum
-  bool shape_at_bound = false;   ///< b hit the search interval [shape_lower, shape_upper]
-  double lr = 0.0;               ///< 2 (lnL_weibull - lnL_exponential), chi-square(1)
+  bool testable = false;        ///< at least one uncensored and two durations; otherwise lr = 0, p = 1
+  double mean_duration = 0.0;   ///< mean of the durations (1 / coverage tail under the null)
+  double weibull_shape = 1.0;   ///< b: < 1 clustered exceptions (decreasing hazard), 1 memoryless
+  double weibull_rate = 0.0;    ///< a, the Weibull rate at the maximum
+  bool shape_at_bound = false;  ///< b hit the search interval [shape_lower, shape_upper]
+  double lr = 0.0;              ///< 2 (lnL_weibull - lnL_exponential), chi-square(1)
   double p_value = 1.0;
   friend bool operator==(const duration_test_result&, const duration_test_result&) = default;
 };
@@ -410,11 +416,13 @@ struct weibull_profile {
     out.shape_at_bound = true;
   } else {
     std::uintmax_t iterations = 200;
-    const auto root = boost::math::tools::toms748_solve(
-        [&](double b) { return profile.score(b); }, duration_shape_lower, duration_shape_upper,
-        boost::math::tools::eps_tolerance<double>(50), iterations, math_policy());
+    const auto root = boost::math::tools::toms748_solve([&](double b) { return profile.score(b); },
+                                                        duration_shape_lower, duration_shape_upper,
+                                                        boost::math::tools::eps_tolerance<double>(50), iterations,
+                                                        math_policy());
     shape = 0.5 * (root.first + root.second);
-    if (iterations >= 200) throw_evaluation_error("duration_test", "the Weibull shape did not converge in 200 iterations");
+    if (iterations >= 200)
+      throw_evaluation_error("duration_test", "the Weibull shape did not converge in 200 iterations");
   }
   out.weibull_shape = shape;
   double log_sum = 0.0, mean = 0.0;
@@ -446,8 +454,7 @@ struct coverage_report {
 /// @brief Kupiec, Christoffersen, traffic light and duration tests of one exception sequence.
 /// @throws dynmargin::invalid_argument on an empty sequence.
 template <exception_sequence R>
-[[nodiscard]] coverage_report coverage_tests(const R& hits, confidence_level coverage,
-                                             traffic_light_edges edges = {}) {
+[[nodiscard]] coverage_report coverage_tests(const R& hits, confidence_level coverage, traffic_light_edges edges = {}) {
   coverage_report out;
   std::size_t observations = 0;
   std::size_t exceptions = 0;

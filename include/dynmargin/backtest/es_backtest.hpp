@@ -48,8 +48,8 @@
 #include "dynmargin/core/distributions.hpp"
 #include "dynmargin/core/error.hpp"
 #include "dynmargin/core/math_policy.hpp"
-#include "dynmargin/core/types.hpp"
 #include "dynmargin/core/random.hpp"
+#include "dynmargin/core/types.hpp"
 
 namespace dynmargin {
 
@@ -72,7 +72,8 @@ inline void check_same_size(std::string_view component, std::string_view name, s
 inline void check_positive_series(std::string_view component, std::string_view name, std::span<const double> values) {
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (!(std::isfinite(values[i]) && values[i] > 0.0)) {
-      throw_invalid_argument(component, std::string(name) + " at " + std::to_string(i), "must be finite and > 0", values[i]);
+      throw_invalid_argument(component, std::string(name) + " at " + std::to_string(i), "must be finite and > 0",
+                             values[i]);
     }
   }
 }
@@ -113,8 +114,8 @@ inline void check_finite_series(std::string_view component, std::string_view nam
 struct acerbi_szekely_result {
   std::size_t observations = 0;
   std::size_t exceptions = 0;
-  double z2 = 0.0;           ///< observed statistic (< 0: ES understated)
-  double p_value = 1.0;      ///< share of simulated Z2 below the observed one
+  double z2 = 0.0;       ///< observed statistic (< 0: ES understated)
+  double p_value = 1.0;  ///< share of simulated Z2 below the observed one
   std::size_t simulations = 0;
   std::uint64_t seed = 0;
   friend bool operator==(const acerbi_szekely_result&, const acerbi_szekely_result&) = default;
@@ -151,10 +152,11 @@ namespace detail {
 ///        each loss (> 0); @param distribution the standardised shape of the simulated null.
 /// @param simulations number of simulated Z2 (>= 1); @param seed of the simulation.
 /// @throws dynmargin::invalid_argument on bad input.
-[[nodiscard]] inline acerbi_szekely_result acerbi_szekely_test(std::span<const double> losses, std::span<const double> var,
-                                                               std::span<const double> es,
+[[nodiscard]] inline acerbi_szekely_result acerbi_szekely_test(std::span<const double> losses,
+                                                               std::span<const double> var, std::span<const double> es,
                                                                const predictive_distribution& distribution,
-                                                               confidence_level coverage, std::size_t simulations = 2000,
+                                                               confidence_level coverage,
+                                                               std::size_t simulations = 2000,
                                                                std::uint64_t seed = 20140101) {
   constexpr std::string_view component = "acerbi_szekely_test";
   if (simulations == 0) throw_invalid_argument(component, "simulations", "must be at least 1", simulations);
@@ -165,17 +167,17 @@ namespace detail {
   out.seed = seed;
   out.z2 = acerbi_szekely_z2(losses, var, es, coverage);
   for (std::size_t t = 0; t < losses.size(); ++t) out.exceptions += losses[t] > var[t] ? 1U : 0U;
-  out.p_value = detail::acerbi_szekely_null_share_below(out.z2, losses.size(), distribution, coverage, simulations, seed);
+  out.p_value = detail::acerbi_szekely_null_share_below(out.z2, losses.size(), distribution, coverage, simulations,
+                                                        seed);
   return out;
 }
 
 /// @brief Acerbi-Szekely Z2 test when the predictive loss at t is `scale[t] * Z`: VaR_t and
 ///        ES_t are scale_t times those of Z.
 /// @throws dynmargin::invalid_argument on bad input.
-[[nodiscard]] inline acerbi_szekely_result acerbi_szekely_test(std::span<const double> losses, std::span<const double> scale,
-                                                               const predictive_distribution& distribution,
-                                                               confidence_level coverage, std::size_t simulations = 2000,
-                                                               std::uint64_t seed = 20140101) {
+[[nodiscard]] inline acerbi_szekely_result acerbi_szekely_test(
+    std::span<const double> losses, std::span<const double> scale, const predictive_distribution& distribution,
+    confidence_level coverage, std::size_t simulations = 2000, std::uint64_t seed = 20140101) {
   constexpr std::string_view component = "acerbi_szekely_test";
   detail::check_same_size(component, "scale", scale.size(), losses.size());
   detail::check_positive_series(component, "scale", scale);

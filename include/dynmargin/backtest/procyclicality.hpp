@@ -6,7 +6,8 @@
 ///        and the largest one-step margin call as a share of the position.
 ///
 /// Sources:
-///  - ICE Clear Europe's initial-margin procyclicality monitoring: the 95% expected shortfall of the 5-day percentage changes of initial margin over
+///  - ICE Clear Europe's initial-margin procyclicality monitoring: the 95% expected shortfall of the 5-day percentage
+///  changes of initial margin over
 ///    250 days is amber above 50% and red above 100%; of the 30-day changes, amber above 125%
 ///    and red above 250%. 1-day changes are reported without thresholds.
 ///  - Murphy, D., M. Vasios and N. Vause (2014), "An investigation into the procyclicality of
@@ -77,16 +78,17 @@ struct change_horizon {
 struct procyclicality_metrics_config {
   /// n-step changes to measure (default: 1, 5 and 30 days with ICE's 5- and 30-day thresholds).
   std::vector<change_horizon> horizons{{1, 0.0, 0.0}, {5, 0.50, 1.00}, {30, 1.25, 2.50}};
-  std::int64_t window = 250;  ///< W: changes per rolling window
+  std::int64_t window = 250;        ///< W: changes per rolling window
   confidence_level es_level{0.95};  ///< c of the rolling expected shortfall
-  std::int64_t stride = 1;    ///< windows evaluated every `stride` steps (and the last one)
+  std::int64_t stride = 1;          ///< windows evaluated every `stride` steps (and the last one)
 
   /// @brief ICE's daily settings expressed in steps of data with `steps_per_day` steps a day
   ///        (1 for daily bars, 24 for hourly): 1, 5 and 30 days, a 250-day window, and a
   ///        window evaluated once a day (ICE computes margin daily; the changes and their
   ///        maximum are still taken at every step).
   [[nodiscard]] static procyclicality_metrics_config ice(std::int64_t steps_per_day = 1) {
-    if (steps_per_day < 1) throw_invalid_argument("procyclicality_config", "steps_per_day", "must be at least 1", steps_per_day);
+    if (steps_per_day < 1)
+      throw_invalid_argument("procyclicality_config", "steps_per_day", "must be at least 1", steps_per_day);
     procyclicality_metrics_config config;
     for (auto& h : config.horizons) h.steps *= steps_per_day;
     config.window = 250 * steps_per_day;
@@ -98,17 +100,17 @@ struct procyclicality_metrics_config {
 /// @brief Statistics of one horizon's n-step changes.
 struct change_statistics {
   std::int64_t steps = 0;
-  std::size_t changes = 0;         ///< N - n
-  double max_change = 0.0;         ///< largest n-step change (0.5 = +50%); 0 when none
-  std::size_t max_change_index = 0;  ///< t of the largest change
-  std::size_t windows = 0;         ///< rolling windows evaluated
-  double max_rolling_es = 0.0;     ///< worst window's ES
+  std::size_t changes = 0;             ///< N - n
+  double max_change = 0.0;             ///< largest n-step change (0.5 = +50%); 0 when none
+  std::size_t max_change_index = 0;    ///< t of the largest change
+  std::size_t windows = 0;             ///< rolling windows evaluated
+  double max_rolling_es = 0.0;         ///< worst window's ES
   std::size_t max_rolling_es_end = 0;  ///< t of the last change in the worst window
-  double last_rolling_es = 0.0;    ///< ES of the latest window
-  double amber = 0.0;              ///< thresholds used (0: none)
+  double last_rolling_es = 0.0;        ///< ES of the latest window
+  double amber = 0.0;                  ///< thresholds used (0: none)
   double red = 0.0;
-  std::size_t windows_amber = 0;   ///< windows with amber < ES <= red (or > amber when no red)
-  std::size_t windows_red = 0;     ///< windows with ES > red
+  std::size_t windows_amber = 0;  ///< windows with amber < ES <= red (or > amber when no red)
+  std::size_t windows_red = 0;    ///< windows with ES > red
   procyclicality_zone zone = procyclicality_zone::green;
   friend bool operator==(const change_statistics&, const change_statistics&) = default;
 };
@@ -117,13 +119,13 @@ struct change_statistics {
 struct procyclicality_result {
   std::size_t observations = 0;
   std::vector<change_statistics> horizons;
-  double peak = 0.0;                 ///< max margin
+  double peak = 0.0;  ///< max margin
   std::size_t peak_index = 0;
-  double trough = 0.0;               ///< min margin
+  double trough = 0.0;  ///< min margin
   std::size_t trough_index = 0;
-  double peak_to_trough = 1.0;       ///< peak / trough
-  double mean_rate = 0.0;            ///< mean of margin / notional
-  double largest_call = 0.0;         ///< max_t (m_t - m_{t-1}) / notional_t, >= 0
+  double peak_to_trough = 1.0;  ///< peak / trough
+  double mean_rate = 0.0;       ///< mean of margin / notional
+  double largest_call = 0.0;    ///< max_t (m_t - m_{t-1}) / notional_t, >= 0
   std::size_t largest_call_index = 0;
   procyclicality_zone zone = procyclicality_zone::green;  ///< worst zone of all horizons
   friend bool operator==(const procyclicality_result&, const procyclicality_result&) = default;
@@ -221,7 +223,8 @@ class rolling_upper_es {
     const auto nth = scratch_.begin() + static_cast<std::ptrdiff_t>(target_ - 1);
     std::nth_element(scratch_.begin(), nth, scratch_.end(), std::greater<>());
     tau_ = *nth;
-    scratch_.erase(std::remove_if(scratch_.begin(), scratch_.end(), [this](double v) { return v < tau_; }), scratch_.end());
+    scratch_.erase(std::remove_if(scratch_.begin(), scratch_.end(), [this](double v) { return v < tau_; }),
+                   scratch_.end());
     std::sort(scratch_.begin(), scratch_.end());
     buffer_.clear();
     for (double v : scratch_) {
@@ -233,10 +236,10 @@ class rolling_upper_es {
     }
     total_ = scratch_.size();
   }
-  std::vector<entry> buffer_;   ///< distinct window values >= tau_, ascending, with their counts
+  std::vector<entry> buffer_;  ///< distinct window values >= tau_, ascending, with their counts
   std::vector<double> scratch_;
   double tau_ = 0.0;
-  std::size_t total_ = 0;       ///< window values >= tau_
+  std::size_t total_ = 0;  ///< window values >= tau_
   std::size_t need_ = 1;
   std::size_t target_ = 1;
 };
@@ -276,8 +279,8 @@ inline void check_procyclicality_config(const procyclicality_metrics_config& con
   detail::check_procyclicality_config(config);
   if (margin.empty()) throw_invalid_argument(component, "margin", "must not be empty", margin.size());
   if (notional.size() != margin.size()) {
-    throw_invalid_argument(component, "notional", "must have one entry per margin (" + std::to_string(margin.size()) + ")",
-                           notional.size());
+    throw_invalid_argument(component, "notional",
+                           "must have one entry per margin (" + std::to_string(margin.size()) + ")", notional.size());
   }
   for (std::size_t t = 0; t < margin.size(); ++t) {
     if (!(std::isfinite(margin[t]) && margin[t] > 0.0)) {
@@ -294,12 +297,21 @@ inline void check_procyclicality_config(const procyclicality_metrics_config& con
   out.peak = out.trough = margin[0];
   double rate_sum = 0.0;
   for (std::size_t t = 0; t < n; ++t) {
-    if (margin[t] > out.peak) { out.peak = margin[t]; out.peak_index = t; }
-    if (margin[t] < out.trough) { out.trough = margin[t]; out.trough_index = t; }
+    if (margin[t] > out.peak) {
+      out.peak = margin[t];
+      out.peak_index = t;
+    }
+    if (margin[t] < out.trough) {
+      out.trough = margin[t];
+      out.trough_index = t;
+    }
     rate_sum += margin[t] / notional[t];
     if (t > 0) {
       const double call = (margin[t] - margin[t - 1]) / notional[t];
-      if (call > out.largest_call) { out.largest_call = call; out.largest_call_index = t; }
+      if (call > out.largest_call) {
+        out.largest_call = call;
+        out.largest_call_index = t;
+      }
     }
   }
   out.peak_to_trough = out.peak / out.trough;

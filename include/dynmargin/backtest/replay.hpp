@@ -108,18 +108,19 @@ struct backtest_config {
   confidence_level coverage{0.99};  ///< the coverage the margin is tested for (1% exceptions at 0.99)
   std::int64_t horizon_steps = 0;   ///< h: margin period of risk in steps; 0 = the risk model's, else 1
   position_side side = position_side::long_position;
-  double notional = 1.0;            ///< notional of the quoted position (> 0)
-  std::size_t warmup = 0;           ///< rows not evaluated at the start, beyond the function's warm-up
-  std::int64_t steps_per_day = 1;   ///< 24 for hourly rows: sets the procyclicality horizons
-  bool default_procyclicality = true;   ///< use procyclicality_metrics_config::ice(steps_per_day)
+  double notional = 1.0;                           ///< notional of the quoted position (> 0)
+  std::size_t warmup = 0;                          ///< rows not evaluated at the start, beyond the function's warm-up
+  std::int64_t steps_per_day = 1;                  ///< 24 for hourly rows: sets the procyclicality horizons
+  bool default_procyclicality = true;              ///< use procyclicality_metrics_config::ice(steps_per_day)
   procyclicality_metrics_config procyclicality{};  ///< used when default_procyclicality is false
-  bool constant_quantity_metrics = false;  ///< also measure amounts of a constant quantity (doubles the procyclicality cost)
+  bool constant_quantity_metrics =
+      false;  ///< also measure amounts of a constant quantity (doubles the procyclicality cost)
   traffic_light_edges edges{};
-  bool es_tests = true;                    ///< run the ES tests when the risk model is exposed
-  predictive_distribution es_null{};       ///< shape of the Z2 null simulation
+  bool es_tests = true;               ///< run the ES tests when the risk model is exposed
+  predictive_distribution es_null{};  ///< shape of the Z2 null simulation
   std::size_t es_simulations = 1000;
   std::size_t es_resamples = 1000;
-  std::uint64_t seed = 20140101;           ///< seed of the Z2 simulation and the bootstrap
+  std::uint64_t seed = 20140101;  ///< seed of the Z2 simulation and the bootstrap
 };
 
 namespace detail {
@@ -134,13 +135,17 @@ template <class F>
 
 inline void check_backtest_config(const backtest_config& config) {
   constexpr std::string_view component = "backtest";
-  if (config.horizon_steps < 0) throw_invalid_argument(component, "horizon_steps", "must be >= 0 (0: the model's)", config.horizon_steps);
+  if (config.horizon_steps < 0)
+    throw_invalid_argument(component, "horizon_steps", "must be >= 0 (0: the model's)", config.horizon_steps);
   if (!(std::isfinite(config.notional) && config.notional > 0.0)) {
     throw_invalid_argument(component, "notional", "must be finite and > 0", config.notional);
   }
-  if (config.steps_per_day < 1) throw_invalid_argument(component, "steps_per_day", "must be at least 1", config.steps_per_day);
-  if (config.es_simulations == 0) throw_invalid_argument(component, "es_simulations", "must be at least 1", config.es_simulations);
-  if (config.es_resamples == 0) throw_invalid_argument(component, "es_resamples", "must be at least 1", config.es_resamples);
+  if (config.steps_per_day < 1)
+    throw_invalid_argument(component, "steps_per_day", "must be at least 1", config.steps_per_day);
+  if (config.es_simulations == 0)
+    throw_invalid_argument(component, "es_simulations", "must be at least 1", config.es_simulations);
+  if (config.es_resamples == 0)
+    throw_invalid_argument(component, "es_resamples", "must be at least 1", config.es_resamples);
 }
 
 /// Loss over [t, t + h] as a fraction of the notional at t.
@@ -190,7 +195,7 @@ template <replayable_margin_function F>
 ///         when an evaluated rate is not finite and positive.
 template <replayable_margin_function F>
 [[nodiscard]] backtest_path replay_margin(F& function, std::span<const timestamp> times, std::span<const double> prices,
-                                         const backtest_config& config = {}) {
+                                          const backtest_config& config = {}) {
   constexpr std::string_view component = "replay_margin";
   detail::check_backtest_config(config);
   detail::check_replay_sizes(component, times, prices);
@@ -262,33 +267,34 @@ struct replay_bridge {
 
 /// @brief Every statistic of one backtest.
 struct backtest_report {
-  std::size_t rows = 0;                  ///< input rows
-  std::size_t observations = 0;          ///< evaluated rows (overlapping MPORs when h > 1)
-  std::size_t exceptions = 0;            ///< exceptions among them
+  std::size_t rows = 0;          ///< input rows
+  std::size_t observations = 0;  ///< evaluated rows (overlapping MPORs when h > 1)
+  std::size_t exceptions = 0;    ///< exceptions among them
   double exception_rate = 0.0;
-  double expected_rate = 0.0;            ///< 1 - coverage
+  double expected_rate = 0.0;  ///< 1 - coverage
   std::int64_t horizon_steps = 1;
   position_side side = position_side::long_position;
   std::size_t first_evaluated = 0;
   std::size_t last_evaluated = 0;
   std::size_t rejected_updates = 0;
-  double max_loss = 0.0;                 ///< largest MPOR loss among evaluated rows
-  double max_shortfall = 0.0;            ///< largest loss - rate among exceptions (0 if none)
-  std::size_t test_observations = 0;     ///< non-overlapping subsample size
+  double max_loss = 0.0;              ///< largest MPOR loss among evaluated rows
+  double max_shortfall = 0.0;         ///< largest loss - rate among exceptions (0 if none)
+  std::size_t test_observations = 0;  ///< non-overlapping subsample size
   std::size_t test_exceptions = 0;
-  coverage_report tests{};               ///< Kupiec, Christoffersen, traffic light, duration (subsample)
-  bool es_available = false;             ///< ES tests ran
+  coverage_report tests{};    ///< Kupiec, Christoffersen, traffic light, duration (subsample)
+  bool es_available = false;  ///< ES tests ran
   acerbi_szekely_result acerbi_szekely{};
   mcneil_frey_result mcneil_frey{};
-  procyclicality_result procyclicality{};                 ///< on rates (constant notional)
+  procyclicality_result procyclicality{};  ///< on rates (constant notional)
   bool has_constant_quantity = false;
   procyclicality_result procyclicality_constant_quantity{};  ///< on rate * price
-  double mean_rate = 0.0;                ///< mean evaluated initial rate (cost of collateral)
+  double mean_rate = 0.0;                                    ///< mean evaluated initial rate (cost of collateral)
 };
 
 /// @brief All statistics of a replayed path.
 /// @throws dynmargin::invalid_argument when no row is evaluated or on a bad configuration.
-[[nodiscard]] inline backtest_report backtest_statistics(const backtest_path& path, const backtest_config& config = {}) {
+[[nodiscard]] inline backtest_report backtest_statistics(const backtest_path& path,
+                                                         const backtest_config& config = {}) {
   constexpr std::string_view component = "backtest";
   detail::check_backtest_config(config);
   if (path.evaluated_count == 0) {
@@ -345,12 +351,14 @@ struct backtest_report {
       std::all_of(sigma.begin(), sigma.end(), [](double v) { return std::isfinite(v) && v > 0.0; });
   if (config.es_tests && path.has_risk_model && !losses_log.empty() && positive_forecasts) {
     out.es_available = true;
-    out.acerbi_szekely = acerbi_szekely_test(losses_log, var, es, config.es_null, config.coverage, config.es_simulations, config.seed);
+    out.acerbi_szekely = acerbi_szekely_test(losses_log, var, es, config.es_null, config.coverage,
+                                             config.es_simulations, config.seed);
     out.mcneil_frey = mcneil_frey_test(losses_log, var, es, sigma, config.es_resamples, config.seed);
   }
 
-  const procyclicality_metrics_config pro =
-      config.default_procyclicality ? procyclicality_metrics_config::ice(config.steps_per_day) : config.procyclicality;
+  const procyclicality_metrics_config pro = config.default_procyclicality
+                                                ? procyclicality_metrics_config::ice(config.steps_per_day)
+                                                : config.procyclicality;
   out.procyclicality = procyclicality_metrics(rates, pro);
   out.mean_rate = out.procyclicality.mean_rate;
   if (config.constant_quantity_metrics) {
@@ -387,13 +395,13 @@ struct frontier_point {
   std::string name;
   double exception_rate = 0.0;
   double kupiec_p_value = 1.0;
-  double christoffersen_p_value = 1.0;   ///< conditional coverage p_cc
+  double christoffersen_p_value = 1.0;  ///< conditional coverage p_cc
   traffic_light_zone traffic_light = traffic_light_zone::green;
   double mean_rate = 0.0;
   double peak_to_trough = 1.0;
-  double largest_increase = 0.0;         ///< largest n-step increase at `increase_steps` (5 days)
-  std::int64_t increase_steps = 0;       ///< the n used (0 when the report has no such horizon)
-  bool on_frontier = true;               ///< no other policy is at least as good on all four criteria and better on one
+  double largest_increase = 0.0;    ///< largest n-step increase at `increase_steps` (5 days)
+  std::int64_t increase_steps = 0;  ///< the n used (0 when the report has no such horizon)
+  bool on_frontier = true;          ///< no other policy is at least as good on all four criteria and better on one
   std::vector<std::string> dominated_by;
 };
 

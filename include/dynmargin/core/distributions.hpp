@@ -122,7 +122,8 @@ inline void check_open_probability(double p, std::string_view component, std::st
 [[nodiscard]] inline double pdf(const standardized_distribution& distribution, double z) {
   constexpr std::string_view component = "standardized_distribution";
   detail::check_standardized(distribution, component);
-  if (distribution.shape == distribution_shape::normal) return std::exp(-0.5 * z * z) / std::sqrt(2.0 * std::numbers::pi);
+  if (distribution.shape == distribution_shape::normal)
+    return std::exp(-0.5 * z * z) / std::sqrt(2.0 * std::numbers::pi);
   const double nu = distribution.degrees_of_freedom;
   const double s = detail::unit_variance_scale(nu);
   return detail::boost_call(component, "Student t density",
@@ -151,8 +152,9 @@ inline void check_open_probability(double p, std::string_view component, std::st
   const double p = coverage.value();
   const double alpha = coverage.tail();
   if (distribution.shape == distribution_shape::normal) {
-    const double q = detail::boost_call(component, "normal quantile",
-                                        [&] { return boost::math::quantile(detail::normal_distribution(0.0, 1.0), p); });
+    const double q = detail::boost_call(component, "normal quantile", [&] {
+      return boost::math::quantile(detail::normal_distribution(0.0, 1.0), p);
+    });
     return {q, std::exp(-0.5 * q * q) / std::sqrt(2.0 * std::numbers::pi) / alpha};
   }
   const double nu = distribution.degrees_of_freedom;

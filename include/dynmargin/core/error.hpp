@@ -34,12 +34,12 @@ namespace dynmargin {
 /// @brief Outcome of a non-throwing operation; `ok` is the only success.
 enum class status : std::uint8_t {
   ok = 0,
-  non_finite_input,   ///< NaN or infinity where a finite number was required
-  invalid_argument,   ///< an argument outside its documented domain
-  not_enough_data,    ///< fewer observations than the method needs
-  domain_error,       ///< a numerical result outside the function's domain
-  no_convergence,     ///< an iterative method stopped without meeting its tolerance
-  suspect_input,      ///< input accepted but flagged (stale or outlying prices)
+  non_finite_input,  ///< NaN or infinity where a finite number was required
+  invalid_argument,  ///< an argument outside its documented domain
+  not_enough_data,   ///< fewer observations than the method needs
+  domain_error,      ///< a numerical result outside the function's domain
+  no_convergence,    ///< an iterative method stopped without meeting its tolerance
+  suspect_input,     ///< input accepted but flagged (stale or outlying prices)
 };
 
 /// @brief Short, stable name of a status, for logs and JSON output.
@@ -108,16 +108,14 @@ template <class T>
 template <class T>
 [[noreturn]] void throw_invalid_argument(std::string_view component, std::string_view parameter,
                                          std::string_view requirement, const T& value) {
-  throw invalid_argument(
-      detail::make_message(component, parameter, requirement, detail::format_value(value)));
+  throw invalid_argument(detail::make_message(component, parameter, requirement, detail::format_value(value)));
 }
 
 /// @brief Throws `dynmargin::domain_error` with the same message layout.
 template <class T>
 [[noreturn]] void throw_domain_error(std::string_view component, std::string_view parameter,
                                      std::string_view requirement, const T& value) {
-  throw domain_error(
-      detail::make_message(component, parameter, requirement, detail::format_value(value)));
+  throw domain_error(detail::make_message(component, parameter, requirement, detail::format_value(value)));
 }
 
 /// @brief Throws `dynmargin::evaluation_error` with "<component>: <what>".
@@ -136,12 +134,9 @@ inline void throw_if_error(status s, std::string_view component, std::string_vie
   switch (s) {
     case status::non_finite_input:
     case status::invalid_argument:
-    case status::not_enough_data:
-      throw invalid_argument(message);
-    case status::domain_error:
-      throw domain_error(message);
-    default:
-      throw evaluation_error(message);
+    case status::not_enough_data: throw invalid_argument(message);
+    case status::domain_error: throw domain_error(message);
+    default: throw evaluation_error(message);
   }
 }
 

@@ -69,9 +69,12 @@ inline constexpr double ln2_tail = 1.90821492927058770002e-10;
   // 2 atanh(s) = 2 s (1 + s^2/3 + s^4/5 + ... + s^24/25), as two interleaved Horner chains in
   // s^4 (even and odd powers of s^2) to halve the dependency chain.
   const double s4 = s2 * s2;
-  const double even = ((((((1.0 / 25.0) * s4 + 1.0 / 21.0) * s4 + 1.0 / 17.0) * s4 + 1.0 / 13.0) * s4 + 1.0 / 9.0) * s4 +
-                       1.0 / 5.0) * s4 + 1.0;
-  const double odd = (((((1.0 / 23.0) * s4 + 1.0 / 19.0) * s4 + 1.0 / 15.0) * s4 + 1.0 / 11.0) * s4 + 1.0 / 7.0) * s4 + 1.0 / 3.0;
+  const double even =
+      ((((((1.0 / 25.0) * s4 + 1.0 / 21.0) * s4 + 1.0 / 17.0) * s4 + 1.0 / 13.0) * s4 + 1.0 / 9.0) * s4 + 1.0 / 5.0) *
+          s4 +
+      1.0;
+  const double odd = (((((1.0 / 23.0) * s4 + 1.0 / 19.0) * s4 + 1.0 / 15.0) * s4 + 1.0 / 11.0) * s4 + 1.0 / 7.0) * s4 +
+                     1.0 / 3.0;
   const double series = even + s2 * odd;
   const double log_m = 2.0 * s * series;
   const double e = static_cast<double>(exponent);
@@ -161,7 +164,8 @@ class random_stream {
   /// @brief Gamma(shape, scale 1) draw, shape > 0 (Marsaglia-Tsang). Returns NaN for a
   ///        shape that is not positive and finite (callers validate first).
   [[nodiscard]] double gamma(double shape) noexcept {
-    if (!(shape > 0.0 && shape < std::numeric_limits<double>::infinity())) return std::numeric_limits<double>::quiet_NaN();
+    if (!(shape > 0.0 && shape < std::numeric_limits<double>::infinity()))
+      return std::numeric_limits<double>::quiet_NaN();
     if (shape < 1.0) {
       // Gamma(a) = Gamma(a + 1) * U^(1/a) (Marsaglia & Tsang 2000, section 6).
       const double g = gamma(shape + 1.0);

@@ -68,8 +68,8 @@ namespace detail {
 inline void check_price(std::span<const double> prices, std::size_t i) {
   const double p = prices[i];
   if (!(std::isfinite(p) && p > 0.0)) {
-    throw_invalid_argument("returns_from_prices", "price at row " + std::to_string(i),
-                           "must be finite and positive", p);
+    throw_invalid_argument("returns_from_prices", "price at row " + std::to_string(i), "must be finite and positive",
+                           p);
   }
 }
 }  // namespace detail
@@ -79,13 +79,13 @@ inline void check_price(std::span<const double> prices, std::size_t i) {
 /// @param prices finite and positive.
 /// @throws dynmargin::invalid_argument naming the row of a non-finite, zero or negative
 ///         price, of a timestamp that does not increase, or a size mismatch.
-[[nodiscard]] inline return_series returns_from_prices(std::span<const timestamp> times,
-                                                       std::span<const double> prices,
+[[nodiscard]] inline return_series returns_from_prices(std::span<const timestamp> times, std::span<const double> prices,
                                                        return_kind kind = return_kind::log,
                                                        return_units units = return_units::percent) {
   if (times.size() != prices.size()) {
-    throw_invalid_argument("returns_from_prices", "times", "must have one entry per price (" +
-                               std::to_string(prices.size()) + " prices)", times.size());
+    throw_invalid_argument("returns_from_prices", "times",
+                           "must have one entry per price (" + std::to_string(prices.size()) + " prices)",
+                           times.size());
   }
   return_series out;
   out.kind = kind;
@@ -97,8 +97,7 @@ inline void check_price(std::span<const double> prices, std::size_t i) {
     detail::check_price(prices, i);
     if (times[i] <= times[i - 1]) {
       throw_invalid_argument("returns_from_prices", "time at row " + std::to_string(i),
-                             "must be later than the previous row's " + std::to_string(times[i - 1]),
-                             times[i]);
+                             "must be later than the previous row's " + std::to_string(times[i - 1]), times[i]);
     }
     out.points.push_back(timed_return{times[i], price_return(prices[i - 1], prices[i], kind, units),
                                       static_cast<double>(times[i] - times[i - 1])});

@@ -70,7 +70,8 @@ class horizon {
   /// @throws dynmargin::invalid_argument when steps < 1.
   constexpr explicit horizon(std::int64_t steps) : horizon(steps, "horizon", "steps") {}
   /// @brief As above, naming `component` and `parameter` in the error.
-  constexpr explicit horizon(std::int64_t steps, std::string_view component, std::string_view parameter) : steps_(steps) {
+  constexpr explicit horizon(std::int64_t steps, std::string_view component, std::string_view parameter)
+      : steps_(steps) {
     if (steps < 1) throw_invalid_argument(component, parameter, "must be at least 1", steps);
   }
   [[nodiscard]] constexpr std::int64_t steps() const noexcept { return steps_; }
@@ -105,7 +106,8 @@ class decay_factor {
   /// @throws dynmargin::invalid_argument when lambda is not in (0, 1).
   constexpr explicit decay_factor(double lambda) : decay_factor(lambda, "decay_factor", "lambda") {}
   /// @brief As above, naming `component` and `parameter` in the error.
-  constexpr explicit decay_factor(double lambda, std::string_view component, std::string_view parameter) : lambda_(lambda) {
+  constexpr explicit decay_factor(double lambda, std::string_view component, std::string_view parameter)
+      : lambda_(lambda) {
     if (!(lambda > 0.0 && lambda < 1.0)) throw_invalid_argument(component, parameter, "must be in (0, 1)", lambda);
   }
   [[nodiscard]] constexpr double value() const noexcept { return lambda_; }

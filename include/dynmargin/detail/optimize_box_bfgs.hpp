@@ -36,19 +36,28 @@ namespace dynmargin::detail {
 
 inline constexpr int optimize_max_dimension = 8;
 using optimize_vector = Eigen::Matrix<double, Eigen::Dynamic, 1, 0, optimize_max_dimension, 1>;
-using optimize_matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, 0, optimize_max_dimension, optimize_max_dimension>;
+using optimize_matrix =
+    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, 0, optimize_max_dimension, optimize_max_dimension>;
 
 /// Settings of `minimize_box_bfgs`.
 struct box_bfgs_options {
   int max_iterations = 200;
   int max_evaluations = 2000;
-  double gradient_tolerance = 1e-9;     ///< inf-norm of the projected gradient
-  double relative_tolerance = 1e-15;    ///< relative decrease of f treated as no progress
-  double armijo = 1e-4;                 ///< sufficient-decrease constant
+  double gradient_tolerance = 1e-9;   ///< inf-norm of the projected gradient
+  double relative_tolerance = 1e-15;  ///< relative decrease of f treated as no progress
+  double armijo = 1e-4;               ///< sufficient-decrease constant
 };
 
 /// Why `minimize_box_bfgs` stopped.
-enum class box_bfgs_stop { gradient, function_change, step, iteration_limit, evaluation_limit, line_search, non_finite };
+enum class box_bfgs_stop {
+  gradient,
+  function_change,
+  step,
+  iteration_limit,
+  evaluation_limit,
+  line_search,
+  non_finite
+};
 
 /// Outcome of `minimize_box_bfgs`.
 struct box_bfgs_result {
@@ -152,7 +161,7 @@ template <class Objective>
       }
       Eigen::LLT<optimize_matrix> cholesky(reduced);
       optimize_vector step = cholesky.info() == Eigen::Success ? optimize_vector(-cholesky.solve(reduced_gradient))
-                                                                : optimize_vector(-reduced_gradient);
+                                                               : optimize_vector(-reduced_gradient);
       for (Eigen::Index r = 0; r < free_count; ++r) direction[free_index[r]] = step[r];
     }
     double slope = g.dot(direction);

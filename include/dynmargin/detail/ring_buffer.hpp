@@ -95,9 +95,7 @@ class ring_buffer {
 
  private:
   // head_ + i < 2 * capacity for every index used, so one conditional subtraction wraps.
-  [[nodiscard]] size_type wrap(size_type i) const noexcept {
-    return i >= storage_.size() ? i - storage_.size() : i;
-  }
+  [[nodiscard]] size_type wrap(size_type i) const noexcept { return i >= storage_.size() ? i - storage_.size() : i; }
 
   std::vector<T> storage_;
   size_type head_ = 0;

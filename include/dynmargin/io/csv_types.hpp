@@ -77,9 +77,9 @@ struct price_bar {
 
 /// @brief A gap: consecutive kept rows further apart than the detected step.
 struct time_gap {
-  timestamp from = 0;               ///< time of the row before the gap
-  timestamp to = 0;                 ///< time of the row after the gap
-  std::int64_t missing_steps = 0;   ///< rows missing in between
+  timestamp from = 0;              ///< time of the row before the gap
+  timestamp to = 0;                ///< time of the row after the gap
+  std::int64_t missing_steps = 0;  ///< rows missing in between
   friend bool operator==(const time_gap&, const time_gap&) = default;
 };
 
@@ -93,35 +93,35 @@ struct time_span {
 
 /// @brief What a reader found: the JSON of `dynmargin load`.
 struct load_report {
-  std::string path;                    ///< the file, or "<text>" for text in memory
+  std::string path;  ///< the file, or "<text>" for text in memory
   file_format format = file_format::plain;
-  std::vector<std::string> columns;    ///< the header
-  std::string time_column;             ///< the column read as time ("" when none)
-  std::string value_column;            ///< the column read by `read_column_csv` ("" for prices)
-  std::size_t preamble_lines = 0;      ///< lines skipped before the header
-  std::size_t rows_read = 0;           ///< data rows in the file
-  std::size_t rows_kept = 0;           ///< rows returned
-  std::size_t duplicates_resolved = 0; ///< rows dropped because another row had the same time
-  std::size_t null_rows_skipped = 0;   ///< rows whose values were all null
-  std::string file_order;              ///< "oldest_first", "newest_first", "unsorted" or "none" (no time)
-  bool reordered = false;              ///< rows were not oldest first in the file
-  std::int64_t step_seconds = 0;       ///< modal spacing of the kept rows (0 with fewer than 2 times)
-  std::size_t gaps = 0;                ///< spacings larger than the step
-  std::int64_t missing_steps = 0;      ///< rows missing in all gaps together
-  std::size_t irregular_spacings = 0;  ///< spacings that are not a multiple of the step
-  std::vector<time_gap> gap_list;      ///< the gaps, oldest first (at most `max_listed`)
-  bool has_times = false;              ///< whether first_time/last_time are set
+  std::vector<std::string> columns;     ///< the header
+  std::string time_column;              ///< the column read as time ("" when none)
+  std::string value_column;             ///< the column read by `read_column_csv` ("" for prices)
+  std::size_t preamble_lines = 0;       ///< lines skipped before the header
+  std::size_t rows_read = 0;            ///< data rows in the file
+  std::size_t rows_kept = 0;            ///< rows returned
+  std::size_t duplicates_resolved = 0;  ///< rows dropped because another row had the same time
+  std::size_t null_rows_skipped = 0;    ///< rows whose values were all null
+  std::string file_order;               ///< "oldest_first", "newest_first", "unsorted" or "none" (no time)
+  bool reordered = false;               ///< rows were not oldest first in the file
+  std::int64_t step_seconds = 0;        ///< modal spacing of the kept rows (0 with fewer than 2 times)
+  std::size_t gaps = 0;                 ///< spacings larger than the step
+  std::int64_t missing_steps = 0;       ///< rows missing in all gaps together
+  std::size_t irregular_spacings = 0;   ///< spacings that are not a multiple of the step
+  std::vector<time_gap> gap_list;       ///< the gaps, oldest first (at most `max_listed`)
+  bool has_times = false;               ///< whether first_time/last_time are set
   timestamp first_time = 0;
   timestamp last_time = 0;
-  std::size_t seconds_rows = 0;        ///< rows whose epoch time was in seconds
-  std::size_t milliseconds_rows = 0;   ///< rows whose epoch time was in milliseconds
-  std::size_t text_time_rows = 0;      ///< rows timed by date text alone
-  std::size_t date_text_mismatches = 0;///< rows whose date text disagrees with the trusted epoch
-  std::size_t zero_volume_flat_bars = 0; ///< volume 0 and open = high = low = close
-  std::size_t ohlc_inconsistent_bars = 0; ///< high below or low above another price of the bar
-  std::size_t volume_swapped_bars = 0; ///< bars whose base and quote volume columns were swapped
+  std::size_t seconds_rows = 0;            ///< rows whose epoch time was in seconds
+  std::size_t milliseconds_rows = 0;       ///< rows whose epoch time was in milliseconds
+  std::size_t text_time_rows = 0;          ///< rows timed by date text alone
+  std::size_t date_text_mismatches = 0;    ///< rows whose date text disagrees with the trusted epoch
+  std::size_t zero_volume_flat_bars = 0;   ///< volume 0 and open = high = low = close
+  std::size_t ohlc_inconsistent_bars = 0;  ///< high below or low above another price of the bar
+  std::size_t volume_swapped_bars = 0;     ///< bars whose base and quote volume columns were swapped
   std::vector<time_span> volume_swapped_spans;
-  std::vector<timestamp> suspect_bars; ///< bad prints (see `read_csv_config::suspect_ratio`)
+  std::vector<timestamp> suspect_bars;  ///< bad prints (see `read_csv_config::suspect_ratio`)
   bool last_bar_possibly_incomplete = false;
   std::vector<std::string> anomalies;  ///< one human-readable line per kind of anomaly
 };

@@ -9,4 +9,4 @@
 #pragma once
 
 #include "dynmargin/io/csv_reader.hpp"  // IWYU pragma: export
-#include "dynmargin/io/csv_types.hpp"  // IWYU pragma: export
+#include "dynmargin/io/csv_types.hpp"   // IWYU pragma: export

@@ -154,8 +154,8 @@ enum class margin_call_rule : std::uint8_t {
 /// @brief Thresholds of `account_health`.
 struct account_health_config {
   margin_call_rule call_rule = margin_call_rule::below_initial;
-  double call_multiple = 1.5;              ///< k for below_maintenance_multiple (>= 1)
-  double backstop_fraction = 2.0 / 3.0;    ///< backstop when equity < fraction * MM, in [0, 1]
+  double call_multiple = 1.5;            ///< k for below_maintenance_multiple (>= 1)
+  double backstop_fraction = 2.0 / 3.0;  ///< backstop when equity < fraction * MM, in [0, 1]
 };
 
 /// @brief Classifies equity against margin requirements.
@@ -173,13 +173,14 @@ class account_health {
   /// @brief The equity below which a margin call starts.
   [[nodiscard]] double call_level(margin_amounts requirement) const noexcept {
     return config_.call_rule == margin_call_rule::below_initial ? requirement.initial
-                                                                 : config_.call_multiple * requirement.maintenance;
+                                                                : config_.call_multiple * requirement.maintenance;
   }
 
   /// @brief The state for an equity and requirements. Non-finite input gives `margin_call`:
   ///        flagged for attention, never a liquidation on a bad number.
   [[nodiscard]] account_state classify(double equity_value, margin_amounts requirement) const noexcept {
-    if (!std::isfinite(equity_value) || !std::isfinite(requirement.initial) || !std::isfinite(requirement.maintenance)) {
+    if (!std::isfinite(equity_value) || !std::isfinite(requirement.initial) ||
+        !std::isfinite(requirement.maintenance)) {
       return account_state::margin_call;
     }
     if (equity_value < config_.backstop_fraction * requirement.maintenance) return account_state::backstop;
@@ -249,16 +250,16 @@ class account_events {
 
 /// @brief Partial-liquidation schedule in slices (defaults: Hyperliquid).
 struct slice_schedule_config {
-  double slice_fraction = 0.2;             ///< share of the position closed by a slice, in (0, 1]
-  double partial_threshold = 100'000.0;    ///< slices only above this notional (>= 0; infinity: never)
-  std::int64_t cooldown_seconds = 30;      ///< after a slice, liquidations within this time close everything
+  double slice_fraction = 0.2;           ///< share of the position closed by a slice, in (0, 1]
+  double partial_threshold = 100'000.0;  ///< slices only above this notional (>= 0; infinity: never)
+  std::int64_t cooldown_seconds = 30;    ///< after a slice, liquidations within this time close everything
 };
 
 /// @brief The result of one tick of `isolated_account`.
 struct account_step {
   account_state state = account_state::healthy;
-  double equity = 0.0;               ///< equity at the tick's price, before any closing
-  status result = status::ok;        ///< not ok: the tick was rejected and nothing changed
+  double equity = 0.0;         ///< equity at the tick's price, before any closing
+  status result = status::ok;  ///< not ok: the tick was rejected and nothing changed
   account_events events{};
 };
 
@@ -348,7 +349,8 @@ class isolated_account {
         position.quantity -= closed;
         state_.sliced = true;
         state_.last_slice_time = time;
-        out.events.push({time, account_event_kind::partial_liquidation, std::fabs(closed), price, std::fabs(closed) * price});
+        out.events.push(
+            {time, account_event_kind::partial_liquidation, std::fabs(closed), price, std::fabs(closed) * price});
       } else {
         // equity >= backstop_fraction * MM >= 0 here: what is left returns to the trader.
         position.collateral = equity_value;
@@ -420,8 +422,8 @@ struct aave_liquidation_result {
   aave_liquidation_outcome outcome = aave_liquidation_outcome::invalid_input;
   double max_liquidatable_debt = 0.0;  ///< the close-factor cap for this call
   double debt_repaid = 0.0;
-  double collateral_seized = 0.0;      ///< to the liquidator, after the protocol fee
-  double protocol_fee = 0.0;           ///< collateral to the treasury
+  double collateral_seized = 0.0;  ///< to the liquidator, after the protocol fee
+  double protocol_fee = 0.0;       ///< collateral to the treasury
   friend bool operator==(const aave_liquidation_result&, const aave_liquidation_result&) = default;
 };
 

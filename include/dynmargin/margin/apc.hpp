@@ -45,9 +45,9 @@
 
 #include "dynmargin/core/error.hpp"
 #include "dynmargin/detail/fast_expm1.hpp"
-#include "dynmargin/margin/detail/rolling_window.hpp"
 #include "dynmargin/margin/breakdown.hpp"
 #include "dynmargin/margin/concepts.hpp"
+#include "dynmargin/margin/detail/rolling_window.hpp"
 
 namespace dynmargin {
 
@@ -73,8 +73,8 @@ inline std::size_t checked_lookback(std::string_view component, std::int64_t loo
 
 /// @brief Configuration of `apc_buffer_policy`.
 struct apc_buffer_policy_config {
-  double buffer = 0.25;   ///< b >= 0 (EMIR Art. 28(1)(a): at least 0.25)
-  double rebuild = 0.1;   ///< rho in (0, 1]: share of the missing buffer rebuilt per calm step
+  double buffer = 0.25;  ///< b >= 0 (EMIR Art. 28(1)(a): at least 0.25)
+  double rebuild = 0.1;  ///< rho in (0, 1]: share of the missing buffer rebuilt per calm step
 };
 
 /// @brief EMIR APC tool (a): a buffer consumed when margin rises, rebuilt in calm (see the file comment).
@@ -205,7 +205,8 @@ class lookback_floor_policy {
     } else {
       const double now = context.volatility;
       state_.variance.push(now * now);
-      if (now > 0.0) floor = detail::rescale_rate_loss(context.raw_rate, std::sqrt(state_.variance.value()) / now, context);
+      if (now > 0.0)
+        floor = detail::rescale_rate_loss(context.raw_rate, std::sqrt(state_.variance.value()) / now, context);
     }
     return rates.initial < floor ? detail::with_initial(rates, floor) : rates;
   }

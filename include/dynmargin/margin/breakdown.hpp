@@ -40,8 +40,8 @@ enum class policy_stage : std::uint8_t {
 /// @brief The effect of one policy in a quote. Rates are fractions of notional; for a
 ///        position-level policy they are its amounts divided by the notional (0 if no notional).
 struct policy_effect {
-  std::string_view name{};       ///< the policy's `name()`, e.g. "apc_buffer"
-  std::size_t index = 0;         ///< position in the breakdown (execution order)
+  std::string_view name{};  ///< the policy's `name()`, e.g. "apc_buffer"
+  std::size_t index = 0;    ///< position in the breakdown (execution order)
   policy_stage stage = policy_stage::rate;
   double initial_before = 0.0;
   double initial_after = 0.0;

@@ -52,8 +52,9 @@ namespace dynmargin {
 /// @brief The standard normal quantile z_p = Phi^{-1}(p).
 /// @deprecated Use `quantile(standardized_distribution{}, p.value())` from
 ///             dynmargin/core/distributions.hpp.
-[[nodiscard, deprecated("use quantile(standardized_distribution{}, p.value()) of dynmargin/core/distributions.hpp")]]
-inline double normal_quantile(confidence_level p) {
+[[nodiscard,
+  deprecated("use quantile(standardized_distribution{}, p.value()) of dynmargin/core/distributions.hpp")]] inline double
+normal_quantile(confidence_level p) {
   return quantile(standardized_distribution{}, p.value());
 }
 

@@ -47,13 +47,13 @@ struct margin_amounts {
 
 /// @brief What a rate policy sees on each price update.
 struct market_context {
-  timestamp time = 0;          ///< time of the update, epoch seconds
-  double price = 0.0;          ///< the price the function accepted (after the price guard)
-  std::int64_t step = 0;       ///< number of accepted updates so far (1 on the first)
-  double raw_rate = 0.0;       ///< risk-based initial rate before any policy
-  double volatility = 0.0;     ///< current one-step volatility forecast, fraction of price
+  timestamp time = 0;                ///< time of the update, epoch seconds
+  double price = 0.0;                ///< the price the function accepted (after the price guard)
+  std::int64_t step = 0;             ///< number of accepted updates so far (1 on the first)
+  double raw_rate = 0.0;             ///< risk-based initial rate before any policy
+  double volatility = 0.0;           ///< current one-step volatility forecast, fraction of price
   double stressed_volatility = 0.0;  ///< highest volatility seen over the configured lookback
-  bool price_suspect = false;  ///< the price guard flagged this update
+  bool price_suspect = false;        ///< the price guard flagged this update
   /// ln(1 + raw_rate): the log loss behind the raw rate (the short side's when it binds),
   /// which the margin function already holds. Policies that rescale a loss (apc.hpp) read it
   /// instead of recomputing log1p on the hot path; NaN (the default) means "not supplied".

@@ -32,7 +32,8 @@ class floor_policy {
   /// @throws dynmargin::invalid_argument naming `rate` when a value is negative or above 1.
   explicit floor_policy(parameter_schedule rate) : rate_(std::move(rate)) {
     if (!(rate_.minimum() >= 0.0)) throw_invalid_argument("floor", "rate", "must be >= 0", rate_.minimum());
-    if (!(rate_.maximum() <= 1.0)) throw_invalid_argument("floor", "rate", "must be <= 1 (a fraction of notional)", rate_.maximum());
+    if (!(rate_.maximum() <= 1.0))
+      throw_invalid_argument("floor", "rate", "must be <= 1 (a fraction of notional)", rate_.maximum());
   }
   [[nodiscard]] std::string_view name() const noexcept { return "floor"; }
   [[nodiscard]] margin_rates update(const market_context& context, margin_rates rates) noexcept {

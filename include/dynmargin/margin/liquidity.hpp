@@ -63,7 +63,8 @@ class half_spread_addon_policy {
     detail::require_unit_interval("liquidity", "half_spread", config.half_spread);
     detail::require_unit_interval("liquidity", "maintenance_share", config.maintenance_share);
   }
-  explicit half_spread_addon_policy(double half_spread) : half_spread_addon_policy(half_spread_addon_policy_config{half_spread}) {}
+  explicit half_spread_addon_policy(double half_spread)
+      : half_spread_addon_policy(half_spread_addon_policy_config{half_spread}) {}
 
   [[nodiscard]] std::string_view name() const noexcept { return "liquidity"; }
 
@@ -86,13 +87,13 @@ class half_spread_addon_policy {
 
 /// @brief Configuration of `depth_curve_addon_policy`: rate = half_spread + k * (size / depth)^alpha.
 struct depth_curve_addon_policy_config {
-  double half_spread = 0.0;   ///< spread part, in [0, 1]
-  double coefficient = 0.0;   ///< k (>= 0): the impact rate when size = depth
-  double exponent = 0.5;      ///< alpha, in (0, 2]
-  double depth = 0.0;         ///< the depth scale (> 0) in the units of `measure`
+  double half_spread = 0.0;  ///< spread part, in [0, 1]
+  double coefficient = 0.0;  ///< k (>= 0): the impact rate when size = depth
+  double exponent = 0.5;     ///< alpha, in (0, 2]
+  double depth = 0.0;        ///< the depth scale (> 0) in the units of `measure`
   size_measure measure = size_measure::quantity;
   double maintenance_share = 1.0;
-  rate max_rate{1.0};         ///< cap on the add-on rate, in (0, 1]
+  rate max_rate{1.0};  ///< cap on the add-on rate, in (0, 1]
   combine_rule combine = combine_rule::add;
 };
 
@@ -179,20 +180,22 @@ class order_book_addon_policy {
   explicit order_book_addon_policy(const order_book_addon_policy_config& config = {}) : config_(config) {
     detail::require_unit_interval("order_book", "thin_book_rate", config.thin_book_rate);
     detail::require_unit_interval("order_book", "maintenance_share", config.maintenance_share);
-    if (config.max_levels < 1) throw_invalid_argument("order_book", "max_levels", "must be at least 1", config.max_levels);
+    if (config.max_levels < 1)
+      throw_invalid_argument("order_book", "max_levels", "must be at least 1", config.max_levels);
     bids_.reserve(config.max_levels);
     asks_.reserve(config.max_levels);
   }
 
   /// @brief Constructs with a first snapshot.
   /// @throws dynmargin::invalid_argument naming the side, level and field of a bad level.
-  order_book_addon_policy(const order_book_addon_policy_config& config, std::span<const book_level> bids, std::span<const book_level> asks)
+  order_book_addon_policy(const order_book_addon_policy_config& config, std::span<const book_level> bids,
+                          std::span<const book_level> asks)
       : order_book_addon_policy(config) {
     check_side(bids, true);
     check_side(asks, false);
     if (bids.size() > config_.max_levels || asks.size() > config_.max_levels) {
-      throw_invalid_argument("order_book", "levels", "must not exceed max_levels (" +
-                                 detail::format_value(config_.max_levels) + ")",
+      throw_invalid_argument("order_book", "levels",
+                             "must not exceed max_levels (" + detail::format_value(config_.max_levels) + ")",
                              std::max(bids.size(), asks.size()));
     }
     if (!bids.empty() && !asks.empty() && !(bids.front().price < asks.front().price)) {

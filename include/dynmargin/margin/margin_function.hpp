@@ -77,9 +77,9 @@
 #include "dynmargin/core/error.hpp"
 #include "dynmargin/core/types.hpp"
 #include "dynmargin/detail/fast_expm1.hpp"
-#include "dynmargin/margin/detail/rolling_window.hpp"
 #include "dynmargin/margin/breakdown.hpp"
 #include "dynmargin/margin/concepts.hpp"
+#include "dynmargin/margin/detail/rolling_window.hpp"
 #include "dynmargin/margin/price_guard.hpp"
 #include "dynmargin/risk/concepts.hpp"
 #include "dynmargin/volatility/concepts.hpp"
@@ -99,10 +99,10 @@ enum class risk_statistic : std::uint8_t { expected_shortfall, value_at_risk };
 /// @brief Configuration of `margin_function` (see the file comment).
 struct margin_function_config {
   risk_statistic statistic = risk_statistic::expected_shortfall;
-  double maintenance_fraction = 0.5;     ///< raw maintenance = fraction * raw initial, in (0, 1]
-  std::int64_t min_returns = 1;          ///< returns seen before the first quote, >= 0
-  std::int64_t stressed_lookback = 0;    ///< updates in the stressed-volatility window; 0 = all
-  price_guard_config guard{};            ///< the price guard (all checks off by default)
+  double maintenance_fraction = 0.5;   ///< raw maintenance = fraction * raw initial, in (0, 1]
+  std::int64_t min_returns = 1;        ///< returns seen before the first quote, >= 0
+  std::int64_t stressed_lookback = 0;  ///< updates in the stressed-volatility window; 0 = all
+  price_guard_config guard{};          ///< the price guard (all checks off by default)
 };
 
 /// @brief `margin_quote::binding` when a long position's requirement was capped at its
@@ -120,14 +120,14 @@ struct margin_quote {
   double raw_rate = 0.0;                    ///< instrument-level risk-based rate: max of the sides
   double raw_rate_long = 0.0;
   double raw_rate_short = 0.0;
-  double side_raw_rate = 0.0;               ///< risk-based rate of the position's side
-  double initial_rate = 0.0;                ///< initial_amount / notional after position policies (else the instrument rate)
+  double side_raw_rate = 0.0;  ///< risk-based rate of the position's side
+  double initial_rate = 0.0;   ///< initial_amount / notional after position policies (else the instrument rate)
   double maintenance_rate = 0.0;
   double initial_amount = 0.0;
   double maintenance_amount = 0.0;
-  std::string_view binding = "risk";        ///< name of the last policy that changed the initial requirement
-  int binding_index = -1;                   ///< its index in the breakdown, -1 for "risk", effect_count for the long cap
-  bool price_suspect = false;               ///< the last price offered was rejected by the guard
+  std::string_view binding = "risk";  ///< name of the last policy that changed the initial requirement
+  int binding_index = -1;             ///< its index in the breakdown, -1 for "risk", effect_count for the long cap
+  bool price_suspect = false;         ///< the last price offered was rejected by the guard
   std::size_t effect_count = 0;
   std::array<policy_effect, max_policy_effects> breakdown{};
 
@@ -145,7 +145,7 @@ struct policy_state_of {
   using type = no_policy_state;
 };
 template <class P>
-  requires rate_policy<P>
+requires rate_policy<P>
 struct policy_state_of<P> {
   using type = typename P::state_type;
 };
@@ -161,8 +161,7 @@ struct replay_bridge;
 
 /// @brief Volatility model + risk measure + policies (see the file comment).
 template <volatility_model Vol, class Risk, class... Policies>
-  requires streaming_risk_measure<Risk, Vol> && (margin_policy<Policies> && ...)
-class margin_function {
+requires streaming_risk_measure<Risk, Vol> &&(margin_policy<Policies>&&...) class margin_function {
  public:
   using config_type = margin_function_config;  ///< what the constructor takes
   using volatility_type = Vol;
@@ -171,23 +170,23 @@ class margin_function {
 
   /// @brief The function's own mutable state (beside the models' and the policies').
   struct core_state {
-    bool started = false;            ///< an accepted price exists
-    bool ready = false;              ///< rates are computed (warm-up over)
-    timestamp last_time = 0;         ///< time of the last accepted price
+    bool started = false;     ///< an accepted price exists
+    bool ready = false;       ///< rates are computed (warm-up over)
+    timestamp last_time = 0;  ///< time of the last accepted price
     double last_price = 0.0;
-    std::int64_t returns = 0;        ///< returns fed to the models
-    std::int64_t step = 0;           ///< updates on which the rate policies ran
-    double loss_long = 0.0;          ///< risk measure's log loss of a long (the statistic used)
+    std::int64_t returns = 0;  ///< returns fed to the models
+    std::int64_t step = 0;     ///< updates on which the rate policies ran
+    double loss_long = 0.0;    ///< risk measure's log loss of a long (the statistic used)
     double loss_short = 0.0;
-    double raw = 0.0;                ///< instrument-level raw rate
-    margin_rates rates{};            ///< after the rate policies
+    double raw = 0.0;                                            ///< instrument-level raw rate
+    margin_rates rates{};                                        ///< after the rate policies
     std::array<margin_rates, max_policy_effects> stage_rates{};  ///< after each rate policy
     bool suspect = false;
-    double suspect_price = 0.0;      ///< last rejected positive price (0 if none)
-    std::int64_t rejected = 0;       ///< prices the guard rejected so far
+    double suspect_price = 0.0;        ///< last rejected positive price (0 if none)
+    std::int64_t rejected = 0;         ///< prices the guard rejected so far
     detail::rolling_maximum stressed;  ///< highest sigma over stressed_lookback (0: all)
-    bool has_open_interest = false;  ///< set_open_interest was called
-    double open_interest = 0.0;      ///< the market's open notional, quote currency
+    bool has_open_interest = false;    ///< set_open_interest was called
+    double open_interest = 0.0;        ///< the market's open notional, quote currency
     typename price_guard::state_type guard{};
     friend bool operator==(const core_state&, const core_state&) = default;
   };
@@ -205,20 +204,28 @@ class margin_function {
   ///         stressed_lookback, a guard parameter, or the number of policy effects (at most
   ///         `max_policy_effects`).
   margin_function(const margin_function_config& config, Vol vol, Risk risk, Policies... policies)
-      : config_(config), guard_(config.guard), vol_(std::move(vol)), risk_(std::move(risk)),
+      : config_(config),
+        guard_(config.guard),
+        vol_(std::move(vol)),
+        risk_(std::move(risk)),
         policies_(std::move(policies)...) {
     if (!(config.maintenance_fraction > 0.0 && config.maintenance_fraction <= 1.0)) {
-      throw_invalid_argument("margin_function", "maintenance_fraction", "must be in (0, 1]", config.maintenance_fraction);
+      throw_invalid_argument("margin_function", "maintenance_fraction", "must be in (0, 1]",
+                             config.maintenance_fraction);
     }
-    if (config.min_returns < 0) throw_invalid_argument("margin_function", "min_returns", "must be >= 0", config.min_returns);
+    if (config.min_returns < 0)
+      throw_invalid_argument("margin_function", "min_returns", "must be >= 0", config.min_returns);
     if (config.stressed_lookback < 0 || config.stressed_lookback > 100'000'000) {
-      throw_invalid_argument("margin_function", "stressed_lookback", "must be in [0, 1e8] steps", config.stressed_lookback);
+      throw_invalid_argument("margin_function", "stressed_lookback", "must be in [0, 1e8] steps",
+                             config.stressed_lookback);
     }
     core_.stressed = detail::rolling_maximum(static_cast<std::size_t>(config.stressed_lookback));
     rate_effects_ = std::apply(
-        [](const auto&... p) { return (std::size_t{0} + ... + stage_effects<policy_stage::rate>(p).size()); }, policies_);
+        [](const auto&... p) { return (std::size_t{0} + ... + stage_effects<policy_stage::rate>(p).size()); },
+        policies_);
     position_effects_ = std::apply(
-        [](const auto&... p) { return (std::size_t{0} + ... + stage_effects<policy_stage::position>(p).size()); }, policies_);
+        [](const auto&... p) { return (std::size_t{0} + ... + stage_effects<policy_stage::position>(p).size()); },
+        policies_);
     if (rate_effects_ + position_effects_ > max_policy_effects) {
       throw_invalid_argument("margin_function", "policies",
                              "must hold at most " + std::to_string(max_policy_effects) + " policies in all",
@@ -288,7 +295,8 @@ class margin_function {
     q.time = core_.last_time;
     q.price = core_.last_price;
     q.price_suspect = core_.suspect;
-    const double sized_price = core_.suspect && core_.suspect_price > core_.last_price ? core_.suspect_price : core_.last_price;
+    const double sized_price = core_.suspect && core_.suspect_price > core_.last_price ? core_.suspect_price
+                                                                                       : core_.last_price;
     q.notional = std::abs(quantity) * sized_price;
     q.raw_rate = core_.raw;
     q.raw_rate_long = loss_to_rate(core_.loss_long, position_side::long_position);
@@ -301,7 +309,8 @@ class margin_function {
     std::size_t k = 0;
     std::apply(
         [&](const auto&... p) {
-          for_each_effect_name<policy_stage::rate>([&](std::string_view name) { record_rate(q, k++, name, before); }, p...);
+          for_each_effect_name<policy_stage::rate>([&](std::string_view name) { record_rate(q, k++, name, before); },
+                                                   p...);
         },
         policies_);
 
@@ -309,13 +318,16 @@ class margin_function {
     const margin_rates rates = core_.rates;
     margin_amounts amounts{rates.initial * q.notional, rates.maintenance * q.notional};
     const margin_amounts base_amounts = amounts;
-    const position_context context{core_.last_time, sized_price, quantity, q.notional, rates,
-                                   core_.has_open_interest ? core_.open_interest : nan_};
+    const position_context context{core_.last_time, sized_price, quantity,
+                                   q.notional,      rates,       core_.has_open_interest ? core_.open_interest : nan_};
     auto record = [&](std::string_view name, margin_amounts before_policy, margin_amounts after_policy) {
       record_position(q, k++, name, before_policy, after_policy);
     };
-    std::apply([&](const auto&... p) { ((amounts = stage_effects<policy_stage::position>(p).apply(context, amounts, record)), ...); },
-               policies_);
+    std::apply(
+        [&](const auto&... p) {
+          ((amounts = stage_effects<policy_stage::position>(p).apply(context, amounts, record)), ...);
+        },
+        policies_);
 
     // A long position can lose at most its notional, so no requirement above 100% of it is
     // ever needed: the instrument rate is the larger side's (a short's exp(L) - 1 exceeds 1
@@ -352,15 +364,16 @@ class margin_function {
   /// @brief `quote` for a signed notional (quantity = notional / price).
   [[nodiscard]] margin_quote quote_notional(double signed_notional) const noexcept {
     if (!core_.ready || !(core_.last_price > 0.0)) return quote(0.0);
-    const double sized_price = core_.suspect && core_.suspect_price > core_.last_price ? core_.suspect_price : core_.last_price;
+    const double sized_price = core_.suspect && core_.suspect_price > core_.last_price ? core_.suspect_price
+                                                                                       : core_.last_price;
     return quote(signed_notional / sized_price);
   }
 
   /// @brief Deprecated: `dynmargin::replay_each(function, times, prices, notional, visitor)`
   ///        (dynmargin/backtest/replay.hpp, which must be included to call this).
   template <class Visitor>
-  [[deprecated("use dynmargin::replay_each(function, ...) from dynmargin/backtest/replay.hpp")]]
-  void replay_each(std::span<const timestamp> times, std::span<const double> prices, double notional, Visitor&& visitor) {
+  [[deprecated("use dynmargin::replay_each(function, ...) from dynmargin/backtest/replay.hpp")]] void replay_each(
+      std::span<const timestamp> times, std::span<const double> prices, double notional, Visitor&& visitor) {
     detail::replay_bridge<margin_function>::each(*this, times, prices, notional, std::forward<Visitor>(visitor));
   }
   /// @brief Deprecated: `dynmargin::replay_quotes(function, times, prices, notional)`, which
@@ -383,10 +396,11 @@ class margin_function {
 
   /// @brief The whole state (copies the policies' windows: allocates).
   [[nodiscard]] state_type state() const {
-    return state_type{vol_.state(), risk_.state(),
-                      std::apply([](const auto&... p) { return std::tuple<detail::policy_state_t<Policies>...>{state_of(p)...}; },
-                                 policies_),
-                      core_with_guard()};
+    return state_type{
+        vol_.state(), risk_.state(),
+        std::apply([](const auto&... p) { return std::tuple<detail::policy_state_t<Policies>...>{state_of(p)...}; },
+                   policies_),
+        core_with_guard()};
   }
   /// @brief Restores a state saved from a function with the same configuration.
   void restore(const state_type& saved) {
@@ -444,7 +458,9 @@ class margin_function {
   }
 
   [[nodiscard]] bool volatility_ready() const noexcept {
-    if constexpr (requires(const Vol& v) { { v.ready() } -> std::convertible_to<bool>; }) {
+    if constexpr (requires(const Vol& v) {
+                    { v.ready() } -> std::convertible_to<bool>;
+                  }) {
       return vol_.ready() && vol_.observations() >= config_.min_returns;
     } else {
       return vol_.observations() >= std::max<std::int64_t>(config_.min_returns, 1);
@@ -452,7 +468,9 @@ class margin_function {
   }
 
   [[nodiscard]] bool risk_ready() const noexcept {
-    if constexpr (requires(const Risk& m) { { m.ready() } -> std::convertible_to<bool>; }) {
+    if constexpr (requires(const Risk& m) {
+                    { m.ready() } -> std::convertible_to<bool>;
+                  }) {
       return risk_.ready();
     } else {
       return true;
@@ -527,16 +545,27 @@ class margin_function {
 
   void record_rate(margin_quote& q, std::size_t k, std::string_view name, margin_rates& before) const noexcept {
     const margin_rates after = core_.stage_rates[k];
-    q.breakdown[k] = policy_effect{name, k, policy_stage::rate, before.initial, after.initial,
-                                   before.maintenance, after.maintenance, after.initial != before.initial};
+    q.breakdown[k] = policy_effect{name,
+                                   k,
+                                   policy_stage::rate,
+                                   before.initial,
+                                   after.initial,
+                                   before.maintenance,
+                                   after.maintenance,
+                                   after.initial != before.initial};
     before = after;
   }
   static void record_position(margin_quote& q, std::size_t k, std::string_view name, margin_amounts before,
                               margin_amounts after) noexcept {
     const double n = q.notional;
     auto as_rate = [n](double amount) { return n > 0.0 ? amount / n : 0.0; };
-    q.breakdown[k] = policy_effect{name, k, policy_stage::position, as_rate(before.initial), as_rate(after.initial),
-                                   as_rate(before.maintenance), as_rate(after.maintenance),
+    q.breakdown[k] = policy_effect{name,
+                                   k,
+                                   policy_stage::position,
+                                   as_rate(before.initial),
+                                   as_rate(after.initial),
+                                   as_rate(before.maintenance),
+                                   as_rate(after.maintenance),
                                    after.initial != before.initial};
   }
 

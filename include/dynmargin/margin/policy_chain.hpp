@@ -59,8 +59,8 @@ class basic_policy_chain<policy_list<Rates...>, policy_list<Positions...>> {
  public:
   using model_concept = policy_chain_tag;
   using rate_variant = std::variant<Rates...>;
-  using position_variant = std::conditional_t<sizeof...(Positions) == 0, std::variant<std::monostate>,
-                                              std::variant<Positions...>>;
+  using position_variant =
+      std::conditional_t<sizeof...(Positions) == 0, std::variant<std::monostate>, std::variant<Positions...>>;
   using rate_state_variant = std::variant<typename Rates::state_type...>;
 
   /// @brief The members' states in order, a regular value.
@@ -124,7 +124,8 @@ class basic_policy_chain<policy_list<Rates...>, policy_list<Positions...>> {
     for (const auto& member : positions_) amounts = apply_one(member, context, amounts);
     return amounts;
   }
-  margin_amounts apply(const position_context& context, margin_amounts amounts, margin_amounts* after_each) const noexcept {
+  margin_amounts apply(const position_context& context, margin_amounts amounts,
+                       margin_amounts* after_each) const noexcept {
     for (std::size_t i = 0; i < positions_.size(); ++i) {
       amounts = apply_one(positions_[i], context, amounts);
       after_each[i] = amounts;
@@ -149,8 +150,9 @@ class basic_policy_chain<policy_list<Rates...>, policy_list<Positions...>> {
   /// @throws dynmargin::invalid_argument when the saved state is not of a chain of the same members.
   void restore(const state_type& saved) {
     if (saved.members.size() != rates_.size()) {
-      throw_invalid_argument("policy_chain", "state", "must hold one entry per rate policy (" +
-                                 std::to_string(rates_.size()) + " policies)", saved.members.size());
+      throw_invalid_argument("policy_chain", "state",
+                             "must hold one entry per rate policy (" + std::to_string(rates_.size()) + " policies)",
+                             saved.members.size());
     }
     for (std::size_t i = 0; i < rates_.size(); ++i) {
       const bool ok = std::visit(
@@ -162,7 +164,9 @@ class basic_policy_chain<policy_list<Rates...>, policy_list<Positions...>> {
             return true;
           },
           rates_[i]);
-      if (!ok) throw_invalid_argument("policy_chain", "state of policy " + std::to_string(i), "must match its policy type", effect_name(i));
+      if (!ok)
+        throw_invalid_argument("policy_chain", "state of policy " + std::to_string(i), "must match its policy type",
+                               effect_name(i));
     }
   }
 
@@ -192,14 +196,15 @@ class basic_policy_chain<policy_list<Rates...>, policy_list<Positions...>> {
 };
 
 /// @brief Every rate policy of this folder.
-using rate_policies = policy_list<floor_policy, max_leverage_policy, cap_policy, scale_policy,
-                                        maintenance_fraction_policy, initial_from_maintenance_policy, apc_buffer_policy,
-                                        stressed_weight_policy, lookback_floor_policy, speed_limit_policy,
-                                        release_limit_policy, hysteresis_policy>;
+using rate_policies =
+    policy_list<floor_policy, max_leverage_policy, cap_policy, scale_policy, maintenance_fraction_policy,
+                initial_from_maintenance_policy, apc_buffer_policy, stressed_weight_policy, lookback_floor_policy,
+                speed_limit_policy, release_limit_policy, hysteresis_policy>;
 
 /// @brief The quote-only position-level policies (see the file comment).
-using position_policies = policy_list<size_tiers_policy, step_risk_limit_policy, deribit_size_addon_policy, impact_curve_policy,
-                                      open_interest_scaling_policy, half_spread_addon_policy, depth_curve_addon_policy>;
+using position_policies =
+    policy_list<size_tiers_policy, step_risk_limit_policy, deribit_size_addon_policy, impact_curve_policy,
+                open_interest_scaling_policy, half_spread_addon_policy, depth_curve_addon_policy>;
 
 /// @brief The chain over all of them: what the command-line tool instantiates.
 using dynamic_policy_chain = basic_policy_chain<rate_policies, position_policies>;

@@ -59,7 +59,7 @@ namespace detail {
 
 /// Combines incoming amounts with a schedule's amounts under a rule.
 [[nodiscard]] constexpr margin_amounts combine_amounts(combine_rule rule, margin_amounts in,
-                                                      margin_amounts schedule) noexcept {
+                                                       margin_amounts schedule) noexcept {
   if (rule == combine_rule::add) return {in.initial + schedule.initial, in.maintenance + schedule.maintenance};
   return {in.initial < schedule.initial ? schedule.initial : in.initial,
           in.maintenance < schedule.maintenance ? schedule.maintenance : in.maintenance};

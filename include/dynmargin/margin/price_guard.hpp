@@ -46,17 +46,17 @@ inline constexpr timestamp no_observation_time = std::numeric_limits<timestamp>:
 
 /// @brief Configuration of the price guard (each check is off when its parameter is 0).
 struct price_guard_config {
-  std::int64_t max_age = 0;   ///< seconds a price may be older than the update time
-  double max_deviation = 0.0; ///< fraction from the reference or the sources' median (Binance: 0.05)
-  std::size_t min_sources = 1;///< sources needed within max_deviation of the median (dYdX: 3)
-  double max_jump = 0.0;      ///< log move from the last accepted price that needs confirmation
+  std::int64_t max_age = 0;     ///< seconds a price may be older than the update time
+  double max_deviation = 0.0;   ///< fraction from the reference or the sources' median (Binance: 0.05)
+  std::size_t min_sources = 1;  ///< sources needed within max_deviation of the median (dYdX: 3)
+  double max_jump = 0.0;        ///< log move from the last accepted price that needs confirmation
 };
 
 /// @brief One price offered to the margin function.
 struct price_observation {
-  timestamp time = 0;                          ///< time of the update, epoch seconds
+  timestamp time = 0;  ///< time of the update, epoch seconds
   double price = std::numeric_limits<double>::quiet_NaN();
-  timestamp observed_at = no_observation_time; ///< when the source observed the price (staleness)
+  timestamp observed_at = no_observation_time;                  ///< when the source observed the price (staleness)
   double reference = std::numeric_limits<double>::quiet_NaN();  ///< optional reference price
 };
 
@@ -108,7 +108,7 @@ class price_guard {
  public:
   using config_type = price_guard_config;  ///< what the constructor takes
   struct state_type {
-    bool pending = false;       ///< a jump awaits confirmation
+    bool pending = false;  ///< a jump awaits confirmation
     double pending_price = 0.0;
     friend bool operator==(const state_type&, const state_type&) = default;
   };
@@ -120,7 +120,8 @@ class price_guard {
       throw_invalid_argument("price_guard", "max_deviation", "must be finite and >= 0", config.max_deviation);
     }
     if (config.min_sources < 1 || config.min_sources > max_price_sources) {
-      throw_invalid_argument("price_guard", "min_sources", "must be in [1, " + std::to_string(max_price_sources) + "]", config.min_sources);
+      throw_invalid_argument("price_guard", "min_sources", "must be in [1, " + std::to_string(max_price_sources) + "]",
+                             config.min_sources);
     }
     if (!(std::isfinite(config.max_jump) && config.max_jump >= 0.0)) {
       throw_invalid_argument("price_guard", "max_jump", "must be finite and >= 0", config.max_jump);

@@ -66,7 +66,8 @@ class parameter_schedule {
     std::size_t hi = knots_.size() - 1;  // knots_[lo].time < time < knots_[hi].time
     while (hi - lo > 1) {
       const std::size_t mid = lo + (hi - lo) / 2;
-      if (knots_[mid].time <= time) lo = mid; else hi = mid;
+      if (knots_[mid].time <= time) lo = mid;
+      else hi = mid;
     }
     const schedule_knot& a = knots_[lo];
     const schedule_knot& b = knots_[hi];

@@ -24,15 +24,16 @@
 #include <string_view>
 
 #include "dynmargin/core/error.hpp"
-#include "dynmargin/margin/detail/rolling_window.hpp"
 #include "dynmargin/margin/breakdown.hpp"
 #include "dynmargin/margin/concepts.hpp"
+#include "dynmargin/margin/detail/rolling_window.hpp"
 
 namespace dynmargin {
 
 namespace detail {
 inline std::size_t checked_window(std::string_view component, std::int64_t window) {
-  if (window < 1 || window > 100'000'000) throw_invalid_argument(component, "window", "must be in [1, 1e8] steps", window);
+  if (window < 1 || window > 100'000'000)
+    throw_invalid_argument(component, "window", "must be in [1, 1e8] steps", window);
   return static_cast<std::size_t>(window);
 }
 }  // namespace detail
@@ -118,12 +119,12 @@ class hysteresis_policy {
   };
   /// @throws dynmargin::invalid_argument naming `band` (finite, >= 0).
   explicit hysteresis_policy(double band) : band_(band) {
-    if (!(std::isfinite(band) && band >= 0.0)) throw_invalid_argument("hysteresis", "band", "must be finite and >= 0", band);
+    if (!(std::isfinite(band) && band >= 0.0))
+      throw_invalid_argument("hysteresis", "band", "must be finite and >= 0", band);
   }
   [[nodiscard]] std::string_view name() const noexcept { return "hysteresis"; }
   [[nodiscard]] margin_rates update(const market_context&, margin_rates rates) noexcept {
-    if (state_.started && state_.held.initial > 0.0 &&
-        std::abs(rates.initial / state_.held.initial - 1.0) <= band_) {
+    if (state_.started && state_.held.initial > 0.0 && std::abs(rates.initial / state_.held.initial - 1.0) <= band_) {
       return state_.held;
     }
     state_ = state_type{true, rates};

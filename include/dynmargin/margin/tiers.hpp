@@ -95,18 +95,18 @@ enum class tier_boundary : std::uint8_t {
 
 /// @brief Configuration of `size_tiers_policy`.
 struct size_tiers_policy_config {
-  std::vector<tier_bracket> brackets;                          ///< ordered by increasing cap
+  std::vector<tier_bracket> brackets;  ///< ordered by increasing cap
   tier_initial_rule initial = tier_initial_rule::whole_position;
   tier_boundary boundary = tier_boundary::cap_inclusive;
-  combine_rule combine = combine_rule::floor;                  ///< floor: max(risk amounts, table)
+  combine_rule combine = combine_rule::floor;  ///< floor: max(risk amounts, table)
 };
 
 /// @brief One bracket with everything derived from the table.
 struct tier_row {
-  double notional_floor = 0.0;         ///< lower bound L_n (the previous cap, 0 for the first)
-  double notional_cap = 0.0;           ///< upper bound
+  double notional_floor = 0.0;  ///< lower bound L_n (the previous cap, 0 for the first)
+  double notional_cap = 0.0;    ///< upper bound
   double max_leverage = 1.0;
-  double initial_rate = 1.0;           ///< 1 / max_leverage
+  double initial_rate = 1.0;  ///< 1 / max_leverage
   double maintenance_rate = 0.0;
   double maintenance_deduction = 0.0;  ///< D_n (Binance "maintenance amount", "cum")
   double initial_deduction = 0.0;      ///< DI_n, used by `tier_initial_rule::continuous`
@@ -142,7 +142,8 @@ class size_tiers_policy {
   ///         or exceeds 1 / max_leverage.
   explicit size_tiers_policy(size_tiers_policy_config config) : config_(std::move(config)) {
     const auto& brackets = config_.brackets;
-    if (brackets.empty()) throw_invalid_argument("tiers", "brackets", "must hold at least one bracket", brackets.size());
+    if (brackets.empty())
+      throw_invalid_argument("tiers", "brackets", "must hold at least one bracket", brackets.size());
     rows_.reserve(brackets.size());
     for (std::size_t i = 0; i < brackets.size(); ++i) {
       const tier_bracket& b = brackets[i];
@@ -179,8 +180,8 @@ class size_tiers_policy {
         }
         if (b.max_leverage > p.max_leverage) {
           throw_invalid_argument("tiers", at + ".max_leverage",
-                                 "must not exceed " + prev + ".max_leverage (" +
-                                     detail::format_value(p.max_leverage) + ")",
+                                 "must not exceed " + prev + ".max_leverage (" + detail::format_value(p.max_leverage) +
+                                     ")",
                                  b.max_leverage);
         }
         if (b.maintenance_rate < p.maintenance_rate) {
@@ -191,7 +192,8 @@ class size_tiers_policy {
         }
         const tier_row& q = rows_.back();
         row.notional_floor = q.notional_cap;
-        row.maintenance_deduction = q.maintenance_deduction + row.notional_floor * (row.maintenance_rate - q.maintenance_rate);
+        row.maintenance_deduction = q.maintenance_deduction +
+                                    row.notional_floor * (row.maintenance_rate - q.maintenance_rate);
         row.initial_deduction = q.initial_deduction + row.notional_floor * (row.initial_rate - q.initial_rate);
       }
       rows_.push_back(row);
@@ -199,7 +201,8 @@ class size_tiers_policy {
   }
 
   /// @brief Convenience: brackets only, venue defaults for the rest.
-  explicit size_tiers_policy(std::vector<tier_bracket> brackets) : size_tiers_policy(size_tiers_policy_config{std::move(brackets)}) {}
+  explicit size_tiers_policy(std::vector<tier_bracket> brackets)
+      : size_tiers_policy(size_tiers_policy_config{std::move(brackets)}) {}
 
   [[nodiscard]] std::string_view name() const noexcept { return "tiers"; }
 
@@ -267,11 +270,11 @@ class size_tiers_policy {
 
 /// @brief Configuration of `step_risk_limit_policy` (defaults: BitMEX XBTUSD, MARGIN_METHODS.md F10).
 struct step_risk_limit_policy_config {
-  double base_limit = 200.0;        ///< size covered at the base rates (> 0)
-  double step = 150.0;              ///< size of one risk-limit step (> 0)
-  rate initial_rate{0.01};          ///< base initial rate, in [0, 1]
-  rate maintenance_rate{0.005};     ///< base maintenance rate, in [0, 1] (<= initial_rate)
-  rate step_rate{0.005};            ///< added to both rates per step, in [0, 1]
+  double base_limit = 200.0;                                   ///< size covered at the base rates (> 0)
+  double step = 150.0;                                         ///< size of one risk-limit step (> 0)
+  rate initial_rate{0.01};                                     ///< base initial rate, in [0, 1]
+  rate maintenance_rate{0.005};                                ///< base maintenance rate, in [0, 1] (<= initial_rate)
+  rate step_rate{0.005};                                       ///< added to both rates per step, in [0, 1]
   double max_limit = std::numeric_limits<double>::infinity();  ///< largest risk limit offered
   size_measure measure = size_measure::quantity;               ///< BitMEX counts XBT
   combine_rule combine = combine_rule::floor;
@@ -311,7 +314,9 @@ class step_risk_limit_policy {
     return size <= config_.base_limit ? 0.0 : std::ceil((size - config_.base_limit) / config_.step);
   }
   /// @brief The smallest risk limit that holds `size`.
-  [[nodiscard]] double risk_limit(double size) const noexcept { return config_.base_limit + steps(size) * config_.step; }
+  [[nodiscard]] double risk_limit(double size) const noexcept {
+    return config_.base_limit + steps(size) * config_.step;
+  }
   /// @brief False when the needed risk limit exceeds `max_limit`.
   [[nodiscard]] bool within_limit(double size) const noexcept { return risk_limit(size) <= config_.max_limit; }
 
@@ -325,7 +330,8 @@ class step_risk_limit_policy {
     const double size = detail::position_size(context, config_.measure);
     if (std::isnan(size) || !(std::isfinite(context.notional) && context.notional >= 0.0)) return in;
     const margin_rates r = rates(size);
-    return detail::combine_amounts(config_.combine, in, {context.notional * r.initial, context.notional * r.maintenance});
+    return detail::combine_amounts(config_.combine, in,
+                                   {context.notional * r.initial, context.notional * r.maintenance});
   }
 
   [[nodiscard]] const step_risk_limit_policy_config& config() const noexcept { return config_; }
@@ -340,10 +346,10 @@ class step_risk_limit_policy {
 
 /// @brief Configuration of `deribit_size_addon_policy` (defaults: Deribit BTC futures, F8).
 struct deribit_size_addon_policy_config {
-  rate initial_base{0.02};          ///< a: IM rate = a + b * size, in [0, 1]
-  rate maintenance_base{0.01};      ///< c: MM rate = c + b * size, in [0, 1] (<= initial_base)
-  rate size_rate{0.00005};          ///< b: 0.005% per unit of size
-  rate max_rate{1.0};               ///< cap on both rates, in (0, 1]
+  rate initial_base{0.02};                        ///< a: IM rate = a + b * size, in [0, 1]
+  rate maintenance_base{0.01};                    ///< c: MM rate = c + b * size, in [0, 1] (<= initial_base)
+  rate size_rate{0.00005};                        ///< b: 0.005% per unit of size
+  rate max_rate{1.0};                             ///< cap on both rates, in (0, 1]
   size_measure measure = size_measure::quantity;  ///< Deribit counts BTC
   combine_rule combine = combine_rule::floor;
 };
@@ -382,7 +388,8 @@ class deribit_size_addon_policy {
     const double size = detail::position_size(context, config_.measure);
     if (std::isnan(size) || !(std::isfinite(context.notional) && context.notional >= 0.0)) return in;
     const margin_rates r = rates(size);
-    return detail::combine_amounts(config_.combine, in, {context.notional * r.initial, context.notional * r.maintenance});
+    return detail::combine_amounts(config_.combine, in,
+                                   {context.notional * r.initial, context.notional * r.maintenance});
   }
 
   [[nodiscard]] const deribit_size_addon_policy_config& config() const noexcept { return config_; }
@@ -400,15 +407,15 @@ struct impact_curve_policy_config {
   double coefficient = 0.0;           ///< k (> 0): the add-on rate at size = ADV
   double average_daily_volume = 0.0;  ///< ADV (> 0), in the units of `measure`
   size_measure measure = size_measure::notional;
-  double maintenance_share = 1.0;     ///< share of the add-on charged to maintenance, in [0, 1]
-  rate max_rate{1.0};                 ///< cap on the add-on rate, in (0, 1]
+  double maintenance_share = 1.0;  ///< share of the add-on charged to maintenance, in [0, 1]
+  rate max_rate{1.0};              ///< cap on the add-on rate, in (0, 1]
   combine_rule combine = combine_rule::add;
 
   /// @brief The square-root law calibration k = impact_scale * daily_volatility (Y * sigma).
   /// @param daily_volatility one-day volatility of returns as a fraction (0.03 = 3%).
   /// @param impact_scale Y, of order 1 in the empirical literature (default 1).
   [[nodiscard]] static impact_curve_policy_config from_volatility(double daily_volatility, double average_daily_volume,
-                                                           double impact_scale = 1.0) {
+                                                                  double impact_scale = 1.0) {
     detail::require_finite_positive("impact_curve", "daily_volatility", daily_volatility);
     detail::require_finite_positive("impact_curve", "impact_scale", impact_scale);
     impact_curve_policy_config config;
@@ -462,7 +469,8 @@ using deribit_size_addon [[deprecated("use deribit_size_addon_policy")]] = derib
 using impact_curve [[deprecated("use impact_curve_policy")]] = impact_curve_policy;
 using tier_config [[deprecated("use size_tiers_policy_config")]] = size_tiers_policy_config;
 using step_risk_limit_config [[deprecated("use step_risk_limit_policy_config")]] = step_risk_limit_policy_config;
-using deribit_size_addon_config [[deprecated("use deribit_size_addon_policy_config")]] = deribit_size_addon_policy_config;
+using deribit_size_addon_config
+    [[deprecated("use deribit_size_addon_policy_config")]] = deribit_size_addon_policy_config;
 using impact_curve_config [[deprecated("use impact_curve_policy_config")]] = impact_curve_policy_config;
 // End of deprecated spellings.
 

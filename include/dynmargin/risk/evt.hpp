@@ -69,17 +69,17 @@ enum class evt_threshold_rule : std::uint8_t {
 ///        at least 30 of them, follows McNeil & Frey (2000).
 struct fit_tail_config {
   evt_threshold_rule rule = evt_threshold_rule::tail_fraction;
-  double tail_fraction = 0.10;            ///< tail_fraction rule: in (0, 1)
-  std::int64_t exceedance_count = 100;    ///< exceedance_count rule
-  double threshold = 0.0;                 ///< fixed_threshold rule
-  std::int64_t min_exceedances = 30;      ///< fewer is an error (>= 3)
+  double tail_fraction = 0.10;          ///< tail_fraction rule: in (0, 1)
+  std::int64_t exceedance_count = 100;  ///< exceedance_count rule
+  double threshold = 0.0;               ///< fixed_threshold rule
+  std::int64_t min_exceedances = 30;    ///< fewer is an error (>= 3)
 };
 
 /// @brief A GPD fitted to the tail of a loss sample.
 struct evt_tail_fit {
-  double threshold = 0.0;          ///< u
-  std::int64_t observations = 0;   ///< n, the whole sample
-  std::int64_t exceedances = 0;    ///< N_u
+  double threshold = 0.0;         ///< u
+  std::int64_t observations = 0;  ///< n, the whole sample
+  std::int64_t exceedances = 0;   ///< N_u
   gpd_fit gpd{};
   /// @brief 1 - N_u/n: confidence levels at or below it are inside the sample, not the tail.
   [[nodiscard]] double threshold_level() const noexcept {
@@ -98,7 +98,8 @@ namespace detail {
 }
 
 inline void check_evt_config(const fit_tail_config& config, std::string_view component) {
-  if (config.min_exceedances < 3) throw_invalid_argument(component, "min_exceedances", "must be at least 3", config.min_exceedances);
+  if (config.min_exceedances < 3)
+    throw_invalid_argument(component, "min_exceedances", "must be at least 3", config.min_exceedances);
   switch (config.rule) {
     case evt_threshold_rule::tail_fraction:
       if (!(config.tail_fraction > 0.0 && config.tail_fraction < 1.0)) {
@@ -113,7 +114,8 @@ inline void check_evt_config(const fit_tail_config& config, std::string_view com
       }
       break;
     case evt_threshold_rule::fixed_threshold:
-      if (!std::isfinite(config.threshold)) throw_invalid_argument(component, "threshold", "must be finite", config.threshold);
+      if (!std::isfinite(config.threshold))
+        throw_invalid_argument(component, "threshold", "must be finite", config.threshold);
       break;
   }
 }
@@ -122,8 +124,8 @@ inline void check_evt_config(const fit_tail_config& config, std::string_view com
 /// elements overwritten by the excesses). noexcept and allocation-free: the core of every tail
 /// fit here. Returns not_enough_data when fewer than config.min_exceedances losses exceed u
 /// (`have` says how many would), otherwise the status of the GPD fit.
-[[nodiscard]] inline status fit_tail_in_place(std::span<double> losses, const fit_tail_config& config, evt_tail_fit& out,
-                                              std::int64_t& have) noexcept {
+[[nodiscard]] inline status fit_tail_in_place(std::span<double> losses, const fit_tail_config& config,
+                                              evt_tail_fit& out, std::int64_t& have) noexcept {
   const auto n = static_cast<std::int64_t>(losses.size());
   double threshold = config.threshold;
   std::span<double> tail;
@@ -165,7 +167,7 @@ inline void check_evt_config(const fit_tail_config& config, std::string_view com
   const double xi = fit.gpd.parameters.shape;
   const double beta = fit.gpd.parameters.scale;
   if (!(xi < 1.0)) return status::domain_error;  // infinite ES
-  const double log_ratio = std::log(ratio);  // < 0
+  const double log_ratio = std::log(ratio);      // < 0
   const double x = -xi * log_ratio;
   // (beta/xi)(ratio^-xi - 1) = beta (-ln ratio) expm1(x)/x, exact in the limit xi -> 0.
   const double var = fit.threshold + beta * (-log_ratio) * (x == 0.0 ? 1.0 : std::expm1(x) / x);
@@ -183,7 +185,8 @@ inline void check_evt_config(const fit_tail_config& config, std::string_view com
 [[nodiscard]] inline evt_tail_fit fit_tail(std::span<const double> losses, const fit_tail_config& config = {}) {
   detail::check_evt_config(config, "evt");
   for (std::size_t i = 0; i < losses.size(); ++i) {
-    if (!std::isfinite(losses[i])) throw_invalid_argument("evt", "loss at index " + std::to_string(i), "must be finite", losses[i]);
+    if (!std::isfinite(losses[i]))
+      throw_invalid_argument("evt", "loss at index " + std::to_string(i), "must be finite", losses[i]);
   }
   std::vector<double> work(losses.begin(), losses.end());
   evt_tail_fit fit;
@@ -208,7 +211,8 @@ inline void check_evt_config(const fit_tail_config& config, std::string_view com
 [[nodiscard]] inline evt_tail_fit fit_tail_from_excesses(std::span<const double> excesses, double threshold,
                                                          std::int64_t observations) {
   if (observations <= static_cast<std::int64_t>(excesses.size())) {
-    throw_invalid_argument("evt", "observations", "must exceed the number of excesses (" + std::to_string(excesses.size()) + ")",
+    throw_invalid_argument("evt", "observations",
+                           "must exceed the number of excesses (" + std::to_string(excesses.size()) + ")",
                            observations);
   }
   evt_tail_fit fit;
@@ -227,8 +231,9 @@ inline void check_evt_config(const fit_tail_config& config, std::string_view com
   const status s = detail::tail_risk_core(fit, p.value(), out);
   if (s == status::invalid_argument) {
     throw_invalid_argument("evt", "confidence",
-                           "must exceed the threshold's level " + detail::format_value(fit.threshold_level()) + " (1 - " +
-                               std::to_string(fit.exceedances) + "/" + std::to_string(fit.observations) + ")",
+                           "must exceed the threshold's level " + detail::format_value(fit.threshold_level()) +
+                               " (1 - " + std::to_string(fit.exceedances) + "/" + std::to_string(fit.observations) +
+                               ")",
                            p.value());
   }
   if (s == status::domain_error) {
@@ -252,7 +257,8 @@ struct mean_excess_point {
                                                                 std::span<const double> thresholds) {
   std::vector<double> sorted(losses.begin(), losses.end());
   for (std::size_t i = 0; i < sorted.size(); ++i) {
-    if (!std::isfinite(sorted[i])) throw_invalid_argument("mean_excess", "loss at index " + std::to_string(i), "must be finite", sorted[i]);
+    if (!std::isfinite(sorted[i]))
+      throw_invalid_argument("mean_excess", "loss at index " + std::to_string(i), "must be finite", sorted[i]);
   }
   std::sort(sorted.begin(), sorted.end(), [](double a, double b) { return a > b; });  // descending
   // suffix sums over the descending order: top[k] = sum of the k largest
@@ -287,7 +293,8 @@ struct mean_excess_point {
   }
   std::vector<double> sorted(losses.begin(), losses.end());
   for (std::size_t i = 0; i < sorted.size(); ++i) {
-    if (!std::isfinite(sorted[i])) throw_invalid_argument("mean_excess", "loss at index " + std::to_string(i), "must be finite", sorted[i]);
+    if (!std::isfinite(sorted[i]))
+      throw_invalid_argument("mean_excess", "loss at index " + std::to_string(i), "must be finite", sorted[i]);
   }
   std::sort(sorted.begin(), sorted.end(), [](double a, double b) { return a > b; });
   std::vector<mean_excess_point> out;
@@ -309,11 +316,11 @@ struct mean_excess_point {
 
 /// @brief Result of a conditional EVT estimate.
 struct conditional_evt_result {
-  risk_estimate risk{};         ///< sigma_{T+h} * {VaR_z, ES_z}
-  risk_estimate residual_risk{};///< {VaR_z, ES_z} of the standardised residuals
-  evt_tail_fit tail{};          ///< GPD fit to the residual losses
-  double sigma = 0.0;           ///< sqrt(variance(h)) of the volatility model after all returns
-  std::int64_t residuals = 0;   ///< residuals used (after the window)
+  risk_estimate risk{};           ///< sigma_{T+h} * {VaR_z, ES_z}
+  risk_estimate residual_risk{};  ///< {VaR_z, ES_z} of the standardised residuals
+  evt_tail_fit tail{};            ///< GPD fit to the residual losses
+  double sigma = 0.0;             ///< sqrt(variance(h)) of the volatility model after all returns
+  std::int64_t residuals = 0;     ///< residuals used (after the window)
 };
 
 namespace detail {
@@ -341,9 +348,11 @@ template <volatility_model Vol>
   residual_losses.reserve(returns.size());
   for (std::size_t i = 0; i < returns.size(); ++i) {
     const double r = returns[i];
-    if (!std::isfinite(r)) throw_invalid_argument("conditional_evt", "return at index " + std::to_string(i), "must be finite", r);
+    if (!std::isfinite(r))
+      throw_invalid_argument("conditional_evt", "return at index " + std::to_string(i), "must be finite", r);
     const double variance = static_cast<double>(vol.variance());
-    if (variance > 0.0 && std::isfinite(variance)) residual_losses.push_back(detail::residual_loss(r / std::sqrt(variance), side));
+    if (variance > 0.0 && std::isfinite(variance))
+      residual_losses.push_back(detail::residual_loss(r / std::sqrt(variance), side));
     throw_if_error(vol.update(r), "conditional_evt", "volatility update at index " + std::to_string(i));
   }
   std::span<const double> used(residual_losses);
@@ -363,11 +372,11 @@ template <volatility_model Vol>
 
 /// @brief Configuration of `evt_risk`.
 struct evt_risk_config {
-  confidence_level confidence{0.99};     ///< p in (0, 1), above the threshold's level
-  fit_tail_config tail{};                     ///< threshold rule and minimum exceedances
-  std::int64_t window = 1000;            ///< streaming: residuals kept (McNeil & Frey used 1000)
-  std::int64_t refit_interval = 1;       ///< streaming: refit the tails every this many residuals
-  dynmargin::horizon horizon{1};         ///< streaming: steps ahead, through vol.variance(h)
+  confidence_level confidence{0.99};  ///< p in (0, 1), above the threshold's level
+  fit_tail_config tail{};             ///< threshold rule and minimum exceedances
+  std::int64_t window = 1000;         ///< streaming: residuals kept (McNeil & Frey used 1000)
+  std::int64_t refit_interval = 1;    ///< streaming: refit the tails every this many residuals
+  dynmargin::horizon horizon{1};      ///< streaming: steps ahead, through vol.variance(h)
 };
 
 /// @brief EVT value-at-risk and expected shortfall: a `sample_risk_measure` (unconditional
@@ -388,13 +397,13 @@ class evt_risk {
 
   /// @brief Everything that changes while streaming, a regular value.
   struct state_type {
-    std::vector<double> residuals;   ///< ring buffer of z, capacity `window`
-    std::int64_t next = 0;           ///< ring position of the next residual
-    std::int64_t count = 0;          ///< residuals held (<= window)
-    std::int64_t since_refit = 0;    ///< residuals since the last refit attempt
-    bool fitted = false;             ///< both tails fitted at least once
-    risk_estimate long_tail{};       ///< {VaR_z, ES_z} of -z
-    risk_estimate short_tail{};      ///< {VaR_z, ES_z} of z
+    std::vector<double> residuals;  ///< ring buffer of z, capacity `window`
+    std::int64_t next = 0;          ///< ring position of the next residual
+    std::int64_t count = 0;         ///< residuals held (<= window)
+    std::int64_t since_refit = 0;   ///< residuals since the last refit attempt
+    bool fitted = false;            ///< both tails fitted at least once
+    risk_estimate long_tail{};      ///< {VaR_z, ES_z} of -z
+    risk_estimate short_tail{};     ///< {VaR_z, ES_z} of z
     status last_fit = status::not_enough_data;
     friend bool operator==(const state_type&, const state_type&) = default;
   };
@@ -405,14 +414,16 @@ class evt_risk {
   explicit evt_risk(const evt_risk_config& config = {}) : config_(config) {
     detail::check_evt_config(config.tail, "evt_risk");
     if (config.window < 1) throw_invalid_argument("evt_risk", "window", "must be at least 1", config.window);
-    if (config.refit_interval < 1) throw_invalid_argument("evt_risk", "refit_interval", "must be at least 1", config.refit_interval);
+    if (config.refit_interval < 1)
+      throw_invalid_argument("evt_risk", "refit_interval", "must be at least 1", config.refit_interval);
     double level = 0.0;
     if (config.tail.rule == evt_threshold_rule::tail_fraction) level = 1.0 - config.tail.tail_fraction;
     if (config.tail.rule == evt_threshold_rule::exceedance_count) {
       level = 1.0 - static_cast<double>(config.tail.exceedance_count) / static_cast<double>(config.window);
     }
     if (config.tail.rule != evt_threshold_rule::fixed_threshold && !(config.confidence.value() > level)) {
-      throw_invalid_argument("evt_risk", "confidence", "must exceed the threshold's level " + detail::format_value(level),
+      throw_invalid_argument("evt_risk", "confidence",
+                             "must exceed the threshold's level " + detail::format_value(level),
                              config.confidence.value());
     }
     state_.residuals.assign(static_cast<std::size_t>(config.window), 0.0);
@@ -440,7 +451,8 @@ class evt_risk {
   [[nodiscard]] evt_tail_fit fit_sample(std::span<const double> returns, position_side side) const {
     std::vector<double> losses(returns.size());
     for (std::size_t i = 0; i < returns.size(); ++i) {
-      if (!std::isfinite(returns[i])) throw_invalid_argument("evt_risk", "return at index " + std::to_string(i), "must be finite", returns[i]);
+      if (!std::isfinite(returns[i]))
+        throw_invalid_argument("evt_risk", "return at index " + std::to_string(i), "must be finite", returns[i]);
       losses[i] = detail::residual_loss(returns[i], side);
     }
     return fit_tail(losses, config_.tail);
@@ -494,7 +506,8 @@ class evt_risk {
   /// @throws dynmargin::invalid_argument when the saved ring buffer has another window size.
   void restore(const state_type& saved) {
     if (saved.residuals.size() != state_.residuals.size()) {
-      throw_invalid_argument("evt_risk", "saved state window", "must equal the configured window " + std::to_string(config_.window),
+      throw_invalid_argument("evt_risk", "saved state window",
+                             "must equal the configured window " + std::to_string(config_.window),
                              saved.residuals.size());
     }
     state_ = saved;

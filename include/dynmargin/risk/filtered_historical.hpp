@@ -43,8 +43,8 @@
 
 #include "dynmargin/core/error.hpp"
 #include "dynmargin/core/types.hpp"
-#include "dynmargin/risk/detail/risk_window.hpp"
 #include "dynmargin/risk/concepts.hpp"
+#include "dynmargin/risk/detail/risk_window.hpp"
 #include "dynmargin/risk/historical.hpp"
 #include "dynmargin/risk/horizon.hpp"
 #include "dynmargin/risk/rolling_quantile.hpp"
@@ -54,16 +54,16 @@ namespace dynmargin {
 
 /// @brief Configuration of filtered historical simulation.
 struct filtered_historical_risk_config {
-  confidence_level confidence{0.99};                     ///< p in (0, 1)
-  std::int64_t window = 500;                             ///< residuals kept
-  quantile_method quantile = quantile_method::type7;     ///< VaR definition
-  es_method es = es_method::tail_mean;                   ///< ES definition
-  dynmargin::horizon horizon_steps{1};                   ///< h >= 1 steps
-  horizon_rule horizon = horizon_rule::overlapping_sums; ///< see the file comment
-  double scale_floor = 0.0;                              ///< lower bound of sigma_now / sigma_t (0 = none)
+  confidence_level confidence{0.99};                           ///< p in (0, 1)
+  std::int64_t window = 500;                                   ///< residuals kept
+  quantile_method quantile = quantile_method::type7;           ///< VaR definition
+  es_method es = es_method::tail_mean;                         ///< ES definition
+  dynmargin::horizon horizon_steps{1};                         ///< h >= 1 steps
+  horizon_rule horizon = horizon_rule::overlapping_sums;       ///< see the file comment
+  double scale_floor = 0.0;                                    ///< lower bound of sigma_now / sigma_t (0 = none)
   double scale_cap = std::numeric_limits<double>::infinity();  ///< upper bound (infinity = none)
-  std::int64_t bootstrap_paths = 10000;                  ///< sums drawn by the bootstrap rule
-  std::uint64_t seed = 20240501;                         ///< bootstrap seed
+  std::int64_t bootstrap_paths = 10000;                        ///< sums drawn by the bootstrap rule
+  std::uint64_t seed = 20240501;                               ///< bootstrap seed
 };
 
 namespace detail {
@@ -114,10 +114,11 @@ template <class Vol>
                                                         double cap = std::numeric_limits<double>::infinity()) {
   constexpr std::string_view component = "filter_returns";
   if (sigmas.size() != returns.size()) {
-    throw_invalid_argument(component, "sigmas", "must have one entry per return (" + std::to_string(returns.size()) + ")",
-                           sigmas.size());
+    throw_invalid_argument(component, "sigmas",
+                           "must have one entry per return (" + std::to_string(returns.size()) + ")", sigmas.size());
   }
-  if (!(std::isfinite(sigma_now) && sigma_now > 0.0)) throw_invalid_argument(component, "sigma_now", "must be finite and > 0", sigma_now);
+  if (!(std::isfinite(sigma_now) && sigma_now > 0.0))
+    throw_invalid_argument(component, "sigma_now", "must be finite and > 0", sigma_now);
   detail::check_sample(component, returns);
   std::vector<double> out(returns.size());
   for (std::size_t i = 0; i < returns.size(); ++i) {
@@ -284,12 +285,15 @@ template <volatility_model Vol>
   const auto n = static_cast<std::size_t>(config.window);
   const std::size_t count = std::min(n, residuals.size());
   const detail::windowed_sample engine(settings);
-  if (count < engine.minimum() + (config.horizon == horizon_rule::overlapping_sums ? static_cast<std::size_t>(config.horizon_steps.steps() - 1) : 0U)) {
+  if (count < engine.minimum() + (config.horizon == horizon_rule::overlapping_sums
+                                      ? static_cast<std::size_t>(config.horizon_steps.steps() - 1)
+                                      : 0U)) {
     throw_invalid_argument(component, "returns", "are too few for the tail (" + std::to_string(count) + " residuals)",
                            returns.size());
   }
   const double factor = detail::fhs_horizon_factor(vol, config.horizon, config.horizon_steps.steps());
-  if (!(factor > 0.0 && std::isfinite(factor))) throw_domain_error(component, "volatility forecast", "must be > 0", factor);
+  if (!(factor > 0.0 && std::isfinite(factor)))
+    throw_domain_error(component, "volatility forecast", "must be > 0", factor);
   const double sigma_now = std::sqrt(static_cast<double>(vol.variance()));
   const double sign = side == position_side::long_position ? 1.0 : -1.0;
   const bool filtered = config.scale_floor > 0.0 || std::isfinite(config.scale_cap);
@@ -304,7 +308,8 @@ template <volatility_model Vol>
 }
 
 // Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
-using filtered_historical_config [[deprecated("use filtered_historical_risk_config")]] = filtered_historical_risk_config;
+using filtered_historical_config
+    [[deprecated("use filtered_historical_risk_config")]] = filtered_historical_risk_config;
 // End of deprecated spellings.
 
 }  // namespace dynmargin

@@ -140,18 +140,18 @@ struct gpd_fit {
   double shape_standard_error = 0.0;  ///< sqrt of the (xi, xi) entry of the inverse observed information
   double scale_standard_error = 0.0;  ///< sqrt of the (beta, beta) entry
   double shape_scale_covariance = 0.0;
-  double log_likelihood = 0.0;        ///< maximised log-likelihood of the excesses
-  std::int64_t excesses = 0;          ///< number of excesses fitted
-  std::int64_t iterations = 0;        ///< Newton iterations used
+  double log_likelihood = 0.0;  ///< maximised log-likelihood of the excesses
+  std::int64_t excesses = 0;    ///< number of excesses fitted
+  std::int64_t iterations = 0;  ///< Newton iterations used
   friend bool operator==(const gpd_fit&, const gpd_fit&) = default;
 };
 
 /// @brief Log-likelihood, score and Hessian of the GPD at (xi, beta) over a set of excesses.
 struct gpd_likelihood {
-  bool feasible = false;      ///< false when an excess lies outside the support (or beta <= 0)
+  bool feasible = false;  ///< false when an excess lies outside the support (or beta <= 0)
   double log_likelihood = -std::numeric_limits<double>::infinity();
-  std::array<double, 2> score{};          ///< (d/dxi, d/dbeta)
-  std::array<double, 3> hessian{};        ///< (d2/dxi2, d2/dxi dbeta, d2/dbeta2)
+  std::array<double, 2> score{};    ///< (d/dxi, d/dbeta)
+  std::array<double, 3> hessian{};  ///< (d2/dxi2, d2/dxi dbeta, d2/dbeta2)
 };
 
 namespace detail {
@@ -211,10 +211,10 @@ inline constexpr auto gpd_h_prime_series = gpd_h_prime_coefficients();
   const double n = static_cast<double>(excesses.size());
   double sum_log = 0.0;
   double score_shape = 0.0;
-  double sum_beta = 0.0;   // sum (xi+1) t/(1+a)
-  double h_shape = 0.0;    // sum t^3 h'(a) + t^2/(1+a)^2
-  double h_cross = 0.0;    // sum t/(1+a) - (xi+1) t^2/(1+a)^2
-  double h_scale = 0.0;    // sum (xi+1) (t/(1+a) + t/(1+a)^2)
+  double sum_beta = 0.0;  // sum (xi+1) t/(1+a)
+  double h_shape = 0.0;   // sum t^3 h'(a) + t^2/(1+a)^2
+  double h_cross = 0.0;   // sum t/(1+a) - (xi+1) t^2/(1+a)^2
+  double h_scale = 0.0;   // sum (xi+1) (t/(1+a) + t/(1+a)^2)
   for (const double y : excesses) {
     const double t = y / scale;
     const double a = shape * t;
@@ -267,11 +267,13 @@ inline constexpr auto gpd_h_prime_series = gpd_h_prime_coefficients();
 /// @throws dynmargin::invalid_argument with fewer than 2 excesses, a negative or non-finite
 ///         excess, or a sample whose PWM denominator a0 - 2 a1 is not positive (all zero).
 [[nodiscard]] inline gpd_parameters gpd_pwm_estimate(std::span<const double> excesses) {
-  if (excesses.size() < 2) throw_invalid_argument("gpd_pwm_estimate", "excesses", "must hold at least 2 values", excesses.size());
+  if (excesses.size() < 2)
+    throw_invalid_argument("gpd_pwm_estimate", "excesses", "must hold at least 2 values", excesses.size());
   std::vector<double> sorted(excesses.begin(), excesses.end());
   for (std::size_t i = 0; i < sorted.size(); ++i) {
     if (!(std::isfinite(sorted[i]) && sorted[i] >= 0.0)) {
-      throw_invalid_argument("gpd_pwm_estimate", "excess at index " + std::to_string(i), "must be finite and >= 0", sorted[i]);
+      throw_invalid_argument("gpd_pwm_estimate", "excess at index " + std::to_string(i), "must be finite and >= 0",
+                             sorted[i]);
     }
   }
   std::sort(sorted.begin(), sorted.end());
@@ -414,15 +416,15 @@ inline constexpr auto gpd_h_prime_series = gpd_h_prime_coefficients();
 
 /// @brief GPD quantile: the excess y with G(y) = q, for q in [0, 1) (unchecked).
 /// @deprecated Use `quantile(generalized_pareto_distribution(xi, beta), q)`.
-[[nodiscard, deprecated("use quantile(generalized_pareto_distribution(xi, beta), q)")]]
-inline double gpd_quantile(const gpd_parameters& gpd, double q) noexcept {
+[[nodiscard, deprecated("use quantile(generalized_pareto_distribution(xi, beta), q)")]] inline double gpd_quantile(
+    const gpd_parameters& gpd, double q) noexcept {
   return detail::gpd_quantile_of(gpd.shape, gpd.scale, q);
 }
 
 /// @brief GPD distribution function G(y) for y >= 0 (1 beyond a bounded support).
 /// @deprecated Use `cdf(generalized_pareto_distribution(xi, beta), y)`.
-[[nodiscard, deprecated("use cdf(generalized_pareto_distribution(xi, beta), y)")]]
-inline double gpd_cdf(const gpd_parameters& gpd, double y) noexcept {
+[[nodiscard, deprecated("use cdf(generalized_pareto_distribution(xi, beta), y)")]] inline double gpd_cdf(
+    const gpd_parameters& gpd, double y) noexcept {
   return detail::gpd_cdf_of(gpd.shape, gpd.scale, y);
 }
 

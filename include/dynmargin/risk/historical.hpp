@@ -36,8 +36,8 @@
 
 #include "dynmargin/core/error.hpp"
 #include "dynmargin/core/types.hpp"
-#include "dynmargin/risk/detail/risk_window.hpp"
 #include "dynmargin/risk/concepts.hpp"
+#include "dynmargin/risk/detail/risk_window.hpp"
 #include "dynmargin/risk/horizon.hpp"
 #include "dynmargin/risk/rolling_quantile.hpp"
 #include "dynmargin/volatility/concepts.hpp"
@@ -46,15 +46,15 @@ namespace dynmargin {
 
 /// @brief Configuration of historical simulation (batch and streaming).
 struct historical_risk_config {
-  confidence_level confidence{0.99};                     ///< p in (0, 1)
-  std::int64_t window = 500;                             ///< returns in the rolling window (streaming)
-  quantile_method quantile = quantile_method::type7;     ///< VaR definition
-  es_method es = es_method::tail_mean;                   ///< ES definition
-  dynmargin::horizon horizon_steps{1};                   ///< h >= 1 steps
-  horizon_rule horizon = horizon_rule::overlapping_sums; ///< overlapping_sums, square_root_of_time or bootstrap
-  double age_decay = 1.0;                                ///< BRW lambda in (0, 1); 1 = equal weights
-  std::int64_t bootstrap_paths = 10000;                  ///< sums drawn by the bootstrap rule
-  std::uint64_t seed = 20240501;                         ///< seed of the bootstrap's std::mt19937_64
+  confidence_level confidence{0.99};                      ///< p in (0, 1)
+  std::int64_t window = 500;                              ///< returns in the rolling window (streaming)
+  quantile_method quantile = quantile_method::type7;      ///< VaR definition
+  es_method es = es_method::tail_mean;                    ///< ES definition
+  dynmargin::horizon horizon_steps{1};                    ///< h >= 1 steps
+  horizon_rule horizon = horizon_rule::overlapping_sums;  ///< overlapping_sums, square_root_of_time or bootstrap
+  double age_decay = 1.0;                                 ///< BRW lambda in (0, 1); 1 = equal weights
+  std::int64_t bootstrap_paths = 10000;                   ///< sums drawn by the bootstrap rule
+  std::uint64_t seed = 20240501;                          ///< seed of the bootstrap's std::mt19937_64
 };
 
 namespace detail {
@@ -83,10 +83,12 @@ namespace detail {
 ///        configured horizon; `config.window` is ignored (the sample is the window).
 /// @throws dynmargin::invalid_argument naming confidence, horizon_steps, horizon, age_decay,
 ///         quantile, the sample size (with the number needed) or the index of a non-finite value.
-[[nodiscard]] inline risk_estimate historical_var_es(std::span<const double> sample, const historical_risk_config& config,
+[[nodiscard]] inline risk_estimate historical_var_es(std::span<const double> sample,
+                                                     const historical_risk_config& config,
                                                      position_side side = position_side::long_position) {
   constexpr std::string_view component = "historical_var_es";
-  const auto settings = detail::historical_settings(config, component, static_cast<std::int64_t>(sample.size()), "sample size");
+  const auto settings = detail::historical_settings(config, component, static_cast<std::int64_t>(sample.size()),
+                                                    "sample size");
   detail::check_window_settings(settings);
   detail::check_sample(component, sample);
   const detail::windowed_sample engine(settings);

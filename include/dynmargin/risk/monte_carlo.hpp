@@ -51,8 +51,8 @@
 
 #include "dynmargin/core/distributions.hpp"
 #include "dynmargin/core/error.hpp"
-#include "dynmargin/core/types.hpp"
 #include "dynmargin/core/random.hpp"
+#include "dynmargin/core/types.hpp"
 #include "dynmargin/risk/concepts.hpp"
 #include "dynmargin/volatility/concepts.hpp"
 
@@ -67,20 +67,20 @@ using monte_carlo_distribution [[deprecated("use dynmargin::distribution_shape")
 
 /// @brief Configuration of a Monte Carlo simulation.
 struct monte_carlo_simulator_config {
-  std::int64_t scenarios = 100'000;                                    ///< N >= 1
-  std::uint64_t seed = 20240521;                                       ///< seed of the stream
+  std::int64_t scenarios = 100'000;  ///< N >= 1
+  std::uint64_t seed = 20240521;     ///< seed of the stream
   distribution_shape distribution = distribution_shape::normal;
-  double degrees_of_freedom = 5.0;                                     ///< student_t only: nu > 2
-  std::int64_t block_rows = 4096;                                      ///< rows per GEMM block (>= 1)
+  double degrees_of_freedom = 5.0;  ///< student_t only: nu > 2
+  std::int64_t block_rows = 4096;   ///< rows per GEMM block (>= 1)
 };
 
 /// @brief A portfolio's Monte Carlo risk: the summary, the tail, and the scenario P&L.
 struct monte_carlo_result {
-  risk_estimate risk{};                    ///< VaR and ES of the loss -P&L
-  std::int64_t tail_count = 0;             ///< k = ceil(N (1 - p)) scenarios in the tail
-  Eigen::VectorXd pnl;                     ///< P&L of every scenario (gain positive), length N
-  std::vector<std::int64_t> tail_scenarios;///< indices of the k worst scenarios, worst first
-  Eigen::VectorXd component_es;            ///< Euler allocation of ES per asset (empty if not asked)
+  risk_estimate risk{};                      ///< VaR and ES of the loss -P&L
+  std::int64_t tail_count = 0;               ///< k = ceil(N (1 - p)) scenarios in the tail
+  Eigen::VectorXd pnl;                       ///< P&L of every scenario (gain positive), length N
+  std::vector<std::int64_t> tail_scenarios;  ///< indices of the k worst scenarios, worst first
+  Eigen::VectorXd component_es;              ///< Euler allocation of ES per asset (empty if not asked)
 };
 
 namespace detail {
@@ -122,10 +122,12 @@ inline void select_worst(std::span<const double> losses, std::int64_t k, std::ve
 [[nodiscard]] inline Eigen::MatrixXd cholesky_factor(const Eigen::MatrixXd& covariance, std::string_view component) {
   if (covariance.rows() != covariance.cols() || covariance.rows() == 0) {
     throw_invalid_argument(component, "covariance columns",
-                           "must equal its rows (" + std::to_string(covariance.rows()) + ") in a non-empty square matrix",
+                           "must equal its rows (" + std::to_string(covariance.rows()) +
+                               ") in a non-empty square matrix",
                            covariance.cols());
   }
-  if (!covariance.allFinite()) throw_invalid_argument(component, "covariance", "must be finite", "a NaN or infinite entry");
+  if (!covariance.allFinite())
+    throw_invalid_argument(component, "covariance", "must be finite", "a NaN or infinite entry");
   const double scale = covariance.cwiseAbs().maxCoeff();
   const double asymmetry = (covariance - covariance.transpose()).cwiseAbs().maxCoeff();
   if (asymmetry > 1e-12 * scale) {
@@ -153,13 +155,14 @@ inline void select_worst(std::span<const double> losses, std::int64_t k, std::ve
   const std::int64_t k = detail::scenario_tail_count(n, p.value());
   if (k == 0) {
     throw_invalid_argument("monte_carlo", "scenarios",
-                           "must number at least 1/(1 - p) = " + detail::format_value(1.0 / p.tail()) + " for a tail at p = " +
-                               detail::format_value(p.value()),
+                           "must number at least 1/(1 - p) = " + detail::format_value(1.0 / p.tail()) +
+                               " for a tail at p = " + detail::format_value(p.value()),
                            n);
   }
   std::vector<double> losses(pnl.size());
   for (std::size_t i = 0; i < pnl.size(); ++i) {
-    if (!std::isfinite(pnl[i])) throw_invalid_argument("monte_carlo", "P&L of scenario " + std::to_string(i), "must be finite", pnl[i]);
+    if (!std::isfinite(pnl[i]))
+      throw_invalid_argument("monte_carlo", "P&L of scenario " + std::to_string(i), "must be finite", pnl[i]);
     losses[i] = -pnl[i];
   }
   std::vector<std::int64_t> local;
@@ -177,13 +180,16 @@ inline void select_worst(std::span<const double> losses, std::int64_t k, std::ve
 /// @param scenarios N x d returns, one scenario per row (e.g. `monte_carlo_simulator::simulate()`).
 /// @param positions d positions: the P&L of a unit return of each asset.
 /// @throws dynmargin::invalid_argument on a size mismatch, a non-finite position or too few scenarios.
-[[nodiscard]] inline monte_carlo_result portfolio_risk(const Eigen::MatrixXd& scenarios, const Eigen::VectorXd& positions,
-                                                       confidence_level p, bool with_components = true) {
+[[nodiscard]] inline monte_carlo_result portfolio_risk(const Eigen::MatrixXd& scenarios,
+                                                       const Eigen::VectorXd& positions, confidence_level p,
+                                                       bool with_components = true) {
   if (positions.size() != scenarios.cols()) {
-    throw_invalid_argument("monte_carlo", "positions", "must have one entry per asset (" + std::to_string(scenarios.cols()) + ")",
+    throw_invalid_argument("monte_carlo", "positions",
+                           "must have one entry per asset (" + std::to_string(scenarios.cols()) + ")",
                            positions.size());
   }
-  if (!positions.allFinite()) throw_invalid_argument("monte_carlo", "positions", "must be finite", "a NaN or infinite entry");
+  if (!positions.allFinite())
+    throw_invalid_argument("monte_carlo", "positions", "must be finite", "a NaN or infinite entry");
   monte_carlo_result out;
   out.pnl.noalias() = scenarios * positions;
   out.risk = scenario_var_es(std::span<const double>(out.pnl.data(), static_cast<std::size_t>(out.pnl.size())), p,
@@ -191,7 +197,8 @@ inline void select_worst(std::span<const double> losses, std::int64_t k, std::ve
   out.tail_count = static_cast<std::int64_t>(out.tail_scenarios.size());
   if (with_components) {
     out.component_es = Eigen::VectorXd::Zero(scenarios.cols());
-    for (const std::int64_t i : out.tail_scenarios) out.component_es -= scenarios.row(static_cast<Eigen::Index>(i)).transpose();
+    for (const std::int64_t i : out.tail_scenarios)
+      out.component_es -= scenarios.row(static_cast<Eigen::Index>(i)).transpose();
     out.component_es = out.component_es.cwiseProduct(positions) / static_cast<double>(out.tail_count);
   }
   return out;
@@ -208,12 +215,13 @@ class monte_carlo_simulator {
       : monte_carlo_simulator(covariance, Eigen::VectorXd::Zero(covariance.rows()), config) {}
 
   /// @brief With a mean return per asset (added to every scenario).
-  monte_carlo_simulator(const Eigen::MatrixXd& covariance, const Eigen::VectorXd& mean, const monte_carlo_simulator_config& config = {})
+  monte_carlo_simulator(const Eigen::MatrixXd& covariance, const Eigen::VectorXd& mean,
+                        const monte_carlo_simulator_config& config = {})
       : config_(config), lower_(detail::cholesky_factor(covariance, "monte_carlo")), mean_(mean) {
     detail::check_monte_carlo_config(config, "monte_carlo");
     if (mean.size() != covariance.rows()) {
-      throw_invalid_argument("monte_carlo", "mean", "must have one entry per asset (" + std::to_string(covariance.rows()) + ")",
-                             mean.size());
+      throw_invalid_argument("monte_carlo", "mean",
+                             "must have one entry per asset (" + std::to_string(covariance.rows()) + ")", mean.size());
     }
     if (!mean.allFinite()) throw_invalid_argument("monte_carlo", "mean", "must be finite", "a NaN or infinite entry");
   }
@@ -261,9 +269,9 @@ class monte_carlo_simulator {
 
 /// @brief Configuration of the one-asset `monte_carlo_risk`.
 struct monte_carlo_risk_config {
-  confidence_level confidence{0.99};  ///< p in (0, 1), with scenarios >= 1/(1 - p)
-  monte_carlo_simulator_config simulation{}; ///< scenarios, seed, normal or t
-  dynmargin::horizon horizon{1};   ///< steps summed per scenario (and passed to vol.variance(h))
+  confidence_level confidence{0.99};          ///< p in (0, 1), with scenarios >= 1/(1 - p)
+  monte_carlo_simulator_config simulation{};  ///< scenarios, seed, normal or t
+  dynmargin::horizon horizon{1};              ///< steps summed per scenario (and passed to vol.variance(h))
 };
 
 /// @brief One-asset Monte Carlo VaR/ES for a variance forecast: a `distribution_risk_measure`

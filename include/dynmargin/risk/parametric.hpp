@@ -75,12 +75,12 @@ enum class risk_distribution : std::uint8_t {
 /// @brief Configuration of `parametric_risk`.
 struct parametric_risk_config {
   risk_distribution distribution = risk_distribution::normal;
-  confidence_level confidence{0.99};    ///< p in (0, 1)
-  dynmargin::horizon horizon_steps{1};  ///< h >= 1 steps of the data
-  double nu = 4.0;                   ///< Student t degrees of freedom, > 2 (student_t only)
-  double skewness = 0.0;             ///< skewness of the returns (cornish_fisher only)
-  double excess_kurtosis = 0.0;      ///< excess kurtosis of the returns (cornish_fisher only)
-  double mean = 0.0;                 ///< mean return per step; the horizon mean is h * mean
+  confidence_level confidence{0.99};                      ///< p in (0, 1)
+  dynmargin::horizon horizon_steps{1};                    ///< h >= 1 steps of the data
+  double nu = 4.0;                                        ///< Student t degrees of freedom, > 2 (student_t only)
+  double skewness = 0.0;                                  ///< skewness of the returns (cornish_fisher only)
+  double excess_kurtosis = 0.0;                           ///< excess kurtosis of the returns (cornish_fisher only)
+  double mean = 0.0;                                      ///< mean return per step; the horizon mean is h * mean
   horizon_rule horizon = horizon_rule::volatility_model;  ///< volatility_model or square_root_of_time
 };
 
@@ -193,7 +193,8 @@ class parametric_risk {
   /// @brief VaR and ES for either side (a short position loses when the return is positive).
   [[nodiscard]] risk_estimate from_variance(double variance, position_side side) const noexcept {
     const double sigma = std::sqrt(variance);
-    if (side == position_side::long_position) return {long_.var * sigma - horizon_mean_, long_.es * sigma - horizon_mean_};
+    if (side == position_side::long_position)
+      return {long_.var * sigma - horizon_mean_, long_.es * sigma - horizon_mean_};
     return {short_.var * sigma + horizon_mean_, short_.es * sigma + horizon_mean_};
   }
 
@@ -219,7 +220,8 @@ class parametric_risk {
   [[nodiscard]] risk_estimate estimate(const Vol& vol, position_side side) const noexcept {
     const double h_variance = config_.horizon == horizon_rule::volatility_model
                                   ? static_cast<double>(vol.variance(config_.horizon_steps.steps()))
-                                  : static_cast<double>(config_.horizon_steps.steps()) * static_cast<double>(vol.variance());
+                                  : static_cast<double>(config_.horizon_steps.steps()) *
+                                        static_cast<double>(vol.variance());
     return from_variance(h_variance, side);
   }
 
@@ -246,8 +248,8 @@ class parametric_risk {
 
 /// @brief Options of `fit_student_t_nu`.
 struct fit_student_t_nu_config {
-  bool standardise = true;   ///< demean and divide by the standard deviation (divisor n) first
-  double nu_lower = 2.05;    ///< search interval for nu, 2 < nu_lower < nu_upper
+  bool standardise = true;  ///< demean and divide by the standard deviation (divisor n) first
+  double nu_lower = 2.05;   ///< search interval for nu, 2 < nu_lower < nu_upper
   double nu_upper = 200.0;
 };
 

@@ -64,7 +64,8 @@ namespace detail {
 [[nodiscard]] inline double tail_probability(double confidence) noexcept {
   const double raw = 1.0 - confidence;
   std::array<char, 32> buffer{};
-  const auto written = std::to_chars(buffer.data(), buffer.data() + buffer.size(), raw, std::chars_format::scientific, 11);
+  const auto written = std::to_chars(buffer.data(), buffer.data() + buffer.size(), raw, std::chars_format::scientific,
+                                     11);
   if (written.ec != std::errc{}) return raw;
   double rounded = raw;
   const auto parsed = std::from_chars(buffer.data(), written.ptr, rounded);
@@ -75,12 +76,12 @@ inline constexpr double quantile_fuzz = 4.0 * std::numeric_limits<double>::epsil
 
 /// The ranks (1-based) an estimate reads from a sample of n values at tail probability a.
 struct tail_ranks {
-  std::size_t type1 = 1;        ///< k = ceil(n a) (R's type 1 with its fuzz)
-  std::size_t type7_lo = 1;     ///< floor(1 + (n - 1) a)
-  double type7_weight = 0.0;    ///< h, the weight of x_(lo+1)
-  double n_alpha = 0.0;         ///< n a
-  std::size_t at_whole = 0;     ///< floor(n a) (Acerbi-Tasche whole part, with fuzz)
-  double at_fraction = 0.0;     ///< n a - floor(n a) (0 within the fuzz)
+  std::size_t type1 = 1;      ///< k = ceil(n a) (R's type 1 with its fuzz)
+  std::size_t type7_lo = 1;   ///< floor(1 + (n - 1) a)
+  double type7_weight = 0.0;  ///< h, the weight of x_(lo+1)
+  double n_alpha = 0.0;       ///< n a
+  std::size_t at_whole = 0;   ///< floor(n a) (Acerbi-Tasche whole part, with fuzz)
+  double at_fraction = 0.0;   ///< n a - floor(n a) (0 within the fuzz)
   /// The largest rank any estimate reads: the tail size to keep sorted.
   [[nodiscard]] std::size_t deepest(std::size_t n) const noexcept {
     return std::min(n, std::max({type1, type7_lo + 1, at_whole + 1}));
@@ -169,8 +170,8 @@ struct partially_sorted_view {
 };
 
 /// Estimate of the lower tail of an unsorted scratch sample (reordered in place): O(n log m).
-[[nodiscard]] inline risk_estimate scratch_lower_tail_estimate(std::span<double> values, double alpha, quantile_method q,
-                                                               es_method e) noexcept {
+[[nodiscard]] inline risk_estimate scratch_lower_tail_estimate(std::span<double> values, double alpha,
+                                                               quantile_method q, es_method e) noexcept {
   const std::size_t n = values.size();
   const std::size_t m = compute_tail_ranks(n, alpha).deepest(n);
   std::partial_sort(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(m), values.end());

@@ -28,10 +28,10 @@ enum class ewma_start : std::uint8_t { first_squared_return, warmup_window, give
 
 /// @brief Configuration of `ewma_volatility`.
 struct ewma_volatility_config {
-  decay_factor lambda{0.94};                        ///< decay factor in (0, 1)
+  decay_factor lambda{0.94};  ///< decay factor in (0, 1)
   ewma_start start = ewma_start::first_squared_return;
-  std::int64_t warmup = 0;                          ///< returns in the warm-up window (warmup_window only, >= 1)
-  double initial_variance = 0.0;                    ///< starting variance (given only, finite and > 0)
+  std::int64_t warmup = 0;        ///< returns in the warm-up window (warmup_window only, >= 1)
+  double initial_variance = 0.0;  ///< starting variance (given only, finite and > 0)
 };
 
 /// @brief RiskMetrics EWMA variance; a `volatility_model`.
@@ -42,8 +42,8 @@ class ewma_volatility {
 
   /// @brief The whole mutable state, a regular value.
   struct state_type {
-    double variance = 0.0;        ///< current one-step forecast
-    double warmup_sum = 0.0;      ///< sum of squares during a warm-up window
+    double variance = 0.0;    ///< current one-step forecast
+    double warmup_sum = 0.0;  ///< sum of squares during a warm-up window
     std::int64_t observations = 0;
     friend bool operator==(const state_type&, const state_type&) = default;
   };
@@ -64,8 +64,8 @@ class ewma_volatility {
   /// @brief Convenience: lambda only, first-squared-return start.
   /// @throws dynmargin::invalid_argument naming lambda when it is not in (0, 1).
   explicit ewma_volatility(double lambda)
-      : ewma_volatility(ewma_volatility_config{decay_factor(lambda, "ewma", "lambda"), ewma_start::first_squared_return, 0,
-                                               0.0}) {}
+      : ewma_volatility(
+            ewma_volatility_config{decay_factor(lambda, "ewma", "lambda"), ewma_start::first_squared_return, 0, 0.0}) {}
 
   /// @brief Absorbs one return. O(1), no allocation.
   /// @return `status::non_finite_input` (state unchanged) for NaN or infinity.
@@ -86,9 +86,7 @@ class ewma_volatility {
           state_.variance = lambda * state_.variance + (1.0 - lambda) * square;
         }
         break;
-      case ewma_start::given:
-        state_.variance = lambda * state_.variance + (1.0 - lambda) * square;
-        break;
+      case ewma_start::given: state_.variance = lambda * state_.variance + (1.0 - lambda) * square; break;
     }
     state_.observations = n + 1;
     return status::ok;

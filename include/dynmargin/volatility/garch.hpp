@@ -99,7 +99,8 @@ struct garch_parameters {
   }
   const double persistence = alpha + 0.5 * gamma + beta;
   if (!(persistence < 1.0)) {
-    throw_invalid_argument("garch", "persistence alpha + gamma/2 + beta", "must be < 1 for variance targeting", persistence);
+    throw_invalid_argument("garch", "persistence alpha + gamma/2 + beta", "must be < 1 for variance targeting",
+                           persistence);
   }
   return target_variance * (1.0 - persistence);
 }
@@ -112,12 +113,17 @@ struct garch_parameters {
 inline void validate_garch_parameters(const garch_parameters& p, distribution_shape innovation, bool asymmetric) {
   constexpr std::string_view component = "garch";
   if (!std::isfinite(p.mu)) throw_invalid_argument(component, "mu", "must be finite", p.mu);
-  if (!(std::isfinite(p.omega) && p.omega > 0.0)) throw_invalid_argument(component, "omega", "must be finite and > 0", p.omega);
-  if (!(std::isfinite(p.alpha) && p.alpha >= 0.0)) throw_invalid_argument(component, "alpha", "must be finite and >= 0", p.alpha);
-  if (!(std::isfinite(p.beta) && p.beta >= 0.0)) throw_invalid_argument(component, "beta", "must be finite and >= 0", p.beta);
+  if (!(std::isfinite(p.omega) && p.omega > 0.0))
+    throw_invalid_argument(component, "omega", "must be finite and > 0", p.omega);
+  if (!(std::isfinite(p.alpha) && p.alpha >= 0.0))
+    throw_invalid_argument(component, "alpha", "must be finite and >= 0", p.alpha);
+  if (!(std::isfinite(p.beta) && p.beta >= 0.0))
+    throw_invalid_argument(component, "beta", "must be finite and >= 0", p.beta);
   if (!std::isfinite(p.gamma)) throw_invalid_argument(component, "gamma", "must be finite", p.gamma);
-  if (!asymmetric && p.gamma != 0.0) throw_invalid_argument(component, "gamma", "must be 0 for a symmetric GARCH(1,1)", p.gamma);
-  if (!(p.alpha + p.gamma >= 0.0)) throw_invalid_argument(component, "alpha + gamma", "must be >= 0", p.alpha + p.gamma);
+  if (!asymmetric && p.gamma != 0.0)
+    throw_invalid_argument(component, "gamma", "must be 0 for a symmetric GARCH(1,1)", p.gamma);
+  if (!(p.alpha + p.gamma >= 0.0))
+    throw_invalid_argument(component, "alpha + gamma", "must be >= 0", p.alpha + p.gamma);
   if (innovation == distribution_shape::student_t && !(std::isfinite(p.nu) && p.nu > 2.0)) {
     throw_invalid_argument(component, "nu", "must be finite and > 2 for unit-variance Student t innovations", p.nu);
   }
@@ -149,7 +155,7 @@ struct garch_geometric_sums {
     for (int m = 1; m <= 7; ++m) {
       g += binomial * power;
       const double next_binomial = binomial * (h - m) / (m + 1.0);  // C(H, m+1)
-      f += next_binomial * power;                                    // C(H, m+1) d^(m-1)
+      f += next_binomial * power;                                   // C(H, m+1) d^(m-1)
       binomial = next_binomial;
       power *= d;
     }
@@ -163,9 +169,9 @@ struct garch_geometric_sums {
 
 /// @brief Configuration of `garch_volatility`.
 struct garch_volatility_config {
-  garch_parameters parameters{};                        ///< model parameters (returns' units)
+  garch_parameters parameters{};  ///< model parameters (returns' units)
   distribution_shape innovation = distribution_shape::normal;
-  bool asymmetric = false;                              ///< GJR-GARCH when true; GARCH requires gamma == 0
+  bool asymmetric = false;  ///< GJR-GARCH when true; GARCH requires gamma == 0
   /// First variance h_1, the forecast before any return is seen; 0 selects the unconditional
   /// variance omega / (1 - p) (requires p < 1). Use `garch_initial_variance` to apply a
   /// sample-based start rule.
@@ -181,14 +187,16 @@ struct garch_volatility_config {
   const double persistence = garch_persistence(p);
   if (start == garch_start::unconditional) {
     if (!(persistence < 1.0)) {
-      throw_invalid_argument("garch", "persistence alpha + gamma/2 + beta", "must be < 1 for the unconditional start", persistence);
+      throw_invalid_argument("garch", "persistence alpha + gamma/2 + beta", "must be < 1 for the unconditional start",
+                             persistence);
     }
     return p.omega / (1.0 - persistence);
   }
   if (returns.empty()) throw_invalid_argument("garch", "returns", "must not be empty for a sample-based start", 0);
   double moment = 0.0;
   if (start == garch_start::backcast) {
-    const std::size_t tau = returns.size() < detail::garch_backcast_length ? returns.size() : detail::garch_backcast_length;
+    const std::size_t tau = returns.size() < detail::garch_backcast_length ? returns.size()
+                                                                           : detail::garch_backcast_length;
     double weight = 1.0;
     double weight_sum = 0.0;
     for (std::size_t k = 0; k < tau; ++k) {
@@ -200,7 +208,8 @@ struct garch_volatility_config {
     moment /= weight_sum;
   } else {
     for (std::size_t k = 0; k < returns.size(); ++k) {
-      if (!std::isfinite(returns[k])) throw_invalid_argument("garch", "returns[" + std::to_string(k) + "]", "must be finite", returns[k]);
+      if (!std::isfinite(returns[k]))
+        throw_invalid_argument("garch", "returns[" + std::to_string(k) + "]", "must be finite", returns[k]);
       const double z = returns[k] - p.mu;
       moment += z * z;
     }
@@ -241,8 +250,8 @@ class garch_volatility {
     if (initial == 0.0) {
       const double persistence = garch_persistence(config.parameters);
       if (!(persistence < 1.0)) {
-        throw_invalid_argument("garch", "initial_variance",
-                               "must be given (> 0) when alpha + gamma/2 + beta >= 1", initial);
+        throw_invalid_argument("garch", "initial_variance", "must be given (> 0) when alpha + gamma/2 + beta >= 1",
+                               initial);
       }
       config_.initial_variance = config.parameters.omega / (1.0 - persistence);
     }
@@ -310,7 +319,9 @@ class garch_volatility {
   /// @brief p = alpha + gamma/2 + beta.
   [[nodiscard]] double persistence() const noexcept { return persistence_; }
   /// @brief omega / (1 - p), or +infinity when p >= 1.
-  [[nodiscard]] double unconditional_variance() const noexcept { return garch_unconditional_variance(config_.parameters); }
+  [[nodiscard]] double unconditional_variance() const noexcept {
+    return garch_unconditional_variance(config_.parameters);
+  }
 
  private:
   garch_volatility_config config_;
@@ -328,8 +339,8 @@ using gjr_volatility = garch_volatility;
 
 /// @brief Convenience: a GJR configuration (asymmetric = true).
 [[nodiscard]] inline garch_volatility_config gjr_config(const garch_parameters& parameters,
-                                             distribution_shape innovation = distribution_shape::normal,
-                                             double initial_variance = 0.0) {
+                                                        distribution_shape innovation = distribution_shape::normal,
+                                                        double initial_variance = 0.0) {
   return garch_volatility_config{parameters, innovation, true, initial_variance};
 }
 

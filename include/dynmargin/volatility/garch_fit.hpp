@@ -50,9 +50,9 @@ DYNMARGIN_SUPPRESS_GCC_105593_BEGIN
 #include <Eigen/Core>
 
 #include "dynmargin/core/error.hpp"
-#include "dynmargin/volatility/detail/garch_likelihood.hpp"
 #include "dynmargin/detail/optimize_box_bfgs.hpp"
 #include "dynmargin/volatility/detail/garch_fit_steps.hpp"
+#include "dynmargin/volatility/detail/garch_likelihood.hpp"
 #include "dynmargin/volatility/garch.hpp"
 
 namespace dynmargin {
@@ -73,16 +73,16 @@ struct garch_bounds {
 
 /// @brief Settings of `fit_garch`.
 struct fit_garch_config {
-  bool asymmetric = false;                                ///< GJR-GARCH(1,1) when true
+  bool asymmetric = false;  ///< GJR-GARCH(1,1) when true
   distribution_shape innovation = distribution_shape::normal;
   garch_start start = garch_start::fgarch;
-  bool stationary = false;                ///< impose alpha + gamma/2 + beta <= max_persistence
-  double max_persistence = 1.0 - 1e-6;    ///< bound of the stationarity constraint, in (0, 1)
-  bool variance_targeting = false;        ///< omega = mean(z^2) (1 - p); implies stationary
-  int max_iterations = 200;               ///< quasi-Newton iterations per start
-  double tolerance = 1e-9;                ///< projected-gradient tolerance on log-likelihood / n (scaled data)
+  bool stationary = false;              ///< impose alpha + gamma/2 + beta <= max_persistence
+  double max_persistence = 1.0 - 1e-6;  ///< bound of the stationarity constraint, in (0, 1)
+  bool variance_targeting = false;      ///< omega = mean(z^2) (1 - p); implies stationary
+  int max_iterations = 200;             ///< quasi-Newton iterations per start
+  double tolerance = 1e-9;              ///< projected-gradient tolerance on log-likelihood / n (scaled data)
   garch_bounds bounds{};
-  int starts = 1;                         ///< best grid candidates optimised (>= 1)
+  int starts = 1;  ///< best grid candidates optimised (>= 1)
   bool keep_conditional_variances = false;
 };
 
@@ -90,26 +90,26 @@ struct fit_garch_config {
 struct garch_fit_result {
   /// @brief A result around its fitted model (the other members are filled by `fit_garch`).
   explicit garch_fit_result(const garch_volatility& fitted) : model(fitted) {}
-  garch_volatility model;                 ///< fitted model, positioned after the last observation
-  garch_parameters parameters{};          ///< estimates (gamma 0 for GARCH, nu 0 for normal)
+  garch_volatility model;         ///< fitted model, positioned after the last observation
+  garch_parameters parameters{};  ///< estimates (gamma 0 for GARCH, nu 0 for normal)
   distribution_shape innovation = distribution_shape::normal;
   bool asymmetric = false;
   garch_start start = garch_start::fgarch;
   std::size_t observations = 0;
   double loglik = std::numeric_limits<double>::quiet_NaN();  ///< at `parameters`, original scale
   bool converged = false;
-  std::string status_reason;              ///< why the optimiser stopped, and any caveat
-  int iterations = 0;                     ///< quasi-Newton iterations of the best start
-  int function_evaluations = 0;           ///< all likelihood evaluations (grid, starts, Hessian)
+  std::string status_reason;     ///< why the optimiser stopped, and any caveat
+  int iterations = 0;            ///< quasi-Newton iterations of the best start
+  int function_evaluations = 0;  ///< all likelihood evaluations (grid, starts, Hessian)
   bool stationarity_enforced = false;
-  bool std_errors_available = false;      ///< false when -Hessian is not positive definite
-  garch_parameters std_errors{};          ///< from the inverse Hessian (NaN when unavailable)
-  garch_parameters robust_std_errors{};   ///< QML sandwich (NaN when unavailable)
+  bool std_errors_available = false;         ///< false when -Hessian is not positive definite
+  garch_parameters std_errors{};             ///< from the inverse Hessian (NaN when unavailable)
+  garch_parameters robust_std_errors{};      ///< QML sandwich (NaN when unavailable)
   std::vector<std::string> parameter_names;  ///< order of `hessian`: mu, omega, alpha, [gamma], beta, [nu]
-  Eigen::MatrixXd hessian;                ///< Hessian of the log-likelihood, original scale
+  Eigen::MatrixXd hessian;                   ///< Hessian of the log-likelihood, original scale
   double persistence = std::numeric_limits<double>::quiet_NaN();
   std::vector<double> conditional_variances;  ///< h_1..h_n when requested
-  double seconds = 0.0;                   ///< wall time of the fit
+  double seconds = 0.0;                       ///< wall time of the fit
 };
 
 /// @brief Fewest observations `fit_garch` accepts.
@@ -123,7 +123,8 @@ inline void check_garch_fit_options(const fit_garch_config& options, std::string
   if (!(options.max_persistence > 0.0 && options.max_persistence < 1.0)) {
     throw_invalid_argument(component, "max_persistence", "must be in (0, 1)", options.max_persistence);
   }
-  if (options.max_iterations < 1) throw_invalid_argument(component, "max_iterations", "must be >= 1", options.max_iterations);
+  if (options.max_iterations < 1)
+    throw_invalid_argument(component, "max_iterations", "must be >= 1", options.max_iterations);
   if (!(options.tolerance > 0.0)) throw_invalid_argument(component, "tolerance", "must be > 0", options.tolerance);
   if (options.starts < 1) throw_invalid_argument(component, "starts", "must be >= 1", options.starts);
   const auto& box = options.bounds;
@@ -131,15 +132,18 @@ inline void check_garch_fit_options(const fit_garch_config& options, std::string
     throw_invalid_argument(component, "bounds.omega_lower", "must be > 0 and below omega_upper", box.omega_lower);
   }
   if (!(box.alpha_lower >= 0.0 && box.alpha_lower < box.alpha_upper && box.alpha_upper <= 1.0)) {
-    throw_invalid_argument(component, "bounds.alpha_lower", "must satisfy 0 <= alpha_lower < alpha_upper <= 1", box.alpha_lower);
+    throw_invalid_argument(component, "bounds.alpha_lower", "must satisfy 0 <= alpha_lower < alpha_upper <= 1",
+                           box.alpha_lower);
   }
   if (!(box.beta_lower >= 0.0 && box.beta_lower < box.beta_upper && box.beta_upper <= 1.0)) {
-    throw_invalid_argument(component, "bounds.beta_lower", "must satisfy 0 <= beta_lower < beta_upper <= 1", box.beta_lower);
+    throw_invalid_argument(component, "bounds.beta_lower", "must satisfy 0 <= beta_lower < beta_upper <= 1",
+                           box.beta_lower);
   }
   if (!(box.nu_lower > 2.0 && box.nu_lower < box.nu_upper)) {
     throw_invalid_argument(component, "bounds.nu_lower", "must be > 2 and below nu_upper", box.nu_lower);
   }
-  if (!(box.mu_mean_multiple >= 0.0)) throw_invalid_argument(component, "bounds.mu_mean_multiple", "must be >= 0", box.mu_mean_multiple);
+  if (!(box.mu_mean_multiple >= 0.0))
+    throw_invalid_argument(component, "bounds.mu_mean_multiple", "must be >= 0", box.mu_mean_multiple);
 }
 
 /// The box of `options.bounds` on theta for data of mean `x_mean` (|mu| <= mu_mean_multiple
@@ -165,8 +169,8 @@ inline void garch_fit_box(const garch_bounds& box, double x_mean, garch_vector& 
   const bool asymmetric = parameters.gamma != 0.0;
   validate_garch_parameters(parameters, innovation, asymmetric);
   if (start == garch_start::unconditional && !(garch_persistence(parameters) < 1.0)) {
-    throw_invalid_argument("garch_loglik", "persistence alpha + gamma/2 + beta", "must be < 1 for the unconditional start",
-                           garch_persistence(parameters));
+    throw_invalid_argument("garch_loglik", "persistence alpha + gamma/2 + beta",
+                           "must be < 1 for the unconditional start", garch_persistence(parameters));
   }
   detail::garch_likelihood likelihood(returns, asymmetric, innovation, start);
   const double value = likelihood.value(detail::to_vector(parameters));
@@ -208,7 +212,8 @@ inline void garch_fit_box(const garch_bounds& box, double x_mean, garch_vector& 
   // 2. Scale: x = r / sd(r); the problem on x.
   const garch_scaled_returns scaled = scale_garch_returns(returns, component);
   const bool student = options.innovation == distribution_shape::student_t;
-  const bool stationary = options.stationary || options.variance_targeting || options.start == garch_start::unconditional;
+  const bool stationary = options.stationary || options.variance_targeting ||
+                          options.start == garch_start::unconditional;
   garch_likelihood likelihood(scaled.values, options.asymmetric, options.innovation, options.start);
   garch_vector box_lower{};
   garch_vector box_upper{};
@@ -237,10 +242,11 @@ inline void garch_fit_box(const garch_bounds& box, double x_mean, garch_vector& 
   const garch_parameters estimate = to_parameters(theta);
 
   // 5. Standard errors.
-  const garch_fit_errors errors = garch_standard_errors(problem, objective, best.x, theta_scaled, jacobian, scaled.scale);
+  const garch_fit_errors errors = garch_standard_errors(problem, objective, best.x, theta_scaled, jacobian,
+                                                        scaled.scale);
 
-  garch_fit_result result(garch_volatility(garch_volatility_config{estimate, options.innovation, options.asymmetric,
-                                                        garch_initial_variance(returns, estimate, options.start)}));
+  garch_fit_result result(garch_volatility(garch_volatility_config{
+      estimate, options.innovation, options.asymmetric, garch_initial_variance(returns, estimate, options.start)}));
   result.parameters = estimate;
   result.innovation = options.innovation;
   result.asymmetric = options.asymmetric;
@@ -254,7 +260,8 @@ inline void garch_fit_box(const garch_bounds& box, double x_mean, garch_vector& 
   result.hessian = errors.hessian;
   for (std::size_t index : errors.indices) result.parameter_names.emplace_back(garch_parameter_name(index));
   result.std_errors_available = errors.available;
-  if (!errors.available) result.status_reason += "; standard errors unavailable: the negative Hessian is not positive definite";
+  if (!errors.available)
+    result.status_reason += "; standard errors unavailable: the negative Hessian is not positive definite";
   result.std_errors = to_parameters(errors.std_errors);
   result.robust_std_errors = to_parameters(errors.robust_std_errors);
 

@@ -63,12 +63,12 @@ constexpr void vol_check_seconds(double seconds, std::string_view component, std
 }
 /// @brief Annual variance: variance per step * seconds_per_year(basis) / step_seconds.
 [[nodiscard]] constexpr double annualise_variance(double variance_per_step, double step_seconds,
-                                               year_basis basis = year_basis::calendar_365) {
+                                                  year_basis basis = year_basis::calendar_365) {
   return scale_variance(variance_per_step, step_seconds, seconds_per_year(basis));
 }
 /// @brief Variance per step of `step_seconds` from an annual variance.
 [[nodiscard]] constexpr double deannualise_variance(double annual_variance, double step_seconds,
-                                                 year_basis basis = year_basis::calendar_365) {
+                                                    year_basis basis = year_basis::calendar_365) {
   return scale_variance(annual_variance, seconds_per_year(basis), step_seconds);
 }
 /// @brief Annual volatility from a volatility per step: sigma * sqrt(year / step).
@@ -132,7 +132,9 @@ class time_scaled {
   /// @brief One-step variance forecast (per `step_seconds`).
   [[nodiscard]] double variance() const noexcept { return static_cast<double>(model_.variance()); }
   /// @brief Variance of the sum of the next `steps` one-step returns.
-  [[nodiscard]] double variance(std::int64_t steps) const noexcept { return static_cast<double>(model_.variance(steps)); }
+  [[nodiscard]] double variance(std::int64_t steps) const noexcept {
+    return static_cast<double>(model_.variance(steps));
+  }
   /// @brief Variance over a horizon in seconds (see `variance_over_seconds`).
   /// @throws dynmargin::invalid_argument naming seconds when not finite and > 0.
   [[nodiscard]] double variance_over(double seconds) const {

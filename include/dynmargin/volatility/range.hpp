@@ -99,12 +99,14 @@ inline void check_bar(const ohlc_bar& bar, std::string_view component = "ohlc_ba
   positive(bar.low, "low");
   positive(bar.close, "close");
   if (bar.high < bar.low) {
-    throw_invalid_argument(component, prefix + "high", "must be >= low (" + detail::format_value(bar.low) + ")", bar.high);
+    throw_invalid_argument(component, prefix + "high", "must be >= low (" + detail::format_value(bar.low) + ")",
+                           bar.high);
   }
   const std::string range = "must be within [low, high] = [" + detail::format_value(bar.low) + ", " +
                             detail::format_value(bar.high) + "]";
   if (bar.open < bar.low || bar.open > bar.high) throw_invalid_argument(component, prefix + "open", range, bar.open);
-  if (bar.close < bar.low || bar.close > bar.high) throw_invalid_argument(component, prefix + "close", range, bar.close);
+  if (bar.close < bar.low || bar.close > bar.high)
+    throw_invalid_argument(component, prefix + "close", range, bar.close);
 }
 
 /// @brief Parkinson's per-bar variance (ln H/L)^2 / (4 ln 2). Precondition: a valid bar.
@@ -146,9 +148,7 @@ struct yang_zhang_terms {
 
 /// @brief Yang and Zhang's weight k = 0.34 / (1.34 + (n + 1) / (n - 1)), which minimises the
 ///        estimator's variance (their alpha = 1.34 is the value they recommend). n > 1.
-[[nodiscard]] constexpr double yang_zhang_k(double n) noexcept {
-  return 0.34 / (1.34 + (n + 1.0) / (n - 1.0));
-}
+[[nodiscard]] constexpr double yang_zhang_k(double n) noexcept { return 0.34 / (1.34 + (n + 1.0) / (n - 1.0)); }
 
 namespace detail {
 
@@ -243,9 +243,9 @@ enum class range_weighting : std::uint8_t {
 /// @brief Configuration of the streaming range estimators.
 struct range_volatility_config {
   range_weighting weighting = range_weighting::rolling;
-  std::int64_t window = 30;                      ///< rolling: bars in the window, >= 2
-  decay_factor lambda{0.94};                     ///< ewma: decay in (0, 1)
-  return_units units = return_units::percent;    ///< units of the returns the variance refers to
+  std::int64_t window = 30;                    ///< rolling: bars in the window, >= 2
+  decay_factor lambda{0.94};                   ///< ewma: decay in (0, 1)
+  return_units units = return_units::percent;  ///< units of the returns the variance refers to
 };
 
 namespace detail {
@@ -307,9 +307,9 @@ class range_volatility {
     if (config_.weighting == range_weighting::rolling) {
       state_.terms.push(term);
     } else {
-      state_.ewma_variance = state_.observations == 0
-                                 ? term
-                                 : config_.lambda.value() * state_.ewma_variance + (1.0 - config_.lambda.value()) * term;
+      state_.ewma_variance = state_.observations == 0 ? term
+                                                      : config_.lambda.value() * state_.ewma_variance +
+                                                            (1.0 - config_.lambda.value()) * term;
     }
     ++state_.observations;
     return status::ok;
@@ -372,15 +372,15 @@ class yang_zhang_volatility {
   using config_type = yang_zhang_volatility_config;  ///< what the constructor takes
   /// @brief The whole mutable state, a regular value.
   struct state_type {
-    detail::vol_rolling_window<true> overnight;       ///< rolling: o of the last bars
-    detail::vol_rolling_window<true> open_to_close;   ///< rolling: c of the last bars
-    detail::vol_rolling_window<false> rogers_satchell;///< rolling: RS terms of the last bars
-    double ewma_overnight = 0.0;                      ///< ewma: weighted mean of o^2
-    double ewma_open_to_close = 0.0;                  ///< ewma: weighted mean of c^2
-    double ewma_rogers_satchell = 0.0;                ///< ewma: weighted mean of RS
-    double previous_close = 0.0;                      ///< close of the last bar (0 before any)
-    std::int64_t observations = 0;                    ///< bars absorbed
-    std::int64_t terms = 0;                           ///< bars counted in the estimate
+    detail::vol_rolling_window<true> overnight;         ///< rolling: o of the last bars
+    detail::vol_rolling_window<true> open_to_close;     ///< rolling: c of the last bars
+    detail::vol_rolling_window<false> rogers_satchell;  ///< rolling: RS terms of the last bars
+    double ewma_overnight = 0.0;                        ///< ewma: weighted mean of o^2
+    double ewma_open_to_close = 0.0;                    ///< ewma: weighted mean of c^2
+    double ewma_rogers_satchell = 0.0;                  ///< ewma: weighted mean of RS
+    double previous_close = 0.0;                        ///< close of the last bar (0 before any)
+    std::int64_t observations = 0;                      ///< bars absorbed
+    std::int64_t terms = 0;                             ///< bars counted in the estimate
     friend bool operator==(const state_type&, const state_type&) = default;
   };
 
@@ -400,7 +400,8 @@ class yang_zhang_volatility {
     scale_ = s * s;
   }
   /// @brief Convenience: range settings with the measured overnight return.
-  explicit yang_zhang_volatility(const range_volatility_config& range) : yang_zhang_volatility(yang_zhang_volatility_config{range}) {}
+  explicit yang_zhang_volatility(const range_volatility_config& range)
+      : yang_zhang_volatility(yang_zhang_volatility_config{range}) {}
 
   [[nodiscard]] static constexpr std::string_view name() noexcept { return "yang_zhang"; }
 

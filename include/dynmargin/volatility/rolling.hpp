@@ -27,8 +27,8 @@
 #include <cstdint>
 
 #include "dynmargin/core/error.hpp"
-#include "dynmargin/volatility/detail/rolling_window.hpp"
 #include "dynmargin/volatility/concepts.hpp"
+#include "dynmargin/volatility/detail/rolling_window.hpp"
 
 namespace dynmargin {
 
@@ -40,7 +40,7 @@ enum class rolling_mean : std::uint8_t {
 
 /// @brief Configuration of `rolling_volatility`.
 struct rolling_volatility_config {
-  std::int64_t window = 250;             ///< returns in the window, >= 2 (250: one trading year, as ICE/Eurex IRM lookbacks)
+  std::int64_t window = 250;  ///< returns in the window, >= 2 (250: one trading year, as ICE/Eurex IRM lookbacks)
   rolling_mean mean = rolling_mean::zero;
 };
 
@@ -94,9 +94,7 @@ class rolling_volatility {
   }
   /// @brief Variance of the sum of the next `steps` returns: steps * variance() (the
   ///        forecast is flat; square-root-of-time for the volatility).
-  [[nodiscard]] double variance(std::int64_t steps) const noexcept {
-    return static_cast<double>(steps) * variance();
-  }
+  [[nodiscard]] double variance(std::int64_t steps) const noexcept { return static_cast<double>(steps) * variance(); }
   /// @brief sqrt(variance()).
   [[nodiscard]] double volatility() const noexcept { return std::sqrt(variance()); }
   /// @brief The window mean (0 for `rolling_mean::zero`, which does not estimate it).
@@ -112,8 +110,7 @@ class rolling_volatility {
   /// @brief Restores a saved state (no allocation when it comes from a model of the same window).
   /// @throws dynmargin::invalid_argument when the state belongs to another window or convention.
   void restore(const state_type& saved) {
-    if (saved.squares.capacity() != state_.squares.capacity() ||
-        saved.values.capacity() != state_.values.capacity()) {
+    if (saved.squares.capacity() != state_.squares.capacity() || saved.values.capacity() != state_.values.capacity()) {
       throw_invalid_argument("rolling", "state", "must come from a model with the same window and mean",
                              static_cast<std::int64_t>(saved.squares.capacity() + saved.values.capacity()));
     }

@@ -42,36 +42,42 @@ template <class F>
 inline constexpr bool update_returns_status =
     std::same_as<std::remove_cvref_t<decltype(std::declval<F&>().update(timestamp{}, 0.0))>, status>;
 
-inline void check_replay_sizes(std::string_view component, std::span<const timestamp> times, std::span<const double> prices) {
+inline void check_replay_sizes(std::string_view component, std::span<const timestamp> times,
+                               std::span<const double> prices) {
   if (times.size() != prices.size()) {
-    throw_invalid_argument(component, "times", "must have one entry per price (" + std::to_string(prices.size()) + " prices)",
+    throw_invalid_argument(component, "times",
+                           "must have one entry per price (" + std::to_string(prices.size()) + " prices)",
                            times.size());
   }
 }
 
 /// Times strictly increasing (the first one after `after` when given) and, when asked, prices
 /// finite and positive; names the row at fault.
-inline void check_replay_rows(std::string_view component, std::span<const timestamp> times, std::span<const double> prices,
-                              bool positive_prices, std::optional<timestamp> after) {
+inline void check_replay_rows(std::string_view component, std::span<const timestamp> times,
+                              std::span<const double> prices, bool positive_prices, std::optional<timestamp> after) {
   for (std::size_t i = 0; i < times.size(); ++i) {
     if (positive_prices && !(std::isfinite(prices[i]) && prices[i] > 0.0)) {
       throw_invalid_argument(component, "price at row " + std::to_string(i), "must be finite and > 0", prices[i]);
     }
     if ((i > 0 && times[i] <= times[i - 1]) || (i == 0 && after && times[0] <= *after)) {
       throw_invalid_argument(component, "time at row " + std::to_string(i),
-                             "must be later than the previous row's " + std::to_string(i > 0 ? times[i - 1] : *after), times[i]);
+                             "must be later than the previous row's " + std::to_string(i > 0 ? times[i - 1] : *after),
+                             times[i]);
     }
   }
 }
 
 /// The checks of `replay_quotes` and `replay_each`.
 template <class F>
-void check_quote_replay(const F& function, std::span<const timestamp> times, std::span<const double> prices, double notional) {
+void check_quote_replay(const F& function, std::span<const timestamp> times, std::span<const double> prices,
+                        double notional) {
   constexpr std::string_view component = "margin_function";
   check_replay_sizes(component, times, prices);
   if (!std::isfinite(notional)) throw_invalid_argument(component, "notional", "must be finite", notional);
   std::optional<timestamp> after;
-  if constexpr (requires { { function.last_time() } -> std::convertible_to<std::optional<timestamp>>; }) {
+  if constexpr (requires {
+                  { function.last_time() } -> std::convertible_to<std::optional<timestamp>>;
+                }) {
     after = function.last_time();
   }
   check_replay_rows(component, times, prices, false, after);
@@ -89,7 +95,8 @@ template <class F>
 
 /// A path with the columns every replay fills, sized for the rows.
 template <class F>
-[[nodiscard]] backtest_path start_path(const F& function, std::span<const timestamp> times, std::span<const double> prices) {
+[[nodiscard]] backtest_path start_path(const F& function, std::span<const timestamp> times,
+                                       std::span<const double> prices) {
   const std::size_t n = times.size();
   backtest_path path;
   path.times.assign(times.begin(), times.end());

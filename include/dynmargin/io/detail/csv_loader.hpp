@@ -152,8 +152,8 @@ struct io_header {
 struct io_row {
   timestamp time = 0;
   std::size_t line = 0;
-  std::uint8_t rank = 0;          // 1 for millisecond unix (the newer CryptoDataDownload export)
-  std::array<double, 6> values{}; // open, high, low, close, volume, quote volume | the column value
+  std::uint8_t rank = 0;           // 1 for millisecond unix (the newer CryptoDataDownload export)
+  std::array<double, 6> values{};  // open, high, low, close, volume, quote volume | the column value
 };
 
 enum class io_mode : std::uint8_t { prices, column };
@@ -189,7 +189,7 @@ class io_loader {
  private:
   void choose_time_columns() {
     static constexpr std::array<std::string_view, 7> candidates{"unix", "unix_time", "timestamp", "time",
-                                                                "t", "datetime", "date"};
+                                                                "t",    "datetime",  "date"};
     for (std::size_t k = 0; k < candidates.size(); ++k) {
       const std::size_t index = io_find_column(header_.lower, candidates[k]);
       if (index == io_npos) continue;
@@ -232,7 +232,8 @@ class io_loader {
   }
 
   void choose_value_column(std::string_view column) {
-    if (column.empty()) io_fail(component_, source_, "", "needs a column name (columns: " + io_join(header_.columns) + ")");
+    if (column.empty())
+      io_fail(component_, source_, "", "needs a column name (columns: " + io_join(header_.columns) + ")");
     for (std::size_t i = 0; i < header_.columns.size(); ++i) {
       if (header_.columns[i] == column) {
         value_index_[0] = i;
@@ -314,7 +315,8 @@ class io_loader {
       ++report_.rows_read;
       if (cells_.size() != columns) {
         io_fail(component_, source_, io_where(line, ""),
-                "must have " + std::to_string(columns) + " cells like the header, got " + std::to_string(cells_.size()));
+                "must have " + std::to_string(columns) + " cells like the header, got " +
+                    std::to_string(cells_.size()));
       }
       io_row row;
       row.line = line;
@@ -358,7 +360,8 @@ class io_loader {
       const std::size_t index = value_index_[k];
       if (index == io_npos) continue;
       const double volume = number(cells, line, index);
-      if (!(std::isfinite(volume) && volume >= 0.0)) bad_cell(line, index, "must be a finite volume >= 0", cells[index]);
+      if (!(std::isfinite(volume) && volume >= 0.0))
+        bad_cell(line, index, "must be a finite volume >= 0", cells[index]);
       row.values[k] = volume;
     }
     return true;
@@ -471,8 +474,9 @@ class io_loader {
       anomalies.push_back(std::to_string(report_.duplicates_resolved) + " duplicated times between " +
                           io_format_utc(duplicate_first_) + " and " + io_format_utc(duplicate_last_) +
                           " resolved by keeping the millisecond-unix (newer export) row, else the first in the file;"
-                          " the copies' " + std::string(mode_ == io_mode::prices ? "closes" : "values") +
-                          " differ by up to " + percent_text(duplicate_max_difference_));
+                          " the copies' " +
+                          std::string(mode_ == io_mode::prices ? "closes" : "values") + " differ by up to " +
+                          percent_text(duplicate_max_difference_));
     }
     if (report_.date_text_mismatches > 0) {
       std::string text = std::to_string(report_.date_text_mismatches) + " rows whose date text disagrees with unix (" +

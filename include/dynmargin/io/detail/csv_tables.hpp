@@ -116,9 +116,11 @@ inline void io_check_bars(std::vector<io::price_bar>& bars, const std::vector<io
       }
     }
     if (suspects > 0) {
-      std::string text = std::to_string(suspects) + (suspects == 1 ? " suspect bar" : " suspect bars") + " (open, high or low more than " +
-                         format_value(options.suspect_ratio) + "x away from the close and the neighbouring prices):";
-      for (std::size_t k = 0; k < report.suspect_bars.size() && k < 10; ++k) text += " " + io_format_utc(report.suspect_bars[k]);
+      std::string text = std::to_string(suspects) + (suspects == 1 ? " suspect bar" : " suspect bars") +
+                         " (open, high or low more than " + format_value(options.suspect_ratio) +
+                         "x away from the close and the neighbouring prices):";
+      for (std::size_t k = 0; k < report.suspect_bars.size() && k < 10; ++k)
+        text += " " + io_format_utc(report.suspect_bars[k]);
       anomalies.push_back(text);
     }
   }

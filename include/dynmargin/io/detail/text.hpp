@@ -103,7 +103,9 @@ struct io_civil_date {
 
 [[nodiscard]] constexpr bool io_is_space(char c) noexcept { return c == ' ' || c == '\t'; }
 [[nodiscard]] constexpr bool io_is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-[[nodiscard]] constexpr char io_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+[[nodiscard]] constexpr char io_lower(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 [[nodiscard]] constexpr std::string_view io_trim(std::string_view s) noexcept {
   while (!s.empty() && io_is_space(s.front())) s.remove_prefix(1);
@@ -157,7 +159,7 @@ enum class io_epoch_unit : std::uint8_t { seconds, milliseconds };
 /// the year 5138; 1e11 milliseconds is 1973-03-03), which is how CryptoDataDownload's two
 /// export formats are told apart row by row.
 [[nodiscard]] inline bool io_parse_epoch(std::string_view text, timestamp& out, io_epoch_unit& unit) noexcept {
-  constexpr std::int64_t millisecond_threshold = 100'000'000'000;   // 1e11
+  constexpr std::int64_t millisecond_threshold = 100'000'000'000;  // 1e11
   constexpr std::int64_t upper_limit = 100'000'000'000'000;        // 1e14 ms = year 5138
   std::int64_t integer = 0;
   if (!io_parse_int(text, integer)) {

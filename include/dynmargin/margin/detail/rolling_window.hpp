@@ -126,16 +126,16 @@ class rolling_maximum {
   static constexpr double lowest_ = -std::numeric_limits<double>::infinity();
   std::vector<double> storage_;
   std::size_t window_ = 0;
-  std::size_t block_ = 0;         // B = window / 2
-  std::size_t position_ = 0;      // j, position in the current block
+  std::size_t block_ = 0;            // B = window / 2
+  std::size_t position_ = 0;         // j, position in the current block
   std::size_t current_block_ = 0;    // offsets in storage_: values of block k,
   std::size_t previous_block_ = 0;   // values of block k-1,
   std::size_t building_suffix_ = 0;  // suffix maxima of block k-1 (being built),
   std::size_t ready_suffix_ = 0;     // suffix maxima of block k-2
-  double prefix_ = lowest_;       // running maximum of block k
-  double building_ = lowest_;     // running suffix maximum of block k-1 being built
-  double previous_max_ = lowest_; // maximum of block k-1
-  double current_ = 0.0;          // the window's maximum after the last push
+  double prefix_ = lowest_;          // running maximum of block k
+  double building_ = lowest_;        // running suffix maximum of block k-1 being built
+  double previous_max_ = lowest_;    // maximum of block k-1
+  double current_ = 0.0;             // the window's maximum after the last push
   std::int64_t pushes_ = 0;
 };
 

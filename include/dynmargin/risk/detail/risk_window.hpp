@@ -74,7 +74,7 @@ namespace dynmargin::detail {
 
 /// Settings of the windowed engine.
 struct window_settings {
-  std::string_view component;   ///< name used in error messages
+  std::string_view component;               ///< name used in error messages
   std::string_view window_name = "window";  ///< "window", or "sample size" for batch forms
   double confidence = 0.99;
   std::int64_t window = 500;
@@ -82,7 +82,7 @@ struct window_settings {
   es_method es = es_method::tail_mean;
   std::int64_t horizon_steps = 1;
   horizon_rule horizon = horizon_rule::overlapping_sums;
-  double age_decay = 1.0;               ///< 1 = equal weights
+  double age_decay = 1.0;  ///< 1 = equal weights
   std::int64_t bootstrap_paths = 10000;
   std::uint64_t seed = 0;
   bool allow_volatility_model_rule = false;
@@ -156,7 +156,9 @@ class windowed_sample {
       left_sums_.emplace(n - h + 1, s.confidence);
       right_sums_.emplace(n - h + 1, s.confidence);
     }
-    const std::size_t scratch = std::max(n, s.horizon == horizon_rule::bootstrap ? static_cast<std::size_t>(s.bootstrap_paths) : n);
+    const std::size_t scratch = std::max(n, s.horizon == horizon_rule::bootstrap
+                                                ? static_cast<std::size_t>(s.bootstrap_paths)
+                                                : n);
     scratch_.assign(scratch, 0.0);
     window_copy_.assign(n, 0.0);
     if (s.age_decay < 1.0) order_.assign(n, 0);

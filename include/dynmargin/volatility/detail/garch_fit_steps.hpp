@@ -27,8 +27,8 @@ DYNMARGIN_SUPPRESS_GCC_105593_BEGIN
 #include <Eigen/Core>
 
 #include "dynmargin/core/error.hpp"
-#include "dynmargin/volatility/detail/garch_likelihood.hpp"
 #include "dynmargin/detail/optimize_box_bfgs.hpp"
+#include "dynmargin/volatility/detail/garch_likelihood.hpp"
 #include "dynmargin/volatility/garch.hpp"
 
 namespace dynmargin::detail {
@@ -36,8 +36,8 @@ namespace dynmargin::detail {
 /// At least `minimum` returns, all finite; names the first that is not.
 inline void check_garch_returns(std::span<const double> returns, std::string_view component, std::size_t minimum) {
   if (returns.size() < minimum) {
-    throw_invalid_argument(component, "returns",
-                           "must hold at least " + std::to_string(minimum) + " observations", returns.size());
+    throw_invalid_argument(component, "returns", "must hold at least " + std::to_string(minimum) + " observations",
+                           returns.size());
   }
   for (std::size_t i = 0; i < returns.size(); ++i) {
     if (!std::isfinite(returns[i])) {
@@ -57,7 +57,8 @@ struct garch_scaled_returns {
 };
 
 /// @throws dynmargin::invalid_argument naming `component` when the returns are constant.
-[[nodiscard]] inline garch_scaled_returns scale_garch_returns(std::span<const double> returns, std::string_view component) {
+[[nodiscard]] inline garch_scaled_returns scale_garch_returns(std::span<const double> returns,
+                                                              std::string_view component) {
   const std::size_t n = returns.size();
   const double count = static_cast<double>(n);
   double mean = 0.0;
@@ -86,7 +87,11 @@ class garch_parameter_map {
  public:
   garch_parameter_map(bool asymmetric, bool student, bool stationary, bool targeting, double cap,
                       const garch_likelihood& likelihood)
-      : asymmetric_(asymmetric), student_(student), stationary_(stationary), targeting_(targeting), cap_(cap),
+      : asymmetric_(asymmetric),
+        student_(student),
+        stationary_(stationary),
+        targeting_(targeting),
+        cap_(cap),
         likelihood_(&likelihood) {
     int k = 0;
     mu_ = k++;
@@ -144,7 +149,6 @@ class garch_parameter_map {
       jacobian(garch_nu, nu_) = 1.0;
     }
   }
-
 
   /// u from a full parameter vector (the inverse map, for start values).
   [[nodiscard]] optimize_vector inverse(const garch_vector& theta) const {
@@ -230,9 +234,14 @@ inline const char* garch_parameter_name(std::size_t index) {
 struct garch_fit_problem {
   /// @param box_lower, box_upper the box on theta (see `garch_parameter_map::bounds`).
   garch_fit_problem(garch_likelihood& fit_likelihood, bool is_asymmetric, bool is_student, bool is_stationary,
-                    bool targeting, double max_persistence, const garch_vector& box_lower, const garch_vector& box_upper)
-      : asymmetric(is_asymmetric), student(is_student), stationary(is_stationary), variance_targeting(targeting),
-        cap(max_persistence), likelihood(&fit_likelihood),
+                    bool targeting, double max_persistence, const garch_vector& box_lower,
+                    const garch_vector& box_upper)
+      : asymmetric(is_asymmetric),
+        student(is_student),
+        stationary(is_stationary),
+        variance_targeting(targeting),
+        cap(max_persistence),
+        likelihood(&fit_likelihood),
         map(is_asymmetric, is_student, is_stationary, targeting, max_persistence, fit_likelihood) {
     map.bounds(box_lower, box_upper, lower, upper);
   }
@@ -327,7 +336,7 @@ struct garch_start_candidate {
 /// alpha + gamma/2, persistence, gamma and nu with omega set by the sample variance; clamped
 /// to the box, best first (a stable sort keeps fGarch's start first among equals).
 [[nodiscard]] inline std::vector<garch_start_candidate> garch_start_candidates(const garch_fit_problem& problem,
-                                                                              garch_fit_objective& objective) {
+                                                                               garch_fit_objective& objective) {
   const int k = problem.map.size();
   const double x_mean = problem.likelihood->data_mean();
   auto clamp_to_box = [&](optimize_vector u) {
@@ -368,8 +377,8 @@ struct garch_start_candidate {
 /// a forward-difference Hessian); the best optimum.
 /// @throws dynmargin::evaluation_error naming `component` when no start has a finite value.
 [[nodiscard]] inline box_bfgs_result optimise_garch(const garch_fit_problem& problem, garch_fit_objective& objective,
-                                                   const std::vector<garch_start_candidate>& candidates, int starts,
-                                                   const box_bfgs_options& bfgs, std::string_view component) {
+                                                    const std::vector<garch_start_candidate>& candidates, int starts,
+                                                    const box_bfgs_options& bfgs, std::string_view component) {
   box_bfgs_result best;
   bool have_best = false;
   const int runs = std::min<int>(starts, static_cast<int>(candidates.size()));
@@ -420,8 +429,9 @@ struct garch_fit_errors {
 /// (through the delta method in u when the fit is reparametrised), mapped back from the
 /// scaled data with `scale`.
 /// @param u, theta_scaled, jacobian the optimum in u, theta there, and d theta / d u there.
-[[nodiscard]] inline garch_fit_errors garch_standard_errors(const garch_fit_problem& problem, garch_fit_objective& objective,
-                                                            const optimize_vector& u, const garch_vector& theta_scaled,
+[[nodiscard]] inline garch_fit_errors garch_standard_errors(const garch_fit_problem& problem,
+                                                            garch_fit_objective& objective, const optimize_vector& u,
+                                                            const garch_vector& theta_scaled,
                                                             const garch_jacobian& jacobian, double scale) {
   garch_likelihood& likelihood = *problem.likelihood;
   const int k = problem.map.size();
@@ -489,7 +499,8 @@ struct garch_fit_errors {
     const optimize_matrix hessian_u = -count * objective.hessian(u, true);  // of loglik (objective is -loglik/n)
     const Eigen::MatrixXd h_u = hessian_u;
     Eigen::MatrixXd j_public(public_count, k);
-    for (Eigen::Index i = 0; i < public_count; ++i) j_public.row(i) = jacobian.row(static_cast<Eigen::Index>(names[static_cast<std::size_t>(i)]));
+    for (Eigen::Index i = 0; i < public_count; ++i)
+      j_public.row(i) = jacobian.row(static_cast<Eigen::Index>(names[static_cast<std::size_t>(i)]));
     const Eigen::MatrixXd full_jacobian = jacobian;
     const Eigen::MatrixXd outer_u = full_jacobian.transpose() * Eigen::MatrixXd(outer_full) * full_jacobian;
     Eigen::LLT<Eigen::MatrixXd> cholesky(-h_u);
@@ -511,7 +522,8 @@ struct garch_fit_errors {
   garch_vector robust_se = se;
   if (!problem.asymmetric) se[garch_gamma] = robust_se[garch_gamma] = 0.0;
   if (!problem.student) se[garch_nu] = robust_se[garch_nu] = 0.0;
-  out.available = covariance_ok && (covariance.diagonal().array() > 0.0).all() && (robust.diagonal().array() > 0.0).all();
+  out.available = covariance_ok && (covariance.diagonal().array() > 0.0).all() &&
+                  (robust.diagonal().array() > 0.0).all();
   if (out.available) {
     for (Eigen::Index i = 0; i < public_count; ++i) {
       const std::size_t index = names[static_cast<std::size_t>(i)];

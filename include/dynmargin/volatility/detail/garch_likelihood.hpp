@@ -46,7 +46,14 @@ DYNMARGIN_SUPPRESS_GCC_105593_BEGIN
 namespace dynmargin::detail {
 
 /// Positions in the full parameter vector (mu, omega, alpha, gamma, beta, nu).
-enum garch_index : std::size_t { garch_mu = 0, garch_omega = 1, garch_alpha = 2, garch_gamma = 3, garch_beta = 4, garch_nu = 5 };
+enum garch_index : std::size_t {
+  garch_mu = 0,
+  garch_omega = 1,
+  garch_alpha = 2,
+  garch_gamma = 3,
+  garch_beta = 4,
+  garch_nu = 5
+};
 inline constexpr std::size_t garch_full_size = 6;
 using garch_vector = std::array<double, garch_full_size>;
 using garch_matrix = Eigen::Matrix<double, 6, 6>;
@@ -101,7 +108,8 @@ class garch_likelihood {
     }
     backcast_mean_ = weighted_mean;
     double weighted_centered = 0.0;
-    for (std::size_t k = 0; k < tau; ++k) weighted_centered += weights[k] * (x_[k] - weighted_mean) * (x_[k] - weighted_mean);
+    for (std::size_t k = 0; k < tau; ++k)
+      weighted_centered += weights[k] * (x_[k] - weighted_mean) * (x_[k] - weighted_mean);
     backcast_centered_ = weighted_centered;
   }
 
@@ -111,7 +119,9 @@ class garch_likelihood {
   [[nodiscard]] garch_start start() const noexcept { return start_; }
   [[nodiscard]] double data_mean() const noexcept { return mean_; }
   /// mean((x - mu)^2) = centred second moment + (mean - mu)^2 (no cancellation).
-  [[nodiscard]] double second_moment(double mu) const noexcept { return centered_moment_ + (mean_ - mu) * (mean_ - mu); }
+  [[nodiscard]] double second_moment(double mu) const noexcept {
+    return centered_moment_ + (mean_ - mu) * (mean_ - mu);
+  }
   [[nodiscard]] double second_moment_derivative(double mu) const noexcept { return -2.0 * (mean_ - mu); }
 
   /// h_1 of the start rule and its partials; h1 <= 0 or not finite when undefined.
@@ -123,7 +133,8 @@ class garch_likelihood {
       case garch_start::fgarch:
       case garch_start::backcast: {
         const bool fg = start_ == garch_start::fgarch;
-        const double moment = fg ? second_moment(mu) : backcast_centered_ + (backcast_mean_ - mu) * (backcast_mean_ - mu);
+        const double moment = fg ? second_moment(mu)
+                                 : backcast_centered_ + (backcast_mean_ - mu) * (backcast_mean_ - mu);
         const double moment_mu = fg ? second_moment_derivative(mu) : -2.0 * (backcast_mean_ - mu);
         s.h1 = theta[garch_omega] + persistence * moment;
         s.partials[garch_mu] = persistence * moment_mu;
@@ -162,7 +173,9 @@ class garch_likelihood {
 
   /// Log-likelihood and its gradient with respect to the full vector (gamma, nu entries are 0
   /// when the model does not use them); -infinity (gradient untouched) where undefined.
-  double value_and_gradient(const garch_vector& theta, garch_vector& gradient) { return dispatch<true>(theta, &gradient); }
+  double value_and_gradient(const garch_vector& theta, garch_vector& gradient) {
+    return dispatch<true>(theta, &gradient);
+  }
 
   /// Conditional variances h_1..h_n into `out` (size n) and h_{n+1} as the return value.
   [[nodiscard]] double variances(const garch_vector& theta, std::span<double> out) const noexcept {
@@ -210,7 +223,8 @@ class garch_likelihood {
     Eigen::Matrix<double, 1, 6> total = Eigen::Matrix<double, 1, 6>::Zero();
     std::size_t t = 0;
     while (t < n) {
-      const Eigen::Index rows = static_cast<Eigen::Index>(std::min<std::size_t>(static_cast<std::size_t>(block), n - t));
+      const Eigen::Index rows = static_cast<Eigen::Index>(
+          std::min<std::size_t>(static_cast<std::size_t>(block), n - t));
       for (Eigen::Index row = 0; row < rows; ++row, ++t) {
         const double z = x_[t] - mu;
         const double e = z * z;
@@ -244,7 +258,8 @@ class garch_likelihood {
         dh[garch_beta] += h;
         h = omega + weight * e + beta * h;
       }
-      if (student) scores.col(static_cast<Eigen::Index>(garch_nu)).head(rows).array() -= 0.5 * one_plus_q.head(rows).log();
+      if (student)
+        scores.col(static_cast<Eigen::Index>(garch_nu)).head(rows).array() -= 0.5 * one_plus_q.head(rows).log();
       outer.noalias() += scores.topRows(rows).transpose() * scores.topRows(rows);
       total += scores.topRows(rows).colwise().sum();
     }
@@ -256,9 +271,11 @@ class garch_likelihood {
   double dispatch(const garch_vector& theta, garch_vector* gradient) {
     const bool student = innovation_ == distribution_shape::student_t;
     if (asymmetric_) {
-      return student ? evaluate<true, true, Gradient>(theta, gradient) : evaluate<true, false, Gradient>(theta, gradient);
+      return student ? evaluate<true, true, Gradient>(theta, gradient)
+                     : evaluate<true, false, Gradient>(theta, gradient);
     }
-    return student ? evaluate<false, true, Gradient>(theta, gradient) : evaluate<false, false, Gradient>(theta, gradient);
+    return student ? evaluate<false, true, Gradient>(theta, gradient)
+                   : evaluate<false, false, Gradient>(theta, gradient);
   }
 
   template <bool Asymmetric, bool Student, bool Gradient>
@@ -340,7 +357,8 @@ class garch_likelihood {
         }
         for (std::size_t j = 0; j < lanes; ++j) {
           sum_log_h += safe_log_product(product_h[j], h + i + j, chunk / lanes, lanes);
-          if constexpr (Student) sum_log_q += safe_log_product(product_q[j], nullptr, chunk / lanes, lanes, i + j, mu, inverse_scale);
+          if constexpr (Student)
+            sum_log_q += safe_log_product(product_q[j], nullptr, chunk / lanes, lanes, i + j, mu, inverse_scale);
         }
       }
       for (; i < n; ++i) {  // tail
@@ -381,9 +399,9 @@ class garch_likelihood {
         direct_mu *= nu_plus_1 * inverse_scale;
         const double sum_w = static_cast<double>(n) - sum_inverse_q;  // w = q / (1 + q)
         const double constant_derivative = 0.5 * boost::math::digamma(0.5 * (nu + 1.0), math_policy()) -
-                                           0.5 * boost::math::digamma(0.5 * nu, math_policy()) -
-                                           0.5 * inverse_scale;
-        direct_nu = static_cast<double>(n) * constant_derivative - 0.5 * sum_log_q + 0.5 * nu_plus_1 * inverse_scale * sum_w;
+                                           0.5 * boost::math::digamma(0.5 * nu, math_policy()) - 0.5 * inverse_scale;
+        direct_nu = static_cast<double>(n) * constant_derivative - 0.5 * sum_log_q +
+                    0.5 * nu_plus_1 * inverse_scale * sum_w;
       }
     } else {
       loglik = -0.5 * (static_cast<double>(n) * std::log(2.0 * std::numbers::pi) + sum_log_h + sum_standardised);
@@ -451,7 +469,8 @@ class garch_likelihood {
   /// out[i] = c[i] + beta out[i-1] with out[-1] = previous. Blocks of 8 put one multiply-add
   /// per block on the dependency chain: out[i+j] = P_j + beta^(j+1) previous, where the
   /// in-block prefixes P_j do not depend on the chain and overlap across blocks.
-  static void linear_recurrence(const double* c, double* out, std::size_t count, double beta, double previous) noexcept {
+  static void linear_recurrence(const double* c, double* out, std::size_t count, double beta,
+                                double previous) noexcept {
     double powers[8];
     powers[0] = beta;
     for (std::size_t j = 1; j < 8; ++j) powers[j] = powers[j - 1] * beta;
@@ -498,7 +517,8 @@ class garch_likelihood {
   /// the data at `offset`.
   double safe_log_product(double product, const double* terms, std::size_t count, std::size_t stride,
                           std::size_t offset = 0, double mu = 0.0, double inverse_scale = 0.0) const noexcept {
-    if (product >= std::numeric_limits<double>::min() && product <= std::numeric_limits<double>::max()) return std::log(product);
+    if (product >= std::numeric_limits<double>::min() && product <= std::numeric_limits<double>::max())
+      return std::log(product);
     double sum = 0.0;
     for (std::size_t k = 0; k < count; ++k) {
       if (terms != nullptr) {

@@ -155,9 +155,7 @@ class vol_rolling_window {
   }
 
   /// Sum of squared deviations from the window mean, >= 0 (Squares only).
-  [[nodiscard]] double sum_squared_deviations() const noexcept
-    requires Squares
-  {
+  [[nodiscard]] double sum_squared_deviations() const noexcept requires Squares {
     if (values_.empty()) return 0.0;
     // sum(d^2) - sum(d)^2 / n in double-double: the subtraction may cancel many digits when
     // the values sit far from the centre compared with their spread.
@@ -175,9 +173,7 @@ class vol_rolling_window {
   }
 
   /// Sample variance, divisor size() - 1 (0 with fewer than 2 values; Squares only).
-  [[nodiscard]] double sample_variance() const noexcept
-    requires Squares
-  {
+  [[nodiscard]] double sample_variance() const noexcept requires Squares {
     if (values_.size() < 2) return 0.0;
     return sum_squared_deviations() / static_cast<double>(values_.size() - 1);
   }
