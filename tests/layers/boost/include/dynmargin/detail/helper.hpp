@@ -1,3 +1,3 @@
 // IWYU pragma: private, include "dynmargin/all.hpp"
-#include <boost/math/special_functions/gamma.hpp>
 #include <cmath>
+#include <boost/math/special_functions/gamma.hpp>

@@ -1,2 +1,2 @@
-#include "dynmargin/volatility/detail/window.hpp"
 #include "dynmargin/volatility/model.hpp"
+#include "dynmargin/volatility/detail/window.hpp"
