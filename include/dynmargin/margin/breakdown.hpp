@@ -33,7 +33,7 @@ inline constexpr std::size_t max_policy_effects = 16;
 
 /// @brief The stage a policy ran in.
 enum class policy_stage : std::uint8_t {
-  rate,      ///< instrument level, on every update (rates of notional)
+  rate,      ///< the rate stage: per instrument, on every update (rates of notional)
   position,  ///< position level, at quote time (amounts)
 };
 

@@ -5,7 +5,7 @@
 /// A margin policy maps a margin requirement and its context to a new requirement and says
 /// what it changed, so that every quote explains itself. Policies come in two stages:
 ///
-///  - `rate_policy`: instrument level, run once per price update in chain order, may keep
+///  - `rate_policy`: the rate stage, per instrument, run once per price update in chain order, may keep
 ///    state (an APC buffer, a speed limit remembers past rates, a lookback floor remembers
 ///    the history). Works on rates of notional: `margin_rates update(const market_context&,
 ///    margin_rates) noexcept`.
@@ -66,7 +66,7 @@ struct position_context {
   double price = 0.0;     ///< current accepted price
   double quantity = 0.0;  ///< signed size in units of the underlying (+ long, - short)
   double notional = 0.0;  ///< |quantity| * price, >= 0
-  margin_rates rates{};   ///< the instrument-level rates after the rate policies
+  margin_rates rates{};   ///< the rates after the rate stage
   /// The market's open notional (open interest * oracle price, quote currency) when the engine
   /// supplies it (`margin_function::set_open_interest`); NaN (the default) means "not
   /// supplied". Market state, not a property of the position: it scales dYdX-style margin
