@@ -363,7 +363,7 @@ inline void check_procyclicality_config(const procyclicality_metrics_config& con
   return procyclicality_metrics(rates, ones, config);
 }
 
-// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+// Deprecated spellings of the 0.2 renames (names that agree), removed in 0.3.0.
 using procyclicality_config [[deprecated("use procyclicality_metrics_config")]] = procyclicality_metrics_config;
 // End of deprecated spellings.
 

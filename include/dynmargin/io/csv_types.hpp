@@ -161,7 +161,7 @@ struct csv_layout {
   std::size_t preamble_lines = 0;
 };
 
-// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+// Deprecated spellings of the 0.2 renames (names that agree), removed in 0.3.0.
 using read_options [[deprecated("use read_csv_config")]] = read_csv_config;
 // End of deprecated spellings.
 

@@ -219,7 +219,7 @@ class lookback_floor_policy {
   state_type state_{};
 };
 
-// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+// Deprecated spellings of the 0.2 renames (names that agree), removed in 0.3.0.
 using apc_buffer_config [[deprecated("use apc_buffer_policy_config")]] = apc_buffer_policy_config;
 // End of deprecated spellings.
 

@@ -329,7 +329,7 @@ class order_book_addon_policy {
   std::vector<book_level> asks_;
 };
 
-// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+// Deprecated spellings of the 0.2 renames (names that agree), removed in 0.3.0.
 using half_spread_addon [[deprecated("use half_spread_addon_policy")]] = half_spread_addon_policy;
 using depth_curve_addon [[deprecated("use depth_curve_addon_policy")]] = depth_curve_addon_policy;
 using order_book_addon [[deprecated("use order_book_addon_policy")]] = order_book_addon_policy;

@@ -135,7 +135,7 @@ class open_interest_scaling_policy {
   double open_notional_ = 0.0;
 };
 
-// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+// Deprecated spellings of the 0.2 renames (names that agree), removed in 0.3.0.
 using open_interest_scaling [[deprecated("use open_interest_scaling_policy")]] = open_interest_scaling_policy;
 using oi_scaling_config [[deprecated("use open_interest_scaling_policy_config")]] = open_interest_scaling_policy_config;
 // End of deprecated spellings.

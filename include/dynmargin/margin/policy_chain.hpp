@@ -209,7 +209,7 @@ using position_policies =
 /// @brief The chain over all of them: what the command-line tool instantiates.
 using dynamic_policy_chain = basic_policy_chain<rate_policies, position_policies>;
 
-// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+// Deprecated spellings of the 0.2 renames (names that agree), removed in 0.3.0.
 using instrument_policies [[deprecated("use rate_policies")]] = rate_policies;
 // End of deprecated spellings.
 

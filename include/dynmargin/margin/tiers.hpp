@@ -462,7 +462,7 @@ class impact_curve_policy {
   impact_curve_policy_config config_;
 };
 
-// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+// Deprecated spellings of the 0.2 renames (names that agree), removed in 0.3.0.
 using size_tiers [[deprecated("use size_tiers_policy")]] = size_tiers_policy;
 using step_risk_limit [[deprecated("use step_risk_limit_policy")]] = step_risk_limit_policy;
 using deribit_size_addon [[deprecated("use deribit_size_addon_policy")]] = deribit_size_addon_policy;

@@ -544,7 +544,7 @@ class evt_risk {
   std::vector<double> scratch_;
 };
 
-// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+// Deprecated spellings of the 0.2 renames (names that agree), removed in 0.3.0.
 using evt_config [[deprecated("use fit_tail_config")]] = fit_tail_config;
 // End of deprecated spellings.
 

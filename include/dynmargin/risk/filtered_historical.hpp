@@ -307,7 +307,7 @@ template <volatility_model Vol>
   return detail::scale_estimate(engine.unscaled_from(values), factor);
 }
 
-// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+// Deprecated spellings of the 0.2 renames (names that agree), removed in 0.3.0.
 using filtered_historical_config
     [[deprecated("use filtered_historical_risk_config")]] = filtered_historical_risk_config;
 // End of deprecated spellings.

@@ -352,7 +352,7 @@ class monte_carlo_risk {
   risk_estimate unit_short_{};
 };
 
-// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+// Deprecated spellings of the 0.2 renames (names that agree), removed in 0.3.0.
 using monte_carlo_config [[deprecated("use monte_carlo_simulator_config")]] = monte_carlo_simulator_config;
 // End of deprecated spellings.
 

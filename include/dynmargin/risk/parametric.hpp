@@ -309,7 +309,7 @@ struct student_t_fit {
   return {nu, -value, at_bound};
 }
 
-// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+// Deprecated spellings of the 0.2 renames (names that agree), removed in 0.3.0.
 using student_t_fit_options [[deprecated("use fit_student_t_nu_config")]] = fit_student_t_nu_config;
 // End of deprecated spellings.
 

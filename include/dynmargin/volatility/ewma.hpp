@@ -121,7 +121,7 @@ class ewma_volatility {
   state_type state_{};
 };
 
-// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+// Deprecated spellings of the 0.2 renames (names that agree), removed in 0.3.0.
 using ewma_config [[deprecated("use ewma_volatility_config")]] = ewma_volatility_config;
 // End of deprecated spellings.
 

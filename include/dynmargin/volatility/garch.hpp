@@ -344,7 +344,7 @@ using gjr_volatility = garch_volatility;
   return garch_volatility_config{parameters, innovation, true, initial_variance};
 }
 
-// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+// Deprecated spellings of the 0.2 renames (names that agree), removed in 0.3.0.
 using garch_config [[deprecated("use garch_volatility_config")]] = garch_volatility_config;
 // End of deprecated spellings.
 

@@ -286,7 +286,7 @@ inline void garch_fit_box(const garch_bounds& box, double x_mean, garch_vector& 
   return result;
 }
 
-// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+// Deprecated spellings of the 0.2 renames (names that agree), removed in 0.3.0.
 using garch_fit_options [[deprecated("use fit_garch_config")]] = fit_garch_config;
 // End of deprecated spellings.
 

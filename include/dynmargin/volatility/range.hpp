@@ -489,7 +489,7 @@ class yang_zhang_volatility {
   state_type state_{};
 };
 
-// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+// Deprecated spellings of the 0.2 renames (names that agree), removed in 0.3.0.
 using range_config [[deprecated("use range_volatility_config")]] = range_volatility_config;
 using yang_zhang_config [[deprecated("use yang_zhang_volatility_config")]] = yang_zhang_volatility_config;
 // End of deprecated spellings.

@@ -123,7 +123,7 @@ class rolling_volatility {
   state_type state_{};
 };
 
-// Deprecated spellings, removed in 0.2.0 (issue 11: names that agree).
+// Deprecated spellings of the 0.2 renames (names that agree), removed in 0.3.0.
 using rolling_config [[deprecated("use rolling_volatility_config")]] = rolling_volatility_config;
 // End of deprecated spellings.
 
