@@ -37,6 +37,13 @@ static_assert(is_rate_stage_policy<speed_limit_policy>);
 static_assert(is_rate_stage_policy<release_limit_policy>);
 static_assert(is_rate_stage_policy<hysteresis_policy>);
 
+// Policies that set the maintenance / initial ratio say so; the others, and position policies, do not.
+static_assert(maintenance_setting_policy<maintenance_fraction_policy>);
+static_assert(maintenance_setting_policy<initial_from_maintenance_policy>);
+static_assert(maintenance_setting_policy<dynamic_policy_chain>);  // passes its members' ratio on
+static_assert(!maintenance_setting_policy<floor_policy> && !maintenance_setting_policy<speed_limit_policy>);
+static_assert(!maintenance_setting_policy<size_tiers_policy>);
+
 // The chain is both stages and explains its members.
 static_assert(rate_policy<dynamic_policy_chain> && position_policy<dynamic_policy_chain>);
 static_assert(explained_rate_chain<dynamic_policy_chain> && explained_position_chain<dynamic_policy_chain>);

@@ -93,8 +93,12 @@ TEST_CASE("floors, maximum leverage and caps", "[margin][policy][floors]") {
   const auto deribit = floor_policy(0.02).update(at(0), {0.004, 0.002});
   CHECK(deribit.initial == 0.02);
   CHECK_THAT(deribit.maintenance, dmtest::within_rel(0.01, 1e-15));
-  // With no incoming initial rate the ratio is unknown: maintenance = initial (conservative).
-  CHECK(floor_policy(0.02).update(at(0), {0.0, 0.0}) == margin_rates{0.02, 0.02});
+  // With no incoming initial rate the rates carry no ratio: the context's fraction applies
+  // (0.5 by default, 0.6 here as after a dYdX maintenance policy), never maintenance = initial.
+  CHECK(floor_policy(0.02).update(at(0), {0.0, 0.0}) == margin_rates{0.02, 0.01});
+  market_context dydx_context = at(0);
+  dydx_context.maintenance_fraction = 0.6;
+  CHECK_THAT(floor_policy(0.05).update(dydx_context, {0.0, 0.0}).maintenance, dmtest::within_rel(0.03, 1e-15));
   CHECK(cap_policy(0.5).update(at(0), {0.8, 0.4}) == margin_rates{0.5, 0.25});
   REQUIRE_THROWS_WITH(floor_policy(-0.01), "floor: rate must be >= 0, got -0.01");
   REQUIRE_THROWS_WITH(max_leverage_policy(0.5), "max_leverage: leverage must be finite and >= 1, got 0.5");

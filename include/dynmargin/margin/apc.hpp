@@ -102,7 +102,7 @@ class apc_buffer_policy {
   explicit apc_buffer_policy(double buffer) : apc_buffer_policy(apc_buffer_policy_config{buffer, 0.1}) {}
 
   [[nodiscard]] std::string_view name() const noexcept { return "apc_buffer"; }
-  [[nodiscard]] margin_rates update(const market_context&, margin_rates rates) noexcept {
+  [[nodiscard]] margin_rates update(const market_context& context, margin_rates rates) noexcept {
     const double raw = rates.initial;
     const double full = (1.0 + config_.buffer) * raw;
     double margin = full;
@@ -116,7 +116,7 @@ class apc_buffer_policy {
       margin = std::min(std::max(margin, raw), full);
     }
     state_ = state_type{true, raw, margin};
-    return detail::with_initial(rates, margin);
+    return detail::with_initial(rates, margin, context);
   }
   [[nodiscard]] state_type state() const noexcept { return state_; }
   void restore(const state_type& saved) noexcept { state_ = saved; }
@@ -157,7 +157,7 @@ class stressed_weight_policy {
     }
     if (!(now > 0.0) || !std::isfinite(stress)) return rates;
     const double weighted = weight_ * (stress > now ? stress : now) + (1.0 - weight_) * now;
-    return detail::with_initial(rates, detail::rescale_rate_loss(rates.initial, weighted / now, context));
+    return detail::with_initial(rates, detail::rescale_rate_loss(rates.initial, weighted / now, context), context);
   }
   [[nodiscard]] state_type state() const noexcept { return state_; }
   void restore(const state_type& saved) noexcept { state_ = saved; }
@@ -208,7 +208,7 @@ class lookback_floor_policy {
       if (now > 0.0)
         floor = detail::rescale_rate_loss(context.raw_rate, std::sqrt(state_.variance.value()) / now, context);
     }
-    return rates.initial < floor ? detail::with_initial(rates, floor) : rates;
+    return rates.initial < floor ? detail::with_initial(rates, floor, context) : rates;
   }
   [[nodiscard]] state_type state() const noexcept { return state_; }
   void restore(const state_type& saved) noexcept { state_ = saved; }

@@ -54,11 +54,11 @@ class speed_limit_policy {
     state_.outputs = detail::margin_ring(detail::checked_window("speed_limit", window));
   }
   [[nodiscard]] std::string_view name() const noexcept { return "speed_limit"; }
-  [[nodiscard]] margin_rates update(const market_context&, margin_rates rates) noexcept {
+  [[nodiscard]] margin_rates update(const market_context& context, margin_rates rates) noexcept {
     margin_rates out = rates;
     if (state_.outputs.full()) {
       const double limit = (1.0 + max_increase_) * state_.outputs.ago(state_.outputs.size() - 1);
-      if (rates.initial > limit) out = detail::with_initial(rates, limit);
+      if (rates.initial > limit) out = detail::with_initial(rates, limit, context);
     }
     state_.outputs.push(out.initial);
     return out;
@@ -89,11 +89,11 @@ class release_limit_policy {
     state_.outputs = detail::margin_ring(detail::checked_window("release_limit", window));
   }
   [[nodiscard]] std::string_view name() const noexcept { return "release_limit"; }
-  [[nodiscard]] margin_rates update(const market_context&, margin_rates rates) noexcept {
+  [[nodiscard]] margin_rates update(const market_context& context, margin_rates rates) noexcept {
     margin_rates out = rates;
     if (state_.outputs.full()) {
       const double limit = (1.0 - max_decrease_) * state_.outputs.ago(state_.outputs.size() - 1);
-      if (rates.initial < limit) out = detail::with_initial(rates, limit);
+      if (rates.initial < limit) out = detail::with_initial(rates, limit, context);
     }
     state_.outputs.push(out.initial);
     return out;
