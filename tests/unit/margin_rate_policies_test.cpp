@@ -238,20 +238,25 @@ TEST_CASE("lookback floor: highest raw rate, and the long-run volatility rule", 
 }
 
 TEST_CASE("speed and release limits follow their recursion on BTC hourly", "[margin][policy][speed]") {
+  // Alone in the function the published rate is the limit's output, so the base of step s is
+  // max(M_s, R_s) = R_s for the speed limit and min(M_s, R_s) = R_s for the release limit
+  // (speed_limit.hpp); brute force below, exact.
   SECTION("rise at most 10% over 24 hours") {
     margin_function fn(ewma_volatility(0.94), normal_es(24), speed_limit_policy(0.10, 24));
     std::vector<double> raw, initial;
     run_hourly(fn, raw, initial);
     std::vector<double> expected(raw.size());
-    std::size_t mismatches = 0, bound = 0, too_fast = 0;
+    std::size_t mismatches = 0, bound = 0, outside = 0;
     for (std::size_t i = 0; i < raw.size(); ++i) {
-      expected[i] = i >= 24 ? std::min(raw[i], (1.0 + 0.10) * expected[i - 24]) : raw[i];
+      const double base = i >= 24 ? std::max(expected[i - 24], raw[i - 24]) : 0.0;
+      expected[i] = base > 0.0 ? std::min(raw[i], (1.0 + 0.10) * base) : raw[i];
       if (initial[i] != expected[i]) ++mismatches;
       if (initial[i] < raw[i]) ++bound;
-      if (i >= 24 && initial[i] > 1.10 * initial[i - 24] * (1 + 1e-15)) ++too_fast;
+      // The documented limit: min(R_t, 1.1 R_{t-24}) <= M_t <= R_t.
+      if (i >= 24 && (initial[i] < std::min(raw[i], 1.10 * raw[i - 24]) || initial[i] > raw[i])) ++outside;
     }
     CHECK(mismatches == 0);
-    CHECK(too_fast == 0);
+    CHECK(outside == 0);
     CHECK(bound > 100);
   }
   SECTION("fall at most 5% over 24 hours") {
@@ -259,13 +264,16 @@ TEST_CASE("speed and release limits follow their recursion on BTC hourly", "[mar
     std::vector<double> raw, initial;
     run_hourly(fn, raw, initial);
     std::vector<double> expected(raw.size());
-    std::size_t mismatches = 0, bound = 0;
+    std::size_t mismatches = 0, bound = 0, outside = 0;
     for (std::size_t i = 0; i < raw.size(); ++i) {
-      expected[i] = i >= 24 ? std::max(raw[i], (1.0 - 0.05) * expected[i - 24]) : raw[i];
+      expected[i] = i >= 24 ? std::max(raw[i], (1.0 - 0.05) * std::min(expected[i - 24], raw[i - 24])) : raw[i];
       if (initial[i] != expected[i]) ++mismatches;
       if (initial[i] > raw[i]) ++bound;
+      // The documented limit: R_t <= M_t <= max(R_t, 0.95 R_{t-24}).
+      if (i >= 24 && (initial[i] < raw[i] || initial[i] > std::max(raw[i], 0.95 * raw[i - 24]))) ++outside;
     }
     CHECK(mismatches == 0);
+    CHECK(outside == 0);
     CHECK(bound > 100);
   }
   REQUIRE_THROWS_WITH(speed_limit_policy(-0.1, 5), "speed_limit: max_increase must be finite and >= 0, got -0.1");
@@ -279,5 +287,6 @@ TEST_CASE("hysteresis ignores moves inside the band", "[margin][policy][speed]")
   const double in[] = {1.00, 1.04, 0.96, 1.06, 1.02, 0.99};
   const double out[] = {1.00, 1.00, 1.00, 1.06, 1.06, 0.99};
   for (int i = 0; i < 6; ++i) CHECK(h.update(at(i), {in[i], in[i] / 2}).initial == out[i]);
-  REQUIRE_THROWS_WITH(hysteresis_policy(-1.0), "hysteresis: band must be finite and >= 0, got -1");
+  REQUIRE_THROWS_WITH(hysteresis_policy(-1.0), "hysteresis: band must be in [0, 1), got -1");
+  REQUIRE_THROWS_WITH(hysteresis_policy(1.0), "hysteresis: band must be in [0, 1), got 1");
 }

@@ -13,7 +13,12 @@
 ///       - R_t <= R_{t-1} (calm): M_t = clamp(M_{t-1} + rho ((1 + b) R_t - M_{t-1}), R_t, (1 + b) R_t).
 ///         The margin moves a fraction rho of the way back to the full buffer each step
 ///         (rebuild), and never above it.
-///     So R_t <= M_t <= (1 + b) R_t on every step (the invariant of Art. 28(1)(a)).
+///     So R_t <= M_t <= (1 + b) R_t on every step (the invariant of Art. 28(1)(a)). Its memory
+///     is its own margin M_{t-1}, not the published one: it holds a level that later policies
+///     transform again (comparing with their result would apply them twice), and the clamp to
+///     [R_t, (1 + b) R_t] means no earlier value, a warm-up 0 or a huge rate, can hold margin
+///     below or far above the rate it receives. A previous margin that is not finite (an
+///     overflowing rate upstream) restarts it with the buffer full.
 /// (b) `stressed_weight_policy`, weight w in [0, 1] (EMIR: at least 25%; ICE IRM 1 uses
 ///     sigma = 0.25 sigma_stress + 0.75 sigma_now with sigma_stress the highest rolling
 ///     volatility over 250 days). sigma_now is the margin function's one-step volatility
@@ -33,7 +38,8 @@
 ///         margins calculated using volatility estimated over a 10-year lookback"): the floor
 ///         is the raw rate recomputed with the long-run volatility sigma_lr =
 ///         sqrt(mean of sigma_now^2 over the lookback), by the same rescaling as (b).
-///     The policy returns max(incoming rate, floor).
+///     The policy returns max(incoming rate, floor). Its memory is raw risk-based rates (or
+///     volatilities), never margins, and it only raises: it cannot hold margin below the rate.
 /// Maintenance moves in proportion to initial (breakdown.hpp).
 #pragma once
 
@@ -106,7 +112,7 @@ class apc_buffer_policy {
     const double raw = rates.initial;
     const double full = (1.0 + config_.buffer) * raw;
     double margin = full;
-    if (state_.started) {
+    if (state_.started && std::isfinite(state_.previous_margin)) {
       // Rising or calm is a coin flip on real data: the rebuild speed (0 while rising) is
       // computed from the comparison, not branched on (a ternary still compiles to a
       // mispredicted jump with GCC 12).

@@ -125,6 +125,26 @@ template <class P>
   else return before;
 }
 
+/// @brief A rate policy that remembers earlier margins and is told the margin actually
+///        published: after every rate policy of the function ran on an update (so only once the
+///        function is ready), the margin function calls `observe_published(rates)` with the rates
+///        it publishes, and the policy keeps that, not its own intermediate output, as its
+///        history (speed_limit.hpp). A policy chain forwards the call to its members.
+// clang-format off
+template <class T>
+concept published_margin_observer =
+    rate_policy<T> && requires(std::remove_cvref_t<T>& policy, const margin_rates& published) {
+      { policy.observe_published(published) } noexcept -> std::same_as<void>;
+    };
+// clang-format on
+
+/// @brief Tells `policy` the published rates when it observes them (`published_margin_observer`).
+template <class P>
+constexpr void observe_published(P& policy, const margin_rates& published) noexcept {
+  if constexpr (published_margin_observer<P>) policy.observe_published(published);
+  else (void)published;
+}
+
 /// @brief Position-level policy: stateless, per quote, on amounts.
 // clang-format off
 template <class T>

@@ -56,6 +56,12 @@
 /// latter is a positive number): the more conservative margin. A flagged quote is a signal
 /// not to liquidate on that print.
 ///
+/// **Memory.** After all rate policies ran on an update the function tells each policy that
+/// remembers margins (`published_margin_observer`: the speed and release limits, a chain
+/// holding one) the rates it publishes, so that their history is the margin actually charged,
+/// never their own intermediate output and never a warm-up value (the policies run only once
+/// the function is ready).
+///
 /// **Stressed volatility.** The function keeps the highest one-step volatility forecast over
 /// `stressed_lookback` updates (0: the whole history) and passes it to the policies as
 /// `market_context::stressed_volatility` (used by `stressed_weight_policy` with lookback 0).
@@ -543,6 +549,8 @@ requires streaming_risk_measure<Risk, Vol> &&(margin_policy<Policies>&&...) clas
       context.maintenance_fraction = maintenance_fraction_after(p, context.maintenance_fraction);
     };
     std::apply([&](auto&... p) { (run(p), ...); }, policies_);
+    // The policies that remember margins remember this one, the published (speed_limit.hpp).
+    std::apply([&](auto&... p) { (observe_published(p, rates), ...); }, policies_);
     core_.step += 1;
     core_.loss_long = loss_long;
     core_.loss_short = loss_short;

@@ -113,6 +113,10 @@ class basic_policy_chain<policy_list<Rates...>, policy_list<Positions...>> {
     }
     return rates;
   }
+  /// @brief Passes the published rates to the members that remember them (`published_margin_observer`).
+  void observe_published(const margin_rates& published) noexcept {
+    for (auto& member : rates_) std::visit([&](auto& p) { dynmargin::observe_published(p, published); }, member);
+  }
   /// @brief The maintenance / initial ratio in force after the chain (`maintenance_setting_policy`).
   [[nodiscard]] double maintenance_fraction_after(double before) const noexcept {
     for (const auto& member : rates_)
