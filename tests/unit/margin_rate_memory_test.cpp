@@ -57,8 +57,8 @@ void run(Fn& fn, const std::vector<double>& p, std::vector<double>& raw, std::ve
   }
 }
 
-constexpr double eps = 4.0 * std::numeric_limits<double>::epsilon();  // rounding of one product
-constexpr std::size_t n = 5;                                          // every window below
+constexpr double eps = 1e-14;  // a pow and two products: a few ulps
+constexpr std::size_t n = 5;   // every window below
 
 // The documented band [low, high] of the published rate at step t, before a floor f (0: none).
 struct band {
@@ -67,12 +67,10 @@ struct band {
 };
 using band_rule = band (*)(const std::vector<double>& raw, std::size_t t);
 
-band speed_band(const std::vector<double>& r, std::size_t t) {  // speed_limit(0.5, 5)
-  return {t >= n ? std::min(r[t], 1.5 * r[t - n]) : r[t], r[t]};
-}
-band release_band(const std::vector<double>& r, std::size_t t) {  // release_limit(0.2, 5)
-  return {r[t], t >= n ? std::max(r[t], 0.8 * r[t - n]) : r[t]};
-}
+// speed_limit(0.5, 5), W = 10: never more than 10 windows of increase behind the rate.
+band speed_band(const std::vector<double>& r, std::size_t t) { return {r[t] / std::pow(1.5, 10.0), r[t]}; }
+// release_limit(0.2, 5), W = 10: never more than 10 windows of decrease above the rate.
+band release_band(const std::vector<double>& r, std::size_t t) { return {r[t], r[t] / std::pow(0.8, 10.0)}; }
 band hysteresis_band(const std::vector<double>& r, std::size_t t) { return {r[t] / 1.05, r[t] / 0.95}; }
 band apc_band(const std::vector<double>& r, std::size_t t) { return {r[t], 1.25 * r[t]}; }
 band lookback_band(const std::vector<double>& r, std::size_t t) {  // lookback_floor(5): the maximum
@@ -144,8 +142,8 @@ TEST_CASE("the speed limit's history is the published margin: the zero-first-ret
   // The issue's case: speed_limit(0.5, 5) then a 1% floor on daily prices whose first return
   // is 0. The first output was 0 and, with the limit remembering its own output, every 5th
   // margin stayed at min(R, 1.5 * 0) = 0, lifted only to the floor. Brute force of the rule
-  // of speed_limit.hpp with P the published (floored) rate: M_t = min(R_t, 1.5 B_{t-5}),
-  // B_s = max(P_s, R_s), P_t = max(M_t, 1%). Exact.
+  // of speed_limit.hpp with P the published (floored) rate:
+  // M_t = min(R_t, 1.5 max(P_{t-5}, R_t / 1.5^11)), P_t = max(M_t, 1%). Exact.
   const auto p = prices(first_return::zero);
   margin_function fixed(ewma_volatility(0.94), normal_es_1d(), speed_limit_policy(0.5, 5), floor_policy(0.01));
   dynamic_policy_chain chain;
@@ -159,10 +157,7 @@ TEST_CASE("the speed limit's history is the published margin: the zero-first-ret
   std::size_t mismatches = 0, at_floor_below_raw = 0;
   for (std::size_t t = 0; t < raw.size(); ++t) {
     double m = raw[t];
-    if (t >= 5) {
-      const double base = std::max(expected[t - 5], raw[t - 5]);
-      if (base > 0.0) m = std::min(raw[t], 1.5 * base);
-    }
+    if (t >= 5) m = std::min(raw[t], 1.5 * std::max(expected[t - 5], std::pow(1.5, -11.0) * raw[t]));
     expected[t] = std::max(m, 0.01);
     if (published[t] != expected[t]) ++mismatches;
     if (t >= 5 && published[t] == 0.01 && raw[t] > 0.015) ++at_floor_below_raw;
@@ -173,8 +168,9 @@ TEST_CASE("the speed limit's history is the published margin: the zero-first-ret
 
 TEST_CASE("a limit's history is the published margin, not its output, and survives restore mid-window",
           "[margin][policy][memory]") {
-  // release_limit(0.2, 5) before a 5% cap: the cap lowers what is charged, so the release
-  // floor must start from the published (capped) rate: B_s = min(P_s, R_s). Brute force, exact.
+  // release_limit(0.2, 5) before a 5% cap, then speed_limit(0.3, 3): the cap lowers what is
+  // charged, so the release floor starts from the published (capped) rate. Brute force of the
+  // rules of speed_limit.hpp (W = 10), exact.
   const auto p = prices(first_return::huge);
   auto make = [] {
     dynamic_policy_chain chain;
@@ -188,15 +184,11 @@ TEST_CASE("a limit's history is the published margin, not its output, and surviv
   std::size_t mismatches = 0, capped = 0;
   for (std::size_t t = 0; t < raw.size(); ++t) {
     double m = raw[t];
-    if (t >= 5) m = std::max(raw[t], 0.8 * std::min(expected[t - 5], raw[t - 5]));
+    if (t >= 5) m = std::max(raw[t], 0.8 * std::min(expected[t - 5], std::pow(0.8, -11.0) * raw[t]));
     released[t] = m;
     if (m > 0.05) ++capped;
     m = std::min(m, 0.05);
-    if (t >= 3) {
-      const double received = std::min(released[t - 3], 0.05);
-      const double base = std::max(expected[t - 3], received);
-      if (base > 0.0) m = std::min(m, 1.3 * base);
-    }
+    if (t >= 3) m = std::min(m, 1.3 * std::max(expected[t - 3], std::pow(1.3, -11.0) * m));
     expected[t] = m;
     if (published[t] != expected[t]) ++mismatches;
   }
@@ -206,7 +198,8 @@ TEST_CASE("a limit's history is the published margin, not its output, and surviv
   // Save after 1002 prices (inside a window of both limits), restore into a fresh function,
   // continue: bit-identical rates and states.
   auto original = make();
-  for (std::size_t i = 0; i < 1002; ++i) REQUIRE(original.update(static_cast<timestamp>(i) * 86400, p[i]) == status::ok);
+  for (std::size_t i = 0; i < 1002; ++i)
+    REQUIRE(original.update(static_cast<timestamp>(i) * 86400, p[i]) == status::ok);
   auto restored = make();
   restored.restore(original.state());
   for (std::size_t i = 1002; i < p.size(); ++i) {
@@ -221,7 +214,7 @@ TEST_CASE("degenerate histories never cap or hold margin", "[margin][policy][mem
   market_context context;
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
-  SECTION("speed limit: a published 0, NaN or infinity is no cap; a received 0 neither") {
+  SECTION("speed limit: a published 0, NaN or infinity is no cap; a tiny one caps at most W windows behind") {
     for (const double bad : {0.0, nan, inf}) {
       speed_limit_policy speed(0.5, 2);
       for (int i = 0; i < 2; ++i) {
@@ -237,14 +230,21 @@ TEST_CASE("degenerate histories never cap or hold margin", "[margin][policy][mem
     const auto capped = speed.update(context, {0.04, 0.02});
     CHECK_THAT(capped.initial, dmtest::within_rel(0.015, 1e-15));
     CHECK_THAT(capped.maintenance, dmtest::within_rel(0.0075, 1e-15));
+    // A tiny published rate: the cap is 4% / 1.5^10, not 1.5e-12 (W = 10).
+    speed.observe_published({1e-12, 5e-13});
+    CHECK_THAT(speed.update(context, {0.04, 0.02}).initial, dmtest::within_rel(0.04 / std::pow(1.5, 10.0), 1e-14));
   }
-  SECTION("release limit: a published NaN or infinity keeps the received rate as base") {
-    for (const double bad : {nan, inf}) {
+  SECTION("release limit: a published NaN or infinity is no floor; a huge one floors at most W windows above") {
+    for (const double bad : {0.0, nan, inf}) {
       release_limit_policy release(0.5, 1);
       (void)release.update(context, {0.04, 0.02});
       release.observe_published({bad, bad});
-      CHECK(release.update(context, {0.01, 0.005}) == margin_rates{0.02, 0.01});
+      CHECK(release.update(context, {0.01, 0.005}) == margin_rates{0.01, 0.005});
     }
+    release_limit_policy release(0.5, 1);
+    (void)release.update(context, {0.04, 0.02});
+    release.observe_published({1e6, 5e5});
+    CHECK_THAT(release.update(context, {0.01, 0.005}).initial, dmtest::within_rel(0.01 / std::pow(0.5, 10.0), 1e-14));
   }
   SECTION("hysteresis holds no 0, NaN or infinity") {
     for (const double bad : {0.0, nan, inf}) {

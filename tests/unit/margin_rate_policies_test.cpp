@@ -238,24 +238,32 @@ TEST_CASE("lookback floor: highest raw rate, and the long-run volatility rule", 
 }
 
 TEST_CASE("speed and release limits follow their recursion on BTC hourly", "[margin][policy][speed]") {
-  // Alone in the function the published rate is the limit's output, so the base of step s is
-  // max(M_s, R_s) = R_s for the speed limit and min(M_s, R_s) = R_s for the release limit
-  // (speed_limit.hpp); brute force below, exact.
+  // Alone in the function the published rate is the limit's output. Rules of speed_limit.hpp
+  // with W = 10 (the default), brute force below, exact (the same operations in the same order).
   SECTION("rise at most 10% over 24 hours") {
     margin_function fn(ewma_volatility(0.94), normal_es(24), speed_limit_policy(0.10, 24));
     std::vector<double> raw, initial;
     run_hourly(fn, raw, initial);
     std::vector<double> expected(raw.size());
-    std::size_t mismatches = 0, bound = 0, outside = 0;
+    std::size_t mismatches = 0, bound = 0, too_fast = 0, outside = 0;
     for (std::size_t i = 0; i < raw.size(); ++i) {
-      const double base = i >= 24 ? std::max(expected[i - 24], raw[i - 24]) : 0.0;
-      expected[i] = base > 0.0 ? std::min(raw[i], (1.0 + 0.10) * base) : raw[i];
+      expected[i] = raw[i];
+      if (i >= 24) {
+        const double lowest = std::pow(1.10, -11.0) * raw[i];
+        const double base = std::max(expected[i - 24], lowest);
+        expected[i] = std::min(raw[i], (1.0 + 0.10) * base);
+      }
       if (initial[i] != expected[i]) ++mismatches;
       if (initial[i] < raw[i]) ++bound;
-      // The documented limit: min(R_t, 1.1 R_{t-24}) <= M_t <= R_t.
-      if (i >= 24 && (initial[i] < std::min(raw[i], 1.10 * raw[i - 24]) || initial[i] > raw[i])) ++outside;
+      // At most 10% above the rate 24 hours ago, unless that was more than W = 10 windows of
+      // increase behind the current rate; and never more than that behind.
+      if (i >= 24 && initial[i] > 1.10 * initial[i - 24] * (1 + 1e-15) &&
+          initial[i] > raw[i] * std::pow(1.10, -10.0) * (1 + 1e-14))
+        ++too_fast;
+      if (initial[i] < raw[i] * std::pow(1.10, -10.0) * (1 - 1e-14) || initial[i] > raw[i]) ++outside;
     }
     CHECK(mismatches == 0);
+    CHECK(too_fast == 0);
     CHECK(outside == 0);
     CHECK(bound > 100);
   }
@@ -266,11 +274,14 @@ TEST_CASE("speed and release limits follow their recursion on BTC hourly", "[mar
     std::vector<double> expected(raw.size());
     std::size_t mismatches = 0, bound = 0, outside = 0;
     for (std::size_t i = 0; i < raw.size(); ++i) {
-      expected[i] = i >= 24 ? std::max(raw[i], (1.0 - 0.05) * std::min(expected[i - 24], raw[i - 24])) : raw[i];
+      expected[i] = raw[i];
+      if (i >= 24) {
+        const double highest = std::pow(0.95, -11.0) * raw[i];
+        expected[i] = std::max(raw[i], (1.0 - 0.05) * std::min(expected[i - 24], highest));
+      }
       if (initial[i] != expected[i]) ++mismatches;
       if (initial[i] > raw[i]) ++bound;
-      // The documented limit: R_t <= M_t <= max(R_t, 0.95 R_{t-24}).
-      if (i >= 24 && (initial[i] < raw[i] || initial[i] > std::max(raw[i], 0.95 * raw[i - 24]))) ++outside;
+      if (initial[i] < raw[i] || initial[i] > raw[i] * std::pow(0.95, -10.0) * (1 + 1e-14)) ++outside;
     }
     CHECK(mismatches == 0);
     CHECK(outside == 0);
@@ -279,6 +290,10 @@ TEST_CASE("speed and release limits follow their recursion on BTC hourly", "[mar
   REQUIRE_THROWS_WITH(speed_limit_policy(-0.1, 5), "speed_limit: max_increase must be finite and >= 0, got -0.1");
   REQUIRE_THROWS_WITH(speed_limit_policy(0.1, 0), "speed_limit: window must be in [1, 1e8] steps, got 0");
   REQUIRE_THROWS_WITH(release_limit_policy(1.5, 5), "release_limit: max_decrease must be in [0, 1], got 1.5");
+  REQUIRE_THROWS_WITH(speed_limit_policy(0.5, 5, 0),
+                      "speed_limit: max_windows_behind must be in [1, 1000] windows, got 0");
+  REQUIRE_THROWS_WITH(release_limit_policy(0.2, 5, 1001),
+                      "release_limit: max_windows_behind must be in [1, 1000] windows, got 1001");
 }
 
 TEST_CASE("hysteresis ignores moves inside the band", "[margin][policy][speed]") {

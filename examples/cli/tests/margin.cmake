@@ -163,6 +163,8 @@ file(WRITE "${WORK_DIR}/weight.json" "{${base}, \"policies\": [{\"type\": \"stre
 expect_error("weight" "${WORK_DIR}/weight.json" "${WORK_DIR}/three.csv" "stressed_weight: weight must be in [0, 1], got 1.5")
 file(WRITE "${WORK_DIR}/band.json" "{${base}, \"policies\": [{\"type\": \"hysteresis\", \"band\": 1}]}")
 expect_error("hysteresis band" "${WORK_DIR}/band.json" "${WORK_DIR}/three.csv" "policies[0] (hysteresis): hysteresis: band must be in [0, 1), got 1")
+file(WRITE "${WORK_DIR}/behind.json" "{${base}, \"policies\": [{\"type\": \"speed_limit\", \"max_increase\": 0.5, \"window\": 24, \"max_windows_behind\": 0}]}")
+expect_error("windows behind" "${WORK_DIR}/behind.json" "${WORK_DIR}/three.csv" "policies[0] (speed_limit): speed_limit: max_windows_behind must be in [1, 1000] windows, got 0")
 file(WRITE "${WORK_DIR}/missing.json" "{${base}, \"policies\": [{\"type\": \"speed_limit\", \"window\": 24}]}")
 expect_error("missing field" "${WORK_DIR}/missing.json" "${WORK_DIR}/three.csv" "policies[0].max_increase is missing")
 file(WRITE "${WORK_DIR}/brackets.json" "{${base}, \"policies\": [{\"type\": \"tiers\", \"brackets\": [{\"notional_cap\": 50000, \"max_leverage\": 125, \"maintenance_rate\": 0.004}, {\"notional_cap\": 40000, \"max_leverage\": 100, \"maintenance_rate\": 0.005}]}]}")

@@ -8,12 +8,12 @@
 /// risk-based initial margin models", BoE FSP 29, 2014; MARGIN_METHODS.md F18); these policies
 /// bound those changes directly. Rules, with R_t the incoming initial rate, M_t the policy's
 /// output and P_t the initial rate the margin function published at t (after every policy):
-///  - speed limit (max_increase x >= 0, window n >= 1): M_t = min(R_t, (1 + x) B_{t-n}) with
-///    the base B_s = max(P_s, R_s); no cap while fewer than n steps exist, or when B_{t-n} is
-///    not a positive finite number.
-///  - release limit (max_decrease x in [0, 1], window n >= 1): M_t = max(R_t, (1 - x) B_{t-n})
-///    with B_s = min(P_s, R_s); no floor while fewer than n steps exist, or when B_{t-n} is not
-///    finite.
+///  - speed limit (max_increase x >= 0, window n >= 1, max_windows_behind W >= 1, default 10):
+///    M_t = min(R_t, (1 + x) max(P_{t-n}, R_t / (1 + x)^(W+1))).
+///  - release limit (max_decrease x in [0, 1], window n, W as above):
+///    M_t = max(R_t, (1 - x) min(P_{t-n}, R_t / (1 - x)^(W+1))).
+///   Neither limits anything while fewer than n steps exist, or when P_{t-n} is 0, NaN or
+///   infinite (no history: a degenerate value never caps or floors margin).
 ///  - hysteresis (band h in [0, 1)): M_t = H when |R_t / H - 1| <= h, else R_t and H becomes
 ///    R_t, with H the value last passed (not held when H is not a positive finite number).
 ///    The band is measured from the held value, so a slow drift moves margin once it has
@@ -26,15 +26,16 @@
 /// lifted) enters the history. Used on its own, without a margin function, a limit's history
 /// is its own output.
 ///
-/// **No value is carried forward beyond one window.** The base is never below (speed limit)
-/// or above (release limit) the rate the policy received n steps ago. So a degenerate value
-/// (0 from flat prices in warm-up, a tiny or a huge rate) binds for at most one window, and
-/// the documented limits hold on every step t > n, whatever came before:
-///  - speed limit: min(R_t, (1 + x) R_{t-n}) <= M_t <= R_t. Margin lags a rise of the rate it
-///    receives by at most n steps; a rise of more than x within a window is held back for that
-///    window (the trade-off it makes, which a backtest measures), then passed.
-///  - release limit: R_t <= M_t <= max(R_t, (1 - x) R_{t-n}): a fall is delayed by at most n
-///    steps.
+/// **Documented limits: no value is carried far.** On every step, whatever came before:
+///  - speed limit: R_t / (1 + x)^W <= M_t <= R_t. Margin rises at most x per window from
+///    what was charged, and is never more than W windows of increase behind the rate it
+///    receives: once that rate stops rising, margin reaches it within W windows. A degenerate
+///    first value (a tiny rate in warm-up) therefore binds for at most W windows, not for the
+///    rest of the history; a 0 binds not at all. With x = 0 nothing is held back (a limit of no
+///    rise at all would hold any value for ever).
+///  - release limit: R_t <= M_t <= R_t / (1 - x)^W: margin falls at most x per window and is
+///    never more than W windows of decrease above the rate (a huge first value is released
+///    within W windows). With x = 0 or x = 1 nothing is held up.
 ///  - hysteresis: R_t / (1 + h) <= M_t <= R_t / (1 - h) on every step: a held value is always
 ///    within the band of the current rate, so nothing can be held far from it.
 /// Hysteresis compares with its own held output, not the published margin: it holds a level
@@ -63,94 +64,114 @@ inline std::size_t checked_window(std::string_view component, std::int64_t windo
     throw_invalid_argument(component, "window", "must be in [1, 1e8] steps", window);
   return static_cast<std::size_t>(window);
 }
+inline std::int64_t checked_windows_behind(std::string_view component, std::int64_t windows) {
+  if (windows < 1 || windows > 1000)
+    throw_invalid_argument(component, "max_windows_behind", "must be in [1, 1000] windows", windows);
+  return windows;
+}
 }  // namespace detail
 
-/// @brief Initial rate at t at most (1 + max_increase) times the base at t - window (see the
-///        file comment: the base is the published rate, or the rate received when higher).
+/// @brief Initial rate at t at most (1 + max_increase) times the published rate at t - window,
+///        never holding margin more than `max_windows_behind` windows of increase below the
+///        rate it receives (see the file comment).
 class speed_limit_policy {
  public:
   using model_concept = rate_policy_tag;
   struct state_type {
-    detail::margin_ring bases;  ///< the bases B of the last `window` updates, max(published, received)
+    detail::margin_ring published;  ///< the published initial rates of the last `window` updates
     friend bool operator==(const state_type&, const state_type&) = default;
   };
-  /// @throws dynmargin::invalid_argument naming `max_increase` (finite, >= 0) or `window` (>= 1).
-  speed_limit_policy(double max_increase, std::int64_t window) : max_increase_(max_increase) {
+  /// @param max_windows_behind W: margin is never below R_t / (1 + max_increase)^W.
+  /// @throws dynmargin::invalid_argument naming `max_increase` (finite, >= 0), `window` (>= 1) or
+  ///         `max_windows_behind` (in [1, 1000]).
+  speed_limit_policy(double max_increase, std::int64_t window, std::int64_t max_windows_behind = 10)
+      : max_increase_(max_increase),
+        windows_behind_(detail::checked_windows_behind("speed_limit", max_windows_behind)) {
     if (!(std::isfinite(max_increase) && max_increase >= 0.0)) {
       throw_invalid_argument("speed_limit", "max_increase", "must be finite and >= 0", max_increase);
     }
-    state_.bases = detail::margin_ring(detail::checked_window("speed_limit", window));
+    state_.published = detail::margin_ring(detail::checked_window("speed_limit", window));
+    // The lowest base, as a share of the rate received: (1 + x)^-(W + 1) (0 if it underflows).
+    lowest_base_ = std::pow(1.0 + max_increase, -static_cast<double>(windows_behind_ + 1));
   }
   [[nodiscard]] std::string_view name() const noexcept { return "speed_limit"; }
   [[nodiscard]] margin_rates update(const market_context& context, margin_rates rates) noexcept {
     margin_rates out = rates;
-    if (state_.bases.full()) {
-      const double base = state_.bases.ago(state_.bases.size() - 1);
-      const double limit = (1.0 + max_increase_) * base;
-      if (base > 0.0 && limit < rates.initial) out = detail::with_initial(rates, limit, context);
+    if (state_.published.full()) {
+      // A past rate that is 0, NaN or infinite is no history: no cap from it.
+      const double past = state_.published.ago(state_.published.size() - 1);
+      const double lowest = lowest_base_ * rates.initial;
+      const double limit = (1.0 + max_increase_) * (past > lowest ? past : lowest);
+      if (past > 0.0 && past < infinity_ && limit < rates.initial) out = detail::with_initial(rates, limit, context);
     }
-    // The base of this step until the published rate is known: the rate received (the output
-    // is not above it). A NaN received rate is no base (no cap from it).
-    state_.bases.push(rates.initial == rates.initial ? rates.initial : 0.0);
+    state_.published.push(out.initial);  // until the function publishes (observe_published)
     return out;
   }
-  /// @brief The published rates of the step just run: the base becomes max(published, received).
-  void observe_published(const margin_rates& published) noexcept {
-    if (state_.bases.size() == 0) return;
-    const double received = state_.bases.ago(0);
-    if (published.initial > received) state_.bases.replace_newest(published.initial);
-  }
+  /// @brief The published rates of the step just run: its history entry.
+  void observe_published(const margin_rates& published) noexcept { state_.published.replace_newest(published.initial); }
   [[nodiscard]] state_type state() const noexcept { return state_; }
   void restore(const state_type& saved) noexcept { state_ = saved; }
   [[nodiscard]] double max_increase() const noexcept { return max_increase_; }
-  [[nodiscard]] std::size_t window() const noexcept { return state_.bases.capacity(); }
+  [[nodiscard]] std::size_t window() const noexcept { return state_.published.capacity(); }
+  [[nodiscard]] std::int64_t max_windows_behind() const noexcept { return windows_behind_; }
 
  private:
+  static constexpr double infinity_ = std::numeric_limits<double>::infinity();
   double max_increase_;
+  std::int64_t windows_behind_;
+  double lowest_base_ = 0.0;
   state_type state_{};
 };
 
-/// @brief Initial rate at t at least (1 - max_decrease) times the base at t - window (see the
-///        file comment: the base is the published rate, or the rate received when lower).
+/// @brief Initial rate at t at least (1 - max_decrease) times the published rate at t - window,
+///        never holding margin more than `max_windows_behind` windows of decrease above the
+///        rate it receives (see the file comment).
 class release_limit_policy {
  public:
   using model_concept = rate_policy_tag;
   struct state_type {
-    detail::margin_ring bases;  ///< the bases B of the last `window` updates, min(published, received)
+    detail::margin_ring published;  ///< the published initial rates of the last `window` updates
     friend bool operator==(const state_type&, const state_type&) = default;
   };
-  /// @throws dynmargin::invalid_argument naming `max_decrease` (in [0, 1]) or `window` (>= 1).
-  release_limit_policy(double max_decrease, std::int64_t window) : max_decrease_(max_decrease) {
+  /// @param max_windows_behind W: margin is never above R_t / (1 - max_decrease)^W.
+  /// @throws dynmargin::invalid_argument naming `max_decrease` (in [0, 1]), `window` (>= 1) or
+  ///         `max_windows_behind` (in [1, 1000]).
+  release_limit_policy(double max_decrease, std::int64_t window, std::int64_t max_windows_behind = 10)
+      : max_decrease_(max_decrease),
+        windows_behind_(detail::checked_windows_behind("release_limit", max_windows_behind)) {
     if (!(max_decrease >= 0.0 && max_decrease <= 1.0)) {
       throw_invalid_argument("release_limit", "max_decrease", "must be in [0, 1]", max_decrease);
     }
-    state_.bases = detail::margin_ring(detail::checked_window("release_limit", window));
+    state_.published = detail::margin_ring(detail::checked_window("release_limit", window));
+    // The highest base, as a multiple of the rate received: (1 - x)^-(W + 1) (inf for x = 1).
+    highest_base_ = std::pow(1.0 - max_decrease, -static_cast<double>(windows_behind_ + 1));
   }
   [[nodiscard]] std::string_view name() const noexcept { return "release_limit"; }
   [[nodiscard]] margin_rates update(const market_context& context, margin_rates rates) noexcept {
     margin_rates out = rates;
-    if (state_.bases.full()) {
-      const double limit = (1.0 - max_decrease_) * state_.bases.ago(state_.bases.size() - 1);
-      if (limit > rates.initial) out = detail::with_initial(rates, limit, context);
+    if (state_.published.full() && max_decrease_ < 1.0) {
+      // A past rate that is 0, NaN or infinite is no history: no floor from it.
+      const double past = state_.published.ago(state_.published.size() - 1);
+      const double highest = highest_base_ * rates.initial;
+      const double limit = (1.0 - max_decrease_) * (past < highest ? past : highest);
+      if (past > 0.0 && past < infinity_ && limit > rates.initial) out = detail::with_initial(rates, limit, context);
     }
-    // The base of this step until the published rate is known: the rate received (the output
-    // is not below it). A received rate that is not finite is no base (no floor from it).
-    state_.bases.push(std::isfinite(rates.initial) ? rates.initial : 0.0);
+    state_.published.push(out.initial);  // until the function publishes (observe_published)
     return out;
   }
-  /// @brief The published rates of the step just run: the base becomes min(published, received).
-  void observe_published(const margin_rates& published) noexcept {
-    if (state_.bases.size() == 0) return;
-    const double received = state_.bases.ago(0);
-    if (published.initial < received && published.initial >= 0.0) state_.bases.replace_newest(published.initial);
-  }
+  /// @brief The published rates of the step just run: its history entry.
+  void observe_published(const margin_rates& published) noexcept { state_.published.replace_newest(published.initial); }
   [[nodiscard]] state_type state() const noexcept { return state_; }
   void restore(const state_type& saved) noexcept { state_ = saved; }
   [[nodiscard]] double max_decrease() const noexcept { return max_decrease_; }
-  [[nodiscard]] std::size_t window() const noexcept { return state_.bases.capacity(); }
+  [[nodiscard]] std::size_t window() const noexcept { return state_.published.capacity(); }
+  [[nodiscard]] std::int64_t max_windows_behind() const noexcept { return windows_behind_; }
 
  private:
+  static constexpr double infinity_ = std::numeric_limits<double>::infinity();
   double max_decrease_;
+  std::int64_t windows_behind_;
+  double highest_base_ = 0.0;
   state_type state_{};
 };
 
