@@ -443,12 +443,14 @@ inline std::variant<rate_variant, position_variant> policy(const fields& f, doub
     return rate_variant(lookback_floor_policy(f.integer("lookback"), rule));
   }
   if (type == "speed_limit") {
-    f.only({"type", "max_increase", "window"});
-    return rate_variant(speed_limit_policy(f.number("max_increase"), f.integer("window")));
+    f.only({"type", "max_increase", "window", "max_windows_behind"});
+    return rate_variant(
+        speed_limit_policy(f.number("max_increase"), f.integer("window"), f.integer_or("max_windows_behind", 10)));
   }
   if (type == "release_limit") {
-    f.only({"type", "max_decrease", "window"});
-    return rate_variant(release_limit_policy(f.number("max_decrease"), f.integer("window")));
+    f.only({"type", "max_decrease", "window", "max_windows_behind"});
+    return rate_variant(
+        release_limit_policy(f.number("max_decrease"), f.integer("window"), f.integer_or("max_windows_behind", 10)));
   }
   if (type == "hysteresis") {
     f.only({"type", "band"});

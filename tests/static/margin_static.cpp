@@ -37,6 +37,20 @@ static_assert(is_rate_stage_policy<speed_limit_policy>);
 static_assert(is_rate_stage_policy<release_limit_policy>);
 static_assert(is_rate_stage_policy<hysteresis_policy>);
 
+// Policies that set the maintenance / initial ratio say so; the others, and position policies, do not.
+static_assert(maintenance_setting_policy<maintenance_fraction_policy>);
+static_assert(maintenance_setting_policy<initial_from_maintenance_policy>);
+static_assert(maintenance_setting_policy<dynamic_policy_chain>);  // passes its members' ratio on
+static_assert(!maintenance_setting_policy<floor_policy> && !maintenance_setting_policy<speed_limit_policy>);
+static_assert(!maintenance_setting_policy<size_tiers_policy>);
+
+// The limits remember the published margin; policies whose memory is their own output or raw
+// rates (speed_limit.hpp, apc.hpp) do not ask for it.
+static_assert(published_margin_observer<speed_limit_policy> && published_margin_observer<release_limit_policy>);
+static_assert(published_margin_observer<dynamic_policy_chain>);  // forwards it to its members
+static_assert(!published_margin_observer<hysteresis_policy> && !published_margin_observer<apc_buffer_policy>);
+static_assert(!published_margin_observer<lookback_floor_policy> && !published_margin_observer<floor_policy>);
+
 // The chain is both stages and explains its members.
 static_assert(rate_policy<dynamic_policy_chain> && position_policy<dynamic_policy_chain>);
 static_assert(explained_rate_chain<dynamic_policy_chain> && explained_position_chain<dynamic_policy_chain>);

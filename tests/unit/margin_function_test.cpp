@@ -168,7 +168,7 @@ TEST_CASE("a long is never asked for more than its notional; a short is not capp
   CHECK_THAT(long_quote.raw_rate, dmtest::within_rel(std::expm1(loss), 1e-6));
   CHECK_THAT(long_quote.side_raw_rate, dmtest::within_rel(-std::expm1(-loss), 1e-6));
   CHECK(long_quote.initial_rate == 1.0);
-  CHECK(long_quote.maintenance_rate == 1.0);
+  CHECK(long_quote.maintenance_rate == 0.5);  // scaled with initial: maintenance_fraction 0.5 kept
   CHECK(long_quote.initial_amount == 200.0);
   CHECK(long_quote.binding == long_notional_cap_name);
   // In calm markets the cap does not bind and longs get the instrument rate exactly.

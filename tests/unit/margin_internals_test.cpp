@@ -99,3 +99,20 @@ TEST_CASE("rolling mean equals a fresh extended-precision mean to 1e-15", "[marg
     CHECK(worst <= (std::numeric_limits<long double>::digits > 53 ? 1e-15 : 1e-12));
   }
 }
+
+TEST_CASE("ring replaces its newest value in place, across the wrap", "[margin][hot_path]") {
+  // Capacity 3: push 1..5 replacing each newest value by 10x; a brute-force vector of the
+  // last three gives ago(0..2) after every step.
+  detail::margin_ring ring(3);
+  ring.replace_newest(7.0);  // empty: nothing to replace
+  CHECK(ring.size() == 0);
+  std::vector<double> all;
+  for (int i = 1; i <= 5; ++i) {
+    ring.push(static_cast<double>(i));
+    ring.replace_newest(10.0 * i);
+    all.push_back(10.0 * i);
+    for (std::size_t k = 0; k < ring.size(); ++k) CHECK(ring.ago(k) == all[all.size() - 1 - k]);
+  }
+  CHECK(ring.full());
+  CHECK(ring.ago(2) == 30.0);
+}

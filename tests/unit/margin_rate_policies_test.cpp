@@ -93,8 +93,12 @@ TEST_CASE("floors, maximum leverage and caps", "[margin][policy][floors]") {
   const auto deribit = floor_policy(0.02).update(at(0), {0.004, 0.002});
   CHECK(deribit.initial == 0.02);
   CHECK_THAT(deribit.maintenance, dmtest::within_rel(0.01, 1e-15));
-  // With no incoming initial rate the ratio is unknown: maintenance = initial (conservative).
-  CHECK(floor_policy(0.02).update(at(0), {0.0, 0.0}) == margin_rates{0.02, 0.02});
+  // With no incoming initial rate the rates carry no ratio: the context's fraction applies
+  // (0.5 by default, 0.6 here as after a dYdX maintenance policy), never maintenance = initial.
+  CHECK(floor_policy(0.02).update(at(0), {0.0, 0.0}) == margin_rates{0.02, 0.01});
+  market_context dydx_context = at(0);
+  dydx_context.maintenance_fraction = 0.6;
+  CHECK_THAT(floor_policy(0.05).update(dydx_context, {0.0, 0.0}).maintenance, dmtest::within_rel(0.03, 1e-15));
   CHECK(cap_policy(0.5).update(at(0), {0.8, 0.4}) == margin_rates{0.5, 0.25});
   REQUIRE_THROWS_WITH(floor_policy(-0.01), "floor: rate must be >= 0, got -0.01");
   REQUIRE_THROWS_WITH(max_leverage_policy(0.5), "max_leverage: leverage must be finite and >= 1, got 0.5");
@@ -234,20 +238,33 @@ TEST_CASE("lookback floor: highest raw rate, and the long-run volatility rule", 
 }
 
 TEST_CASE("speed and release limits follow their recursion on BTC hourly", "[margin][policy][speed]") {
+  // Alone in the function the published rate is the limit's output. Rules of speed_limit.hpp
+  // with W = 10 (the default), brute force below, exact (the same operations in the same order).
   SECTION("rise at most 10% over 24 hours") {
     margin_function fn(ewma_volatility(0.94), normal_es(24), speed_limit_policy(0.10, 24));
     std::vector<double> raw, initial;
     run_hourly(fn, raw, initial);
     std::vector<double> expected(raw.size());
-    std::size_t mismatches = 0, bound = 0, too_fast = 0;
+    std::size_t mismatches = 0, bound = 0, too_fast = 0, outside = 0;
     for (std::size_t i = 0; i < raw.size(); ++i) {
-      expected[i] = i >= 24 ? std::min(raw[i], (1.0 + 0.10) * expected[i - 24]) : raw[i];
+      expected[i] = raw[i];
+      if (i >= 24) {
+        const double lowest = std::pow(1.10, -11.0) * raw[i];
+        const double base = std::max(expected[i - 24], lowest);
+        expected[i] = std::min(raw[i], (1.0 + 0.10) * base);
+      }
       if (initial[i] != expected[i]) ++mismatches;
       if (initial[i] < raw[i]) ++bound;
-      if (i >= 24 && initial[i] > 1.10 * initial[i - 24] * (1 + 1e-15)) ++too_fast;
+      // At most 10% above the rate 24 hours ago, unless that was more than W = 10 windows of
+      // increase behind the current rate; and never more than that behind.
+      if (i >= 24 && initial[i] > 1.10 * initial[i - 24] * (1 + 1e-15) &&
+          initial[i] > raw[i] * std::pow(1.10, -10.0) * (1 + 1e-14))
+        ++too_fast;
+      if (initial[i] < raw[i] * std::pow(1.10, -10.0) * (1 - 1e-14) || initial[i] > raw[i]) ++outside;
     }
     CHECK(mismatches == 0);
     CHECK(too_fast == 0);
+    CHECK(outside == 0);
     CHECK(bound > 100);
   }
   SECTION("fall at most 5% over 24 hours") {
@@ -255,18 +272,28 @@ TEST_CASE("speed and release limits follow their recursion on BTC hourly", "[mar
     std::vector<double> raw, initial;
     run_hourly(fn, raw, initial);
     std::vector<double> expected(raw.size());
-    std::size_t mismatches = 0, bound = 0;
+    std::size_t mismatches = 0, bound = 0, outside = 0;
     for (std::size_t i = 0; i < raw.size(); ++i) {
-      expected[i] = i >= 24 ? std::max(raw[i], (1.0 - 0.05) * expected[i - 24]) : raw[i];
+      expected[i] = raw[i];
+      if (i >= 24) {
+        const double highest = std::pow(0.95, -11.0) * raw[i];
+        expected[i] = std::max(raw[i], (1.0 - 0.05) * std::min(expected[i - 24], highest));
+      }
       if (initial[i] != expected[i]) ++mismatches;
       if (initial[i] > raw[i]) ++bound;
+      if (initial[i] < raw[i] || initial[i] > raw[i] * std::pow(0.95, -10.0) * (1 + 1e-14)) ++outside;
     }
     CHECK(mismatches == 0);
+    CHECK(outside == 0);
     CHECK(bound > 100);
   }
   REQUIRE_THROWS_WITH(speed_limit_policy(-0.1, 5), "speed_limit: max_increase must be finite and >= 0, got -0.1");
   REQUIRE_THROWS_WITH(speed_limit_policy(0.1, 0), "speed_limit: window must be in [1, 1e8] steps, got 0");
   REQUIRE_THROWS_WITH(release_limit_policy(1.5, 5), "release_limit: max_decrease must be in [0, 1], got 1.5");
+  REQUIRE_THROWS_WITH(speed_limit_policy(0.5, 5, 0),
+                      "speed_limit: max_windows_behind must be in [1, 1000] windows, got 0");
+  REQUIRE_THROWS_WITH(release_limit_policy(0.2, 5, 1001),
+                      "release_limit: max_windows_behind must be in [1, 1000] windows, got 1001");
 }
 
 TEST_CASE("hysteresis ignores moves inside the band", "[margin][policy][speed]") {
@@ -275,5 +302,6 @@ TEST_CASE("hysteresis ignores moves inside the band", "[margin][policy][speed]")
   const double in[] = {1.00, 1.04, 0.96, 1.06, 1.02, 0.99};
   const double out[] = {1.00, 1.00, 1.00, 1.06, 1.06, 0.99};
   for (int i = 0; i < 6; ++i) CHECK(h.update(at(i), {in[i], in[i] / 2}).initial == out[i]);
-  REQUIRE_THROWS_WITH(hysteresis_policy(-1.0), "hysteresis: band must be finite and >= 0, got -1");
+  REQUIRE_THROWS_WITH(hysteresis_policy(-1.0), "hysteresis: band must be in [0, 1), got -1");
+  REQUIRE_THROWS_WITH(hysteresis_policy(1.0), "hysteresis: band must be in [0, 1), got 1");
 }

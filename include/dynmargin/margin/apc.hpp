@@ -13,7 +13,12 @@
 ///       - R_t <= R_{t-1} (calm): M_t = clamp(M_{t-1} + rho ((1 + b) R_t - M_{t-1}), R_t, (1 + b) R_t).
 ///         The margin moves a fraction rho of the way back to the full buffer each step
 ///         (rebuild), and never above it.
-///     So R_t <= M_t <= (1 + b) R_t on every step (the invariant of Art. 28(1)(a)).
+///     So R_t <= M_t <= (1 + b) R_t on every step (the invariant of Art. 28(1)(a)). Its memory
+///     is its own margin M_{t-1}, not the published one: it holds a level that later policies
+///     transform again (comparing with their result would apply them twice), and the clamp to
+///     [R_t, (1 + b) R_t] means no earlier value, a warm-up 0 or a huge rate, can hold margin
+///     below or far above the rate it receives. A previous margin that is not finite (an
+///     overflowing rate upstream) restarts it with the buffer full.
 /// (b) `stressed_weight_policy`, weight w in [0, 1] (EMIR: at least 25%; ICE IRM 1 uses
 ///     sigma = 0.25 sigma_stress + 0.75 sigma_now with sigma_stress the highest rolling
 ///     volatility over 250 days). sigma_now is the margin function's one-step volatility
@@ -33,7 +38,8 @@
 ///         margins calculated using volatility estimated over a 10-year lookback"): the floor
 ///         is the raw rate recomputed with the long-run volatility sigma_lr =
 ///         sqrt(mean of sigma_now^2 over the lookback), by the same rescaling as (b).
-///     The policy returns max(incoming rate, floor).
+///     The policy returns max(incoming rate, floor). Its memory is raw risk-based rates (or
+///     volatilities), never margins, and it only raises: it cannot hold margin below the rate.
 /// Maintenance moves in proportion to initial (breakdown.hpp).
 #pragma once
 
@@ -102,11 +108,11 @@ class apc_buffer_policy {
   explicit apc_buffer_policy(double buffer) : apc_buffer_policy(apc_buffer_policy_config{buffer, 0.1}) {}
 
   [[nodiscard]] std::string_view name() const noexcept { return "apc_buffer"; }
-  [[nodiscard]] margin_rates update(const market_context&, margin_rates rates) noexcept {
+  [[nodiscard]] margin_rates update(const market_context& context, margin_rates rates) noexcept {
     const double raw = rates.initial;
     const double full = (1.0 + config_.buffer) * raw;
     double margin = full;
-    if (state_.started) {
+    if (state_.started && std::isfinite(state_.previous_margin)) {
       // Rising or calm is a coin flip on real data: the rebuild speed (0 while rising) is
       // computed from the comparison, not branched on (a ternary still compiles to a
       // mispredicted jump with GCC 12).
@@ -116,7 +122,7 @@ class apc_buffer_policy {
       margin = std::min(std::max(margin, raw), full);
     }
     state_ = state_type{true, raw, margin};
-    return detail::with_initial(rates, margin);
+    return detail::with_initial(rates, margin, context);
   }
   [[nodiscard]] state_type state() const noexcept { return state_; }
   void restore(const state_type& saved) noexcept { state_ = saved; }
@@ -157,7 +163,7 @@ class stressed_weight_policy {
     }
     if (!(now > 0.0) || !std::isfinite(stress)) return rates;
     const double weighted = weight_ * (stress > now ? stress : now) + (1.0 - weight_) * now;
-    return detail::with_initial(rates, detail::rescale_rate_loss(rates.initial, weighted / now, context));
+    return detail::with_initial(rates, detail::rescale_rate_loss(rates.initial, weighted / now, context), context);
   }
   [[nodiscard]] state_type state() const noexcept { return state_; }
   void restore(const state_type& saved) noexcept { state_ = saved; }
@@ -208,7 +214,7 @@ class lookback_floor_policy {
       if (now > 0.0)
         floor = detail::rescale_rate_loss(context.raw_rate, std::sqrt(state_.variance.value()) / now, context);
     }
-    return rates.initial < floor ? detail::with_initial(rates, floor) : rates;
+    return rates.initial < floor ? detail::with_initial(rates, floor, context) : rates;
   }
   [[nodiscard]] state_type state() const noexcept { return state_; }
   void restore(const state_type& saved) noexcept { state_ = saved; }

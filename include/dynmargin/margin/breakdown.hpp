@@ -13,8 +13,13 @@
 /// Shared rule of the rate policies in this folder: a policy that moves the
 /// initial rate moves the maintenance rate in the same proportion, so the maintenance /
 /// initial ratio set by the margin function (or by a `maintenance_fraction_policy`) is kept.
-/// When the incoming initial rate is 0 the ratio is unknown and the maintenance rate is set
-/// equal to the new initial rate (the conservative choice).
+/// When the incoming initial rate is 0 the rates carry no ratio; the policy then takes the
+/// ratio in force at its place in the chain, `market_context::maintenance_fraction` (the
+/// function's `maintenance_fraction`, or the one the last maintenance policy before it set,
+/// `maintenance_setting_policy`). So maintenance is that fraction of initial after every rate
+/// policy, whatever the rates: a floor over a zero rate (flat prices in warm-up, a new
+/// listing) no longer sets maintenance equal to initial, which put a position opened at the
+/// maximum leverage at its liquidation threshold at once.
 #pragma once
 
 #include <array>
@@ -53,13 +58,20 @@ struct policy_effect {
 
 namespace detail {
 
-/// The shared rescaling rule (see the file comment).
+/// The shared rescaling rule (see the file comment): `rates` with initial `new_initial`, and
+/// maintenance in the same proportion, or `fraction * new_initial` when `rates.initial` is 0
+/// (`fraction` is the context's `maintenance_fraction`).
 /// No early return for an unchanged rate: x / x is exactly 1, so the product keeps the
 /// maintenance rate bit for bit, and a branch on whether a floor or a limit binds would be
 /// mispredicted on real data (it costs more than the division).
-[[nodiscard]] constexpr margin_rates with_initial(margin_rates rates, double new_initial) noexcept {
+[[nodiscard]] constexpr margin_rates with_initial(margin_rates rates, double new_initial, double fraction) noexcept {
   if (rates.initial > 0.0) return margin_rates{new_initial, rates.maintenance * (new_initial / rates.initial)};
-  return margin_rates{new_initial, new_initial == rates.initial ? rates.maintenance : new_initial};
+  return margin_rates{new_initial, new_initial == rates.initial ? rates.maintenance : fraction * new_initial};
+}
+/// As above with the ratio in force where the policy runs.
+[[nodiscard]] constexpr margin_rates with_initial(margin_rates rates, double new_initial,
+                                                  const market_context& context) noexcept {
+  return with_initial(rates, new_initial, context.maintenance_fraction);
 }
 
 }  // namespace detail

@@ -58,6 +58,11 @@ struct market_context {
   /// which the margin function already holds. Policies that rescale a loss (apc.hpp) read it
   /// instead of recomputing log1p on the hot path; NaN (the default) means "not supplied".
   double raw_log_loss = std::numeric_limits<double>::quiet_NaN();
+  /// Maintenance / initial ratio in force where the policy runs: the function's
+  /// `margin_function_config::maintenance_fraction`, or the ratio the last
+  /// `maintenance_setting_policy` before this policy set. A policy that raises an initial rate
+  /// of 0 sets maintenance to this fraction of it (breakdown.hpp). Default: the function's default.
+  double maintenance_fraction = 0.5;
 };
 
 /// @brief What a position-level policy sees at quote time.
@@ -99,6 +104,46 @@ concept rate_policy =
       { policy.restore(saved) } -> std::same_as<void>;
     };
 // clang-format on
+
+/// @brief A rate policy that sets the maintenance / initial ratio itself (maintenance.hpp):
+///        `maintenance_fraction_after(before)` is the ratio in force after it, given the one in
+///        force before it. Whoever runs rate policies in order (the margin function, a policy
+///        chain) passes the result on as `market_context::maintenance_fraction` to the policies
+///        after it, so that a policy raising an initial rate of 0 keeps the ratio.
+// clang-format off
+template <class T>
+concept maintenance_setting_policy =
+    rate_policy<T> && requires(const std::remove_cvref_t<T>& policy, double before) {
+      { policy.maintenance_fraction_after(before) } noexcept -> std::same_as<double>;
+    };
+// clang-format on
+
+/// @brief The maintenance / initial ratio in force after `policy`, given the one before it.
+template <class P>
+[[nodiscard]] constexpr double maintenance_fraction_after(const P& policy, double before) noexcept {
+  if constexpr (maintenance_setting_policy<P>) return policy.maintenance_fraction_after(before);
+  else return before;
+}
+
+/// @brief A rate policy that remembers earlier margins and is told the margin actually
+///        published: after every rate policy of the function ran on an update (so only once the
+///        function is ready), the margin function calls `observe_published(rates)` with the rates
+///        it publishes, and the policy keeps that, not its own intermediate output, as its
+///        history (speed_limit.hpp). A policy chain forwards the call to its members.
+// clang-format off
+template <class T>
+concept published_margin_observer =
+    rate_policy<T> && requires(std::remove_cvref_t<T>& policy, const margin_rates& published) {
+      { policy.observe_published(published) } noexcept -> std::same_as<void>;
+    };
+// clang-format on
+
+/// @brief Tells `policy` the published rates when it observes them (`published_margin_observer`).
+template <class P>
+constexpr void observe_published(P& policy, const margin_rates& published) noexcept {
+  if constexpr (published_margin_observer<P>) policy.observe_published(published);
+  else (void)published;
+}
 
 /// @brief Position-level policy: stateless, per quote, on amounts.
 // clang-format off

@@ -38,7 +38,7 @@ class floor_policy {
   [[nodiscard]] std::string_view name() const noexcept { return "floor"; }
   [[nodiscard]] margin_rates update(const market_context& context, margin_rates rates) noexcept {
     const double minimum = rate_.value_at(context.time);
-    return rates.initial < minimum ? detail::with_initial(rates, minimum) : rates;
+    return rates.initial < minimum ? detail::with_initial(rates, minimum, context) : rates;
   }
   [[nodiscard]] state_type state() const noexcept { return {}; }
   void restore(const state_type&) noexcept {}
@@ -62,9 +62,9 @@ class max_leverage_policy {
     }
   }
   [[nodiscard]] std::string_view name() const noexcept { return "max_leverage"; }
-  [[nodiscard]] margin_rates update(const market_context&, margin_rates rates) noexcept {
+  [[nodiscard]] margin_rates update(const market_context& context, margin_rates rates) noexcept {
     const double minimum = 1.0 / leverage_;
-    return rates.initial < minimum ? detail::with_initial(rates, minimum) : rates;
+    return rates.initial < minimum ? detail::with_initial(rates, minimum, context) : rates;
   }
   [[nodiscard]] state_type state() const noexcept { return {}; }
   void restore(const state_type&) noexcept {}
@@ -89,7 +89,7 @@ class cap_policy {
   [[nodiscard]] std::string_view name() const noexcept { return "cap"; }
   [[nodiscard]] margin_rates update(const market_context& context, margin_rates rates) noexcept {
     const double maximum = rate_.value_at(context.time);
-    return rates.initial > maximum ? detail::with_initial(rates, maximum) : rates;
+    return rates.initial > maximum ? detail::with_initial(rates, maximum, context) : rates;
   }
   [[nodiscard]] state_type state() const noexcept { return {}; }
   void restore(const state_type&) noexcept {}

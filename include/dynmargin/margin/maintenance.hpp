@@ -47,6 +47,8 @@ class maintenance_fraction_policy {
   [[nodiscard]] state_type state() const noexcept { return {}; }
   void restore(const state_type&) noexcept {}
   [[nodiscard]] double fraction() const noexcept { return fraction_; }
+  /// @brief The ratio it sets, f, whatever came before (`maintenance_setting_policy`).
+  [[nodiscard]] double maintenance_fraction_after(double) const noexcept { return fraction_; }
 
  private:
   double fraction_;
@@ -75,6 +77,8 @@ class initial_from_maintenance_policy {
   [[nodiscard]] state_type state() const noexcept { return {}; }
   void restore(const state_type&) noexcept {}
   [[nodiscard]] double ratio() const noexcept { return ratio_; }
+  /// @brief The ratio it sets, 1 / ratio, whatever came before (`maintenance_setting_policy`).
+  [[nodiscard]] double maintenance_fraction_after(double) const noexcept { return 1.0 / ratio_; }
 
  private:
   double ratio_;

@@ -34,7 +34,11 @@
 ///
 /// **Raw maintenance.** Before the policies the maintenance rate is
 /// `maintenance_fraction * raw` (default 0.5, Binance and Hyperliquid); policies move it
-/// with the initial rate (breakdown.hpp) or set it (maintenance.hpp).
+/// with the initial rate (breakdown.hpp) or set it (maintenance.hpp). After every rate policy
+/// maintenance = fraction * initial, with the fraction in force there (`maintenance_fraction`,
+/// or the one a maintenance policy set), also when the raw rate is 0: the policies see that
+/// fraction as `market_context::maintenance_fraction`. The long notional cap scales
+/// maintenance with initial.
 ///
 /// **Warm-up.** The function quotes once it holds an accepted price and the volatility model
 /// is ready: `vol.ready()` when the model has it (EWMA: after its first return, its warm-up
@@ -51,6 +55,12 @@
 /// notional is then sized at the higher of the accepted price and the suspect one (when the
 /// latter is a positive number): the more conservative margin. A flagged quote is a signal
 /// not to liquidate on that print.
+///
+/// **Memory.** After all rate policies ran on an update the function tells each policy that
+/// remembers margins (`published_margin_observer`: the speed and release limits, a chain
+/// holding one) the rates it publishes, so that their history is the margin actually charged,
+/// never their own intermediate output and never a warm-up value (the policies run only once
+/// the function is ready).
 ///
 /// **Stressed volatility.** The function keeps the highest one-step volatility forecast over
 /// `stressed_lookback` updates (0: the whole history) and passes it to the policies as
@@ -332,10 +342,12 @@ requires streaming_risk_measure<Risk, Vol> &&(margin_policy<Policies>&&...) clas
     // A long position can lose at most its notional, so no requirement above 100% of it is
     // ever needed: the instrument rate is the larger side's (a short's exp(L) - 1 exceeds 1
     // after a crash), and without this cap a long would be asked for more than it can lose.
+    // Maintenance is scaled with it, so the maintenance / initial ratio is kept (a maintenance
+    // equal to the capped initial would put the unleveraged long at its liquidation threshold).
     bool long_capped = false;
     if (quantity >= 0.0 && q.notional > 0.0 && amounts.initial > q.notional) {
+      amounts.maintenance *= q.notional / amounts.initial;
       amounts.initial = q.notional;
-      amounts.maintenance = std::min(amounts.maintenance, q.notional);
       long_capped = true;
     }
     q.initial_amount = amounts.initial;
@@ -525,15 +537,20 @@ requires streaming_risk_measure<Risk, Vol> &&(margin_policy<Policies>&&...) clas
     const double sigma = std::sqrt(static_cast<double>(vol_.variance()));
     if (!std::isfinite(raw) || !std::isfinite(sigma)) return status::domain_error;
     core_.stressed.push(sigma);
-    const market_context context{time, price, core_.step + 1, raw, sigma, core_.stressed.value(), false, raw_log_loss};
+    market_context context{time,  price,        core_.step + 1,
+                           raw,   sigma,        core_.stressed.value(),
+                           false, raw_log_loss, config_.maintenance_fraction};
     margin_rates rates{raw, config_.maintenance_fraction * raw};
     std::size_t k = 0;
     auto run = [&](auto& p) {
       const auto effects = stage_effects<policy_stage::rate>(p);
       rates = effects.update(context, rates, core_.stage_rates.data() + k);
       k += effects.size();
+      context.maintenance_fraction = maintenance_fraction_after(p, context.maintenance_fraction);
     };
     std::apply([&](auto&... p) { (run(p), ...); }, policies_);
+    // The policies that remember margins remember this one, the published (speed_limit.hpp).
+    std::apply([&](auto&... p) { (observe_published(p, rates), ...); }, policies_);
     core_.step += 1;
     core_.loss_long = loss_long;
     core_.loss_short = loss_short;

@@ -97,17 +97,31 @@ class basic_policy_chain<policy_list<Rates...>, policy_list<Positions...>> {
   [[nodiscard]] std::string_view effect_name(std::size_t i) const noexcept {
     return std::visit([](const auto& p) { return std::string_view(p.name()); }, rates_[i]);
   }
+  /// @brief Runs the members in order; each sees the maintenance ratio in force after the
+  ///        members before it (`market_context::maintenance_fraction`).
   [[nodiscard]] margin_rates update(const market_context& context, margin_rates rates) noexcept {
-    for (auto& member : rates_) rates = std::visit([&](auto& p) { return p.update(context, rates); }, member);
+    market_context local = context;
+    for (auto& member : rates_) rates = update_one(member, local, rates);
     return rates;
   }
   /// @brief As `update`, writing the rates after each member to `after_each[0 .. effect_count())`.
   margin_rates update(const market_context& context, margin_rates rates, margin_rates* after_each) noexcept {
+    market_context local = context;
     for (std::size_t i = 0; i < rates_.size(); ++i) {
-      rates = std::visit([&](auto& p) { return p.update(context, rates); }, rates_[i]);
+      rates = update_one(rates_[i], local, rates);
       after_each[i] = rates;
     }
     return rates;
+  }
+  /// @brief Passes the published rates to the members that remember them (`published_margin_observer`).
+  void observe_published(const margin_rates& published) noexcept {
+    for (auto& member : rates_) std::visit([&](auto& p) { dynmargin::observe_published(p, published); }, member);
+  }
+  /// @brief The maintenance / initial ratio in force after the chain (`maintenance_setting_policy`).
+  [[nodiscard]] double maintenance_fraction_after(double before) const noexcept {
+    for (const auto& member : rates_)
+      before = std::visit([&](const auto& p) { return dynmargin::maintenance_fraction_after(p, before); }, member);
+    return before;
   }
 
   // ---- position stage ----
@@ -174,6 +188,16 @@ class basic_policy_chain<policy_list<Rates...>, policy_list<Positions...>> {
   [[nodiscard]] const std::vector<position_variant>& position_policies() const noexcept { return positions_; }
 
  private:
+  /// One member on `context`, then the ratio in force after it into `context`.
+  static margin_rates update_one(rate_variant& member, market_context& context, margin_rates rates) noexcept {
+    return std::visit(
+        [&](auto& p) {
+          rates = p.update(context, rates);
+          context.maintenance_fraction = dynmargin::maintenance_fraction_after(p, context.maintenance_fraction);
+          return rates;
+        },
+        member);
+  }
   static margin_amounts apply_one(const position_variant& member, const position_context& context,
                                   margin_amounts amounts) noexcept {
     return std::visit(

@@ -33,6 +33,11 @@ class margin_ring {
     head_ = head_ + 1 == values_.size() ? 0 : head_ + 1;
     if (count_ < values_.size()) ++count_;
   }
+  /// @brief Overwrites the newest value (requires size() > 0: does nothing when empty). No allocation.
+  void replace_newest(double value) noexcept {
+    if (count_ == 0) return;
+    values_[head_ == 0 ? values_.size() - 1 : head_ - 1] = value;
+  }
   /// @brief The value pushed `steps` pushes ago (0 = newest); requires steps < size().
   [[nodiscard]] double ago(std::size_t steps) const noexcept {
     const std::size_t n = values_.size();
