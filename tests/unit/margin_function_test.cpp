@@ -3,6 +3,7 @@
 // bad input, the breakdown, state and replay on real BTC data.
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "dynmargin/margin/margin_function.hpp"
 #include "dynmargin/margin/speed_limit.hpp"
 #include "dynmargin/margin/tiers.hpp"
+#include "dynmargin/risk/evt.hpp"
 #include "dynmargin/risk/parametric.hpp"
 #include "dynmargin/volatility/ewma.hpp"
 #include "test_data.hpp"
@@ -322,4 +324,45 @@ TEST_CASE("replay gives the same path as the streaming loop", "[margin][function
   }
   CHECK(path.ready[0] == 0);
   CHECK(path.ready[1] == 1);
+}
+
+TEST_CASE("a failed EVT refit never desynchronises the volatility model (BTC hourly, window 500)",
+          "[margin][function][evt]") {
+  // Every accepted price's return must reach the EWMA exactly once, also on the updates where
+  // the EVT refit fails: the function's EWMA must equal, bit for bit, an EWMA fed every log
+  // return of the series by a plain loop.
+  const auto h = btc_hourly();
+  evt_risk_config ec;
+  ec.confidence = confidence_level(0.99);
+  ec.window = 500;
+  margin_function fn(ewma_volatility(0.94), evt_risk(ec));
+  ewma_volatility reference(0.94);
+  std::size_t warnings = 0;
+  std::size_t errors = 0;
+  std::size_t fitted_warnings = 0;  // warnings once the tails had been fitted
+  std::size_t ready_after_warning = 0;
+  for (std::size_t i = 0; i < h.prices.size(); ++i) {
+    const status s = fn.update(h.times[i], h.prices[i]);
+    if (i > 0) REQUIRE(reference.update(std::log(h.prices[i] / h.prices[i - 1])) == status::ok);
+    if (is_warning(s)) {
+      ++warnings;
+      if (fn.risk().ready()) {
+        ++fitted_warnings;
+        if (fn.quote(1.0).ready && std::isfinite(fn.raw_rate()) && fn.raw_rate() > 0.0) ++ready_after_warning;
+      }
+    }
+    if (is_error(s)) ++errors;
+  }
+  const auto returns = static_cast<std::int64_t>(h.prices.size() - 1);
+  CHECK(errors == 0);
+  // The series has failed refits (xi >= 1 or no convergence); otherwise this test tests nothing.
+  CHECK(warnings > 0);
+  CHECK(fn.risk().failed_refits() == static_cast<std::int64_t>(warnings));
+  CHECK(fitted_warnings > 0);
+  CHECK(ready_after_warning == fitted_warnings);  // with kept tails the quote stays ready and finite
+  CHECK(fn.volatility().observations() == returns);
+  CHECK(fn.volatility().state() == reference.state());
+  CHECK(fn.state().core.returns == returns);
+  UNSCOPED_INFO("refit failures: " << warnings << " of " << returns << " updates");
+  CHECK(fn.quote(1.0).ready);
 }

@@ -7,7 +7,9 @@
 ///  - `update(time, price)` (noexcept, allocation-free after construction) passes the price
 ///    through the price guard (price_guard.hpp), takes the log return from the last accepted
 ///    price, in fractions, calls `risk.observe(r, vol)` and then `vol.update(r)` (the order
-///    `streaming_risk_measure` asks for), computes the raw risk-based rate and runs the rate
+///    `streaming_risk_measure` asks for; every accepted return reaches the volatility model
+///    once, also when the measure's refit fails, which `update` reports as the warning
+///    `status::refit_failed`), computes the raw risk-based rate and runs the rate
 ///    policies in order. Prices must come in strictly increasing time: a time not later than
 ///    the last accepted one returns `status::invalid_argument` and changes nothing.
 ///  - `quote(quantity)` runs the position policies in order and returns a `margin_quote`:
@@ -237,7 +239,9 @@ requires streaming_risk_measure<Risk, Vol> &&(margin_policy<Policies>&&...) clas
       : margin_function(margin_function_config{}, std::move(vol), std::move(risk), std::move(policies)...) {}
 
   /// @brief One price at `time`. O(1) plus the policies' cost; noexcept, no allocation.
-  /// @return ok; suspect_input, non_finite_input or invalid_argument from the guard (rates
+  /// @return ok; the warning refit_failed when the risk measure's due refit failed (the price
+  ///         and its return were absorbed by both models, rates recomputed with the previous
+  ///         tails); suspect_input, non_finite_input or invalid_argument from the guard (rates
   ///         kept, quotes flagged); invalid_argument with no change for a time out of order;
   ///         domain_error if the risk measure gave a non-finite loss (rates kept).
   status update(timestamp time, double price) noexcept { return update(price_observation{time, price}); }
@@ -485,13 +489,17 @@ requires streaming_risk_measure<Risk, Vol> &&(margin_policy<Policies>&&...) clas
       return to_status(verdict);
     }
     const double price = observation.price;
+    status warning = status::ok;
     if (core_.started) {
       const double r = std::log(price / core_.last_price);
-      // not_enough_data: the measure skipped a return it cannot use yet (filtered historical
-      // simulation before the model has a positive forecast); the model still learns from it.
-      status s = risk_.observe(r, vol_);
-      if (s != status::ok && s != status::not_enough_data) return s;
-      s = vol_.update(r);
+      // Every return reaches the volatility model exactly once, whatever the measure made of
+      // it: not_enough_data (the measure skipped a return it cannot use yet, e.g. before the
+      // model is warm) and the warning refit_failed (residual kept, previous tails in use) are
+      // not errors. An error from observe (a non-finite r) leaves both models unchanged.
+      const status observed = risk_.observe(r, vol_);
+      if (observed != status::not_enough_data && is_error(observed)) return observed;
+      if (is_warning(observed)) warning = observed;
+      const status s = vol_.update(r);
       if (s != status::ok) return s;
       ++core_.returns;
     }
@@ -500,8 +508,9 @@ requires streaming_risk_measure<Risk, Vol> &&(margin_policy<Policies>&&...) clas
     core_.last_price = price;
     core_.suspect = false;
     core_.suspect_price = 0.0;
-    if (!volatility_ready() || !risk_ready()) return status::ok;
-    return recompute(observation.time, price);
+    if (!volatility_ready() || !risk_ready()) return warning;
+    const status s = recompute(observation.time, price);
+    return s == status::ok ? warning : s;
   }
 
   status recompute(timestamp time, double price) noexcept {
