@@ -8,6 +8,9 @@
 // start after the model's first forecast), so row t uses exactly the returns
 // t-N..t-1; parametric and montecarlo print once the volatility model has a forecast.
 // Values are in the units of the input returns (percent log returns for price files).
+// A failed EVT refit (no convergence, xi >= 1) is a warning, not an error: the previous tails
+// stay in use, the return still reaches the volatility model, and the count of such updates
+// is reported on standard error after the CSV; the run goes to the end of the input.
 // In-sample choices, stated: GARCH/GJR parameters are fitted once on the whole input, and an
 // omitted --nu (Student t) or --skew/--kurt (Cornish-Fisher) is estimated on the whole
 // input's standardised residuals; the forecasts of row t use those parameters with data < t.
@@ -99,6 +102,8 @@ dynmargin::es_method parse_es(const std::string& text) {
 template <class Vol, class Risk, class Ready>
 void run_stream(const std::vector<double>& returns, Vol vol, Risk& risk, dynmargin::position_side side, Ready ready) {
   std::string out = "t,var,es\n";
+  std::size_t warnings = 0;
+  std::size_t first_warning = 0;
   for (std::size_t t = 0; t <= returns.size(); ++t) {
     if (ready(vol, risk)) {
       const auto e = risk.estimate(vol, side);
@@ -107,13 +112,23 @@ void run_stream(const std::vector<double>& returns, Vol vol, Risk& risk, dynmarg
       }
     }
     if (t == returns.size()) break;
+    // Every return reaches the volatility model: not_enough_data (nothing to fit yet) and the
+    // warning refit_failed (previous tails kept) are not errors; they are counted and reported.
     const auto status = risk.observe(returns[t], vol);
-    if (status != dynmargin::status::ok && status != dynmargin::status::not_enough_data) {
+    if (dynmargin::is_warning(status)) {
+      if (warnings == 0) first_warning = t;
+      ++warnings;
+    } else if (status != dynmargin::status::not_enough_data) {
       dynmargin::throw_if_error(status, "var", "return at index " + std::to_string(t));
     }
     dynmargin::throw_if_error(vol.update(returns[t]), "var", "volatility update at index " + std::to_string(t));
   }
   std::cout << out;
+  if (warnings > 0) {
+    std::cerr << "var: warning: " << warnings << " of " << returns.size()
+              << " updates returned refit_failed (first at return index " << first_warning
+              << "); the previous tails were kept and every return reached the volatility model\n";
+  }
 }
 
 /// Standardised residuals r_t / sigma_t of a pass of the model over the whole input.

@@ -35,6 +35,7 @@
 #include "dynmargin/core/error.hpp"
 #include "dynmargin/margin/margin_function.hpp"
 #include "dynmargin/margin/policy_chain.hpp"
+#include "dynmargin/risk/evt.hpp"
 #include "dynmargin/risk/filtered_historical.hpp"
 #include "dynmargin/risk/historical.hpp"
 #include "dynmargin/risk/parametric.hpp"
@@ -102,15 +103,15 @@ class any_volatility {
   model_variant model_;
 };
 
-/// A risk measure chosen at run time (parametric, historical, filtered historical); a
+/// A risk measure chosen at run time (parametric, historical, filtered historical, EVT); a
 /// streaming_risk_measure over any_volatility.
 class any_risk {
  public:
   using model_concept = dynmargin::risk_measure_tag;
-  using measure_variant =
-      std::variant<dynmargin::parametric_risk, dynmargin::historical_risk, dynmargin::filtered_historical_risk>;
+  using measure_variant = std::variant<dynmargin::parametric_risk, dynmargin::historical_risk,
+                                       dynmargin::filtered_historical_risk, dynmargin::evt_risk>;
   using state_type = std::variant<dynmargin::parametric_risk::state_type, dynmargin::historical_risk::state_type,
-                                  dynmargin::filtered_historical_risk::state_type>;
+                                  dynmargin::filtered_historical_risk::state_type, dynmargin::evt_risk::state_type>;
 
   template <class Measure>
   explicit any_risk(Measure measure) : measure_(std::move(measure)) {}
@@ -309,7 +310,7 @@ inline any_volatility volatility(const json& object) {
 inline std::pair<any_risk, dynmargin::risk_statistic> risk(const json& object) {
   const fields f(object, "risk");
   if (!f.has("method")) fail("risk.method is missing");
-  const std::size_t method = f.choice("method", {"parametric", "historical", "fhs"}, 0);
+  const std::size_t method = f.choice("method", {"parametric", "historical", "fhs", "evt"}, 0);
   const auto statistic = static_cast<dynmargin::risk_statistic>(f.choice("statistic", {"es", "var"}, 0));
   const double confidence = f.number_or("confidence", 0.99);
   const std::int64_t horizon = f.integer_or("horizon", 1);
@@ -328,6 +329,18 @@ inline std::pair<any_risk, dynmargin::risk_statistic> risk(const json& object) {
                     ? dynmargin::horizon_rule::volatility_model
                     : dynmargin::horizon_rule::square_root_of_time;
     return {any_risk(dynmargin::parametric_risk(c)), statistic};
+  }
+  if (method == 3) {
+    f.only({"method", "statistic", "confidence", "horizon", "window", "tail_fraction", "min_exceedances",
+            "refit_interval"});
+    dynmargin::evt_risk_config c;
+    c.confidence = dynmargin::confidence_level(confidence, "evt_risk", "confidence");
+    c.horizon = dynmargin::horizon(horizon, "evt_risk", "horizon");
+    c.window = f.integer_or("window", 1000);
+    c.tail.tail_fraction = f.number_or("tail_fraction", 0.10);
+    c.tail.min_exceedances = f.integer_or("min_exceedances", 30);
+    c.refit_interval = f.integer_or("refit_interval", 1);
+    return {any_risk(dynmargin::evt_risk(c)), statistic};
   }
   const auto quantile = static_cast<dynmargin::quantile_method>(f.choice("quantile", {"type1", "type7"}, 1));
   const auto es = static_cast<dynmargin::es_method>(f.choice("es", {"tail_mean", "acerbi_tasche"}, 0));
