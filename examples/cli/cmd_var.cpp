@@ -5,8 +5,9 @@
 // the volatility model as it stood before r_{t-1}, then the model absorbs it. The last row,
 // t = number of returns, is the forecast for the next, unseen return. Window methods
 // (historical, fhs, evt) print once the window is full (fhs and evt: of residuals, which
-// start after the model's first forecast), so row t uses exactly the returns
-// t-N..t-1; parametric and montecarlo print once the volatility model has a forecast.
+// start once the volatility model is warm, dynmargin::volatility_warm: EWMA after its burn-in
+// of 76 returns at lambda 0.94, GARCH at once), so row t uses exactly the returns t-N..t-1;
+// parametric and montecarlo print once the volatility model is warm.
 // Values are in the units of the input returns (percent log returns for price files).
 // A failed EVT refit (no convergence, xi >= 1) is a warning, not an error: the previous tails
 // stay in use, the return still reaches the volatility model, and the count of such updates
@@ -136,8 +137,7 @@ template <class Vol>
 std::vector<double> residuals_of(const std::vector<double>& returns, Vol vol) {
   std::vector<double> z;
   for (double r : returns) {
-    const double v = vol.variance();
-    if (v > 0.0 && std::isfinite(v)) z.push_back(r / std::sqrt(v));
+    if (dynmargin::volatility_warm(vol)) z.push_back(r / std::sqrt(static_cast<double>(vol.variance())));
     (void)vol.update(r);
   }
   return z;
@@ -147,7 +147,7 @@ template <class Vol>
 void run_method(const var_options& o, const std::vector<double>& returns, const Vol& vol, double mean) {
   const auto side = o.side == "short" ? dynmargin::position_side::short_position
                                       : dynmargin::position_side::long_position;
-  const auto has_forecast = [](const auto& v) { return v.variance() > 0.0; };
+  const auto has_forecast = [](const auto& v) { return dynmargin::volatility_warm(v); };
   if (o.method == "parametric") {
     dynmargin::parametric_risk_config c;
     c.confidence = dynmargin::confidence_level(o.confidence);  // checked in run_var

@@ -93,6 +93,10 @@ class any_volatility {
   [[nodiscard]] bool ready() const noexcept {
     return std::visit([](const auto& m) { return m.ready(); }, model_);
   }
+  /// The model's conditional mean (GARCH's mu, else 0), as dynmargin::volatility_mean reads it.
+  [[nodiscard]] double mean() const noexcept {
+    return std::visit([](const auto& m) { return dynmargin::volatility_mean(m); }, model_);
+  }
   [[nodiscard]] state_type state() const noexcept { return engine_support::state_of<state_type>(model_); }
   void restore(const state_type& saved) {
     engine_support::restore_alternative(model_, saved, "volatility state is of another model");
@@ -275,13 +279,14 @@ inline any_volatility volatility(const json& object) {
   const std::size_t model = f.choice("model", {"ewma", "rolling", "garch", "gjr"}, 0);
   if (!f.has("model")) fail("volatility.model is missing");
   if (model == 0) {
-    f.only({"model", "lambda", "start", "warmup", "initial_variance"});
+    f.only({"model", "lambda", "start", "warmup", "initial_variance", "burn_in"});
     dynmargin::ewma_volatility_config c;
     c.lambda = dynmargin::decay_factor(f.number_or("lambda", 0.94), "ewma", "lambda");
     c.start = static_cast<dynmargin::ewma_start>(
         f.choice("start", {"first_squared_return", "warmup_window", "given"}, 0));
     c.warmup = f.integer_or("warmup", 0);
     c.initial_variance = f.number_or("initial_variance", 0.0);
+    c.burn_in = f.integer_or("burn_in", 0);
     return any_volatility(dynmargin::ewma_volatility(c));
   }
   if (model == 1) {
@@ -360,7 +365,7 @@ inline std::pair<any_risk, dynmargin::risk_statistic> risk(const json& object) {
     return {any_risk(dynmargin::historical_risk(c)), statistic};
   }
   f.only({"method", "statistic", "confidence", "horizon", "window", "quantile", "es", "horizon_rule", "scale_floor",
-          "scale_cap"});
+          "scale_cap", "min_residuals"});
   dynmargin::filtered_historical_risk_config c;
   c.confidence = dynmargin::confidence_level(confidence, "filtered_historical_risk", "confidence");
   c.horizon_steps = dynmargin::horizon(horizon, "filtered_historical_risk", "horizon_steps");
@@ -370,6 +375,7 @@ inline std::pair<any_risk, dynmargin::risk_statistic> risk(const json& object) {
   c.horizon = rule;
   c.scale_floor = f.number_or("scale_floor", 0.0);
   c.scale_cap = f.number_or_infinity("scale_cap");
+  c.min_residuals = f.integer_or("min_residuals", 0);
   return {any_risk(dynmargin::filtered_historical_risk(c)), statistic};
 }
 

@@ -355,9 +355,9 @@ TEST_CASE("Conditional EVT: streaming equals batch, state restores, residual tai
       saved_vol = vol;
     }
   }
-  // The first forecast is 0 (before r_1), so residuals start at r_2; 30 exceedances need 300
-  // residuals: ready after 301 returns.
-  CHECK(first_ready == 301);
+  // The EWMA is warm after its burn-in of 76 returns (0.94^75 <= 1% < 0.94^74), so residuals
+  // start at r_77; 30 exceedances need 300 residuals: ready after 76 + 300 = 376 returns.
+  CHECK(first_ready == 376);
   for (const auto side : {position_side::long_position, position_side::short_position}) {
     const auto batch = conditional_evt(returns, ewma_volatility(0.94), confidence_level(0.99), {}, side, horizon(1),
                                        window);

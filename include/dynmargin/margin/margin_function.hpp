@@ -38,11 +38,16 @@
 /// `maintenance_fraction * raw` (default 0.5, Binance and Hyperliquid); policies move it
 /// with the initial rate (breakdown.hpp) or set it (maintenance.hpp).
 ///
-/// **Warm-up.** The function quotes once it holds an accepted price and the volatility model
-/// is ready: `vol.ready()` when the model has it (EWMA: after its first return, its warm-up
-/// window, or at once with a given initial variance), and at least `min_returns` returns
-/// (default 1; 0 lets a model with a given variance quote from the first price), and the risk
-/// measure is `ready()` when it has that member (a historical window must be full). Before that
+/// **Warm-up.** The function quotes once it holds an accepted price, the volatility model is
+/// ready and the risk measure is ready. Readiness is each model's own, documented with it
+/// (docs/conventions.md, "Warm-up and readiness"): EWMA after its burn-in (first squared
+/// return: 76 returns at lambda 0.94, the start value then weighs <= 1%), after its warm-up
+/// window, or at once with a given variance; rolling after a full window; GARCH at once (its
+/// start variance comes from the fit); filtered historical simulation once its window of
+/// residuals is full (residuals start after the model's burn-in), EVT once both tails are
+/// fitted; historical once the tail has its minimum sample. A model without `ready()` counts
+/// as ready after its first return. `min_returns` (default 1; 0 lets a model with a given
+/// variance quote from the first price) is an extra floor on the returns seen. Before that
 /// `quote()` returns `ready = false`, `result = status::not_enough_data` and zeros, never NaN;
 /// rate policies see no warm-up steps.
 ///
@@ -102,7 +107,7 @@ enum class risk_statistic : std::uint8_t { expected_shortfall, value_at_risk };
 struct margin_function_config {
   risk_statistic statistic = risk_statistic::expected_shortfall;
   double maintenance_fraction = 0.5;   ///< raw maintenance = fraction * raw initial, in (0, 1]
-  std::int64_t min_returns = 1;        ///< returns seen before the first quote, >= 0
+  std::int64_t min_returns = 1;        ///< extra floor on the returns seen before the first quote, >= 0
   std::int64_t stressed_lookback = 0;  ///< updates in the stressed-volatility window; 0 = all
   price_guard_config guard{};          ///< the price guard (all checks off by default)
 };

@@ -331,7 +331,7 @@ namespace detail {
 
 /// @brief Conditional EVT over a history: runs `vol` (a copy, in its given state) through the
 ///        returns, standardises each by the forecast made before it (skipping returns seen
-///        while the forecast is still 0), fits the GPD to the residual losses of the last
+///        while the model is not warm: `volatility_warm`, its burn-in), fits the GPD to the residual losses of the last
 ///        `window` residuals (0 = all), and scales the tail's VaR and ES by sqrt(variance(h))
 ///        after the last return.
 /// @throws dynmargin::invalid_argument for a NaN return (naming its index), too few
@@ -350,9 +350,8 @@ template <volatility_model Vol>
     const double r = returns[i];
     if (!std::isfinite(r))
       throw_invalid_argument("conditional_evt", "return at index " + std::to_string(i), "must be finite", r);
-    const double variance = static_cast<double>(vol.variance());
-    if (variance > 0.0 && std::isfinite(variance))
-      residual_losses.push_back(detail::residual_loss(r / std::sqrt(variance), side));
+    if (volatility_warm(vol))
+      residual_losses.push_back(detail::residual_loss(r / std::sqrt(static_cast<double>(vol.variance())), side));
     throw_if_error(vol.update(r), "conditional_evt", "volatility update at index " + std::to_string(i));
   }
   std::span<const double> used(residual_losses);
@@ -384,7 +383,9 @@ struct evt_risk_config {
 ///        the last `window` standardised residuals).
 ///
 /// Streaming: `observe(r, vol)` with vol as it stood before r stores z = r / sqrt(vol.variance())
-/// (nothing while the forecast is 0) and, every `refit_interval` residuals, refits both tails
+/// (nothing while the model is not warm, `volatility_warm`: no forecast or its burn-in, e.g.
+/// the first 76 returns of a first-squared-return EWMA at 0.94) and, every `refit_interval` residuals, refits both
+/// tails
 /// (-z for long positions, z for short) without allocating. `estimate(vol, side)` is
 /// sqrt(vol.variance(horizon)) times the residual tail's {VaR, ES}. Until both tails have been
 /// fitted (`ready()`), `estimate` returns +infinity for both: no margin can be computed yet, and
@@ -472,9 +473,9 @@ class evt_risk {
   template <volatility_model Vol>
   status observe(double r, const Vol& vol) noexcept {
     if (!std::isfinite(r)) return status::non_finite_input;
-    const double variance = static_cast<double>(vol.variance());
-    if (!(variance > 0.0 && std::isfinite(variance))) return status::ok;  // no forecast yet: nothing to standardise
-    const double z = r / std::sqrt(variance);
+    // Model not warm (no forecast, or its burn-in not over): nothing to standardise yet.
+    if (!volatility_warm(vol)) return state_.fitted ? status::ok : status::not_enough_data;
+    const double z = r / std::sqrt(static_cast<double>(vol.variance()));
     state_.residuals[static_cast<std::size_t>(state_.next)] = z;
     state_.next = (state_.next + 1) % config_.window;
     state_.count = std::min(state_.count + 1, config_.window);
