@@ -16,8 +16,8 @@ int main() {
   es.horizon_steps = horizon(24);  // margin period of risk: one day of hourly bars
   margin_function margin(ewma_volatility(0.94), parametric_risk(es), apc_buffer_policy(0.25), floor_policy(0.02));
   for (const auto& bar : table.bars) {
-    if (margin.update(bar.time, bar.close) != status::ok) continue;  // suspect price: margin kept, quote flagged
-    const margin_quote q = margin.quote_notional(1'000'000.0);       // a $1M long
+    if (is_error(margin.update(bar.time, bar.close))) continue;  // suspect price: margin kept, quote flagged
+    const margin_quote q = margin.quote_notional(1'000'000.0);   // a $1M long
     if (q.ready && bar.time % (30 * 86400) == 0)
       std::printf("%lld  price %9.2f  IM %6.2f%%  MM %6.2f%%  IM $%9.0f  binding %.*s\n",
                   static_cast<long long>(bar.time), bar.close, 100 * q.initial_rate, 100 * q.maintenance_rate,

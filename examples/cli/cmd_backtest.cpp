@@ -156,6 +156,7 @@ json report_json(const dynmargin::backtest_report& r, const dynmargin::backtest_
   out["max_loss"] = number(r.max_loss);
   out["max_shortfall"] = number(r.max_shortfall);
   out["rejected_updates"] = r.rejected_updates;
+  out["warning_updates"] = r.warning_updates;
   return out;
 }
 

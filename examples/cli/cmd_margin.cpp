@@ -9,6 +9,8 @@
 // so amounts equal rates; negative for a short). During the warm-up the numbers are empty and
 // binding is "warmup". A price the guard rejects (NaN, non-positive, outlying) keeps the last
 // margin and sets price_suspect to 1. Times that do not increase are an error naming the row.
+// A failed EVT refit is a warning: the row is quoted with the previous tails and a count of
+// such rows goes to standard error after the CSV.
 // --open-interest-column names a column of the same file holding the market's open notional
 // (open interest x price, quote currency) per row; it is set before the row's price, so an
 // "oi_scaling" policy scales with it (a price row with no open-interest row at the same time
@@ -104,11 +106,28 @@ void run_margin(const margin_options& options) {
   };
   const std::span<const dynmargin::timestamp> times(series.times);
   const std::span<const double> prices(series.prices);
+  // Warnings (a failed EVT refit: previous tails kept, the price absorbed) do not stop the run;
+  // they are counted and reported on standard error after the CSV.
+  std::size_t warnings = 0;
+  std::size_t first_warning = 0;
+  auto note = [&](std::size_t row, dynmargin::status s) {
+    if (!dynmargin::is_warning(s)) return;
+    if (warnings == 0) first_warning = row;
+    ++warnings;
+  };
+  auto report = [&] {
+    if (warnings == 0) return;
+    std::cerr << "margin: warning: " << warnings << " of " << prices.size()
+              << " updates returned refit_failed (first at row " << first_warning
+              << "); the previous tails were kept\n";
+  };
   if (open_interest.empty()) {
     dynmargin::replay_each(engine.function, times, prices, options.position,
-                           [&](std::size_t row, dynmargin::status, const dynmargin::margin_quote& q) {
+                           [&](std::size_t row, dynmargin::status s, const dynmargin::margin_quote& q) {
+                             note(row, s);
                              print_row(row, q);
                            });
+    report();
     return;
   }
   for (std::size_t row = 0; row < prices.size(); ++row) {
@@ -123,10 +142,12 @@ void run_margin(const margin_options& options) {
                                         " must be finite and >= 0, got " + format_double(oi));
     }
     dynmargin::replay_each(engine.function, times.subspan(row, 1), prices.subspan(row, 1), options.position,
-                           [&](std::size_t, dynmargin::status, const dynmargin::margin_quote& q) {
+                           [&](std::size_t, dynmargin::status s, const dynmargin::margin_quote& q) {
+                             note(row, s);
                              print_row(row, q);
                            });
   }
+  report();
 }
 
 void add_margin_command(CLI::App& app) {

@@ -5,9 +5,13 @@
 // the volatility model as it stood before r_{t-1}, then the model absorbs it. The last row,
 // t = number of returns, is the forecast for the next, unseen return. Window methods
 // (historical, fhs, evt) print once the window is full (fhs and evt: of residuals, which
-// start after the model's first forecast), so row t uses exactly the returns
-// t-N..t-1; parametric and montecarlo print once the volatility model has a forecast.
+// start once the volatility model is warm, dynmargin::volatility_warm: EWMA after its burn-in
+// of 76 returns at lambda 0.94, GARCH at once), so row t uses exactly the returns t-N..t-1;
+// parametric and montecarlo print once the volatility model is warm.
 // Values are in the units of the input returns (percent log returns for price files).
+// A failed EVT refit (no convergence, xi >= 1) is a warning, not an error: the previous tails
+// stay in use, the return still reaches the volatility model, and the count of such updates
+// is reported on standard error after the CSV; the run goes to the end of the input.
 // In-sample choices, stated: GARCH/GJR parameters are fitted once on the whole input, and an
 // omitted --nu (Student t) or --skew/--kurt (Cornish-Fisher) is estimated on the whole
 // input's standardised residuals; the forecasts of row t use those parameters with data < t.
@@ -99,6 +103,8 @@ dynmargin::es_method parse_es(const std::string& text) {
 template <class Vol, class Risk, class Ready>
 void run_stream(const std::vector<double>& returns, Vol vol, Risk& risk, dynmargin::position_side side, Ready ready) {
   std::string out = "t,var,es\n";
+  std::size_t warnings = 0;
+  std::size_t first_warning = 0;
   for (std::size_t t = 0; t <= returns.size(); ++t) {
     if (ready(vol, risk)) {
       const auto e = risk.estimate(vol, side);
@@ -107,13 +113,23 @@ void run_stream(const std::vector<double>& returns, Vol vol, Risk& risk, dynmarg
       }
     }
     if (t == returns.size()) break;
+    // Every return reaches the volatility model: not_enough_data (nothing to fit yet) and the
+    // warning refit_failed (previous tails kept) are not errors; they are counted and reported.
     const auto status = risk.observe(returns[t], vol);
-    if (status != dynmargin::status::ok && status != dynmargin::status::not_enough_data) {
+    if (dynmargin::is_warning(status)) {
+      if (warnings == 0) first_warning = t;
+      ++warnings;
+    } else if (status != dynmargin::status::not_enough_data) {
       dynmargin::throw_if_error(status, "var", "return at index " + std::to_string(t));
     }
     dynmargin::throw_if_error(vol.update(returns[t]), "var", "volatility update at index " + std::to_string(t));
   }
   std::cout << out;
+  if (warnings > 0) {
+    std::cerr << "var: warning: " << warnings << " of " << returns.size()
+              << " updates returned refit_failed (first at return index " << first_warning
+              << "); the previous tails were kept and every return reached the volatility model\n";
+  }
 }
 
 /// Standardised residuals r_t / sigma_t of a pass of the model over the whole input.
@@ -121,8 +137,7 @@ template <class Vol>
 std::vector<double> residuals_of(const std::vector<double>& returns, Vol vol) {
   std::vector<double> z;
   for (double r : returns) {
-    const double v = vol.variance();
-    if (v > 0.0 && std::isfinite(v)) z.push_back(r / std::sqrt(v));
+    if (dynmargin::volatility_warm(vol)) z.push_back(r / std::sqrt(static_cast<double>(vol.variance())));
     (void)vol.update(r);
   }
   return z;
@@ -132,7 +147,7 @@ template <class Vol>
 void run_method(const var_options& o, const std::vector<double>& returns, const Vol& vol, double mean) {
   const auto side = o.side == "short" ? dynmargin::position_side::short_position
                                       : dynmargin::position_side::long_position;
-  const auto has_forecast = [](const auto& v) { return v.variance() > 0.0; };
+  const auto has_forecast = [](const auto& v) { return dynmargin::volatility_warm(v); };
   if (o.method == "parametric") {
     dynmargin::parametric_risk_config c;
     c.confidence = dynmargin::confidence_level(o.confidence);  // checked in run_var

@@ -201,6 +201,9 @@ void run_vol(const CLI::App& sub, const vol_options& o) {
     } else if (sub.count("--warmup") > 0) {
       throw dynmargin::invalid_argument("vol: --warmup applies to --start warmup only");
     }
+    // `vol` prints the whole recursion from the seed on (the reference file's rows); the
+    // burn-in that ready() applies before a forecast is used for margin is not applied here.
+    if (config.start == dynmargin::ewma_start::first_squared_return) config.burn_in = 1;
     const dynmargin::ewma_volatility model(config);
     run_returns(model, series, out, config.start == dynmargin::ewma_start::first_squared_return);
   } else if (m == "rolling") {

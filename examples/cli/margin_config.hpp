@@ -35,6 +35,7 @@
 #include "dynmargin/core/error.hpp"
 #include "dynmargin/margin/margin_function.hpp"
 #include "dynmargin/margin/policy_chain.hpp"
+#include "dynmargin/risk/evt.hpp"
 #include "dynmargin/risk/filtered_historical.hpp"
 #include "dynmargin/risk/historical.hpp"
 #include "dynmargin/risk/parametric.hpp"
@@ -92,6 +93,10 @@ class any_volatility {
   [[nodiscard]] bool ready() const noexcept {
     return std::visit([](const auto& m) { return m.ready(); }, model_);
   }
+  /// The model's conditional mean (GARCH's mu, else 0), as dynmargin::volatility_mean reads it.
+  [[nodiscard]] double mean() const noexcept {
+    return std::visit([](const auto& m) { return dynmargin::volatility_mean(m); }, model_);
+  }
   [[nodiscard]] state_type state() const noexcept { return engine_support::state_of<state_type>(model_); }
   void restore(const state_type& saved) {
     engine_support::restore_alternative(model_, saved, "volatility state is of another model");
@@ -102,15 +107,15 @@ class any_volatility {
   model_variant model_;
 };
 
-/// A risk measure chosen at run time (parametric, historical, filtered historical); a
+/// A risk measure chosen at run time (parametric, historical, filtered historical, EVT); a
 /// streaming_risk_measure over any_volatility.
 class any_risk {
  public:
   using model_concept = dynmargin::risk_measure_tag;
-  using measure_variant =
-      std::variant<dynmargin::parametric_risk, dynmargin::historical_risk, dynmargin::filtered_historical_risk>;
+  using measure_variant = std::variant<dynmargin::parametric_risk, dynmargin::historical_risk,
+                                       dynmargin::filtered_historical_risk, dynmargin::evt_risk>;
   using state_type = std::variant<dynmargin::parametric_risk::state_type, dynmargin::historical_risk::state_type,
-                                  dynmargin::filtered_historical_risk::state_type>;
+                                  dynmargin::filtered_historical_risk::state_type, dynmargin::evt_risk::state_type>;
 
   template <class Measure>
   explicit any_risk(Measure measure) : measure_(std::move(measure)) {}
@@ -274,13 +279,14 @@ inline any_volatility volatility(const json& object) {
   const std::size_t model = f.choice("model", {"ewma", "rolling", "garch", "gjr"}, 0);
   if (!f.has("model")) fail("volatility.model is missing");
   if (model == 0) {
-    f.only({"model", "lambda", "start", "warmup", "initial_variance"});
+    f.only({"model", "lambda", "start", "warmup", "initial_variance", "burn_in"});
     dynmargin::ewma_volatility_config c;
     c.lambda = dynmargin::decay_factor(f.number_or("lambda", 0.94), "ewma", "lambda");
     c.start = static_cast<dynmargin::ewma_start>(
         f.choice("start", {"first_squared_return", "warmup_window", "given"}, 0));
     c.warmup = f.integer_or("warmup", 0);
     c.initial_variance = f.number_or("initial_variance", 0.0);
+    c.burn_in = f.integer_or("burn_in", 0);
     return any_volatility(dynmargin::ewma_volatility(c));
   }
   if (model == 1) {
@@ -309,7 +315,7 @@ inline any_volatility volatility(const json& object) {
 inline std::pair<any_risk, dynmargin::risk_statistic> risk(const json& object) {
   const fields f(object, "risk");
   if (!f.has("method")) fail("risk.method is missing");
-  const std::size_t method = f.choice("method", {"parametric", "historical", "fhs"}, 0);
+  const std::size_t method = f.choice("method", {"parametric", "historical", "fhs", "evt"}, 0);
   const auto statistic = static_cast<dynmargin::risk_statistic>(f.choice("statistic", {"es", "var"}, 0));
   const double confidence = f.number_or("confidence", 0.99);
   const std::int64_t horizon = f.integer_or("horizon", 1);
@@ -329,6 +335,18 @@ inline std::pair<any_risk, dynmargin::risk_statistic> risk(const json& object) {
                     : dynmargin::horizon_rule::square_root_of_time;
     return {any_risk(dynmargin::parametric_risk(c)), statistic};
   }
+  if (method == 3) {
+    f.only({"method", "statistic", "confidence", "horizon", "window", "tail_fraction", "min_exceedances",
+            "refit_interval"});
+    dynmargin::evt_risk_config c;
+    c.confidence = dynmargin::confidence_level(confidence, "evt_risk", "confidence");
+    c.horizon = dynmargin::horizon(horizon, "evt_risk", "horizon");
+    c.window = f.integer_or("window", 1000);
+    c.tail.tail_fraction = f.number_or("tail_fraction", 0.10);
+    c.tail.min_exceedances = f.integer_or("min_exceedances", 30);
+    c.refit_interval = f.integer_or("refit_interval", 1);
+    return {any_risk(dynmargin::evt_risk(c)), statistic};
+  }
   const auto quantile = static_cast<dynmargin::quantile_method>(f.choice("quantile", {"type1", "type7"}, 1));
   const auto es = static_cast<dynmargin::es_method>(f.choice("es", {"tail_mean", "acerbi_tasche"}, 0));
   const auto rule = f.choice("horizon_rule", {"overlapping_sums", "square_root_of_time"}, 0) == 0
@@ -347,7 +365,7 @@ inline std::pair<any_risk, dynmargin::risk_statistic> risk(const json& object) {
     return {any_risk(dynmargin::historical_risk(c)), statistic};
   }
   f.only({"method", "statistic", "confidence", "horizon", "window", "quantile", "es", "horizon_rule", "scale_floor",
-          "scale_cap"});
+          "scale_cap", "min_residuals"});
   dynmargin::filtered_historical_risk_config c;
   c.confidence = dynmargin::confidence_level(confidence, "filtered_historical_risk", "confidence");
   c.horizon_steps = dynmargin::horizon(horizon, "filtered_historical_risk", "horizon_steps");
@@ -357,6 +375,7 @@ inline std::pair<any_risk, dynmargin::risk_statistic> risk(const json& object) {
   c.horizon = rule;
   c.scale_floor = f.number_or("scale_floor", 0.0);
   c.scale_cap = f.number_or_infinity("scale_cap");
+  c.min_residuals = f.integer_or("min_residuals", 0);
   return {any_risk(dynmargin::filtered_historical_risk(c)), statistic};
 }
 

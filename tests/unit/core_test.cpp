@@ -45,6 +45,20 @@ TEST_CASE("non-throwing statuses map to the matching exception", "[core]") {
   CHECK(to_string(status::suspect_input) == "suspect_input");
 }
 
+TEST_CASE("refit_failed is the one warning: not an error, never thrown", "[core]") {
+  CHECK(to_string(status::refit_failed) == "refit_failed");
+  CHECK(is_warning(status::refit_failed));
+  CHECK_FALSE(is_error(status::refit_failed));
+  REQUIRE_NOTHROW(throw_if_error(status::refit_failed, "evt_risk", "return at index 3"));
+  CHECK_FALSE(is_warning(status::ok));
+  CHECK_FALSE(is_error(status::ok));
+  for (const status s : {status::non_finite_input, status::invalid_argument, status::not_enough_data,
+                         status::domain_error, status::no_convergence, status::suspect_input}) {
+    CHECK(is_error(s));
+    CHECK_FALSE(is_warning(s));
+  }
+}
+
 TEST_CASE("strong types keep their values", "[core]") {
   CHECK(confidence_level(0.975).value() == 0.975);
   CHECK_THAT(confidence_level(0.975).tail(), dmtest::within_abs(0.025, 1e-15));

@@ -3,6 +3,7 @@
 // bad input, the breakdown, state and replay on real BTC data.
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "dynmargin/margin/margin_function.hpp"
 #include "dynmargin/margin/speed_limit.hpp"
 #include "dynmargin/margin/tiers.hpp"
+#include "dynmargin/risk/evt.hpp"
 #include "dynmargin/risk/parametric.hpp"
 #include "dynmargin/volatility/ewma.hpp"
 #include "test_data.hpp"
@@ -83,7 +85,7 @@ TEST_CASE("raw rate on BTC daily equals the closed-form normal ES on the R EWMA 
   double worst_long = 0.0;
   for (std::size_t i = 0; i < h.prices.size(); ++i) {
     REQUIRE(fn.update(h.times[i], h.prices[i]) == status::ok);
-    if (i == 0) {
+    if (i < 76) {  // the EWMA's burn-in: 76 returns (0.94^75 <= 1% < 0.94^74)
       CHECK_FALSE(fn.ready());
       continue;
     }
@@ -105,7 +107,8 @@ TEST_CASE("VaR statistic and maintenance fraction", "[margin][function]") {
   margin_function_config config;
   config.statistic = risk_statistic::value_at_risk;
   config.maintenance_fraction = 0.6;  // dYdX Large-Cap MMF/IMF = 3%/5%
-  margin_function fn(config, ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::given, 0, 0.0004}),
+  margin_function fn(config,
+                     ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::given, 0, 0.0004, 0}),
                      normal_es(0.99, 1));
   REQUIRE(fn.update(0, 100.0) == status::ok);
   REQUIRE(fn.update(86400, 100.0) == status::ok);
@@ -122,7 +125,7 @@ TEST_CASE("VaR statistic and maintenance fraction", "[margin][function]") {
 }
 
 TEST_CASE("warm-up: no quote before the volatility model is ready, never NaN", "[margin][function]") {
-  margin_function fn(ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::warmup_window, 3, 0.0}),
+  margin_function fn(ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::warmup_window, 3, 0.0, 0}),
                      normal_es(0.99, 1), floor_policy(0.01));
   auto q = fn.quote(1.0);
   CHECK_FALSE(q.ready);
@@ -143,7 +146,8 @@ TEST_CASE("warm-up: no quote before the volatility model is ready, never NaN", "
   // A given initial variance with min_returns = 0 quotes from the first price.
   margin_function_config config;
   config.min_returns = 0;
-  margin_function given(config, ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::given, 0, 1e-4}),
+  margin_function given(config,
+                        ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::given, 0, 1e-4, 0}),
                         normal_es(0.99, 1));
   REQUIRE(given.update(0, 50.0) == status::ok);
   CHECK(given.quote(1.0).ready);
@@ -156,7 +160,7 @@ TEST_CASE("a long is never asked for more than its notional; a short is not capp
   // 1 - exp(-L) = 0.736: without the cap a long would be asked for 279% of its notional.
   margin_function_config config;
   config.min_returns = 0;
-  margin_function fn(config, ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::given, 0, 0.25}),
+  margin_function fn(config, ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::given, 0, 0.25, 0}),
                      normal_es(0.99, 1));
   REQUIRE(fn.update(0, 100.0) == status::ok);
   const double loss = 2.665214 * 0.5;
@@ -172,7 +176,8 @@ TEST_CASE("a long is never asked for more than its notional; a short is not capp
   CHECK(long_quote.initial_amount == 200.0);
   CHECK(long_quote.binding == long_notional_cap_name);
   // In calm markets the cap does not bind and longs get the instrument rate exactly.
-  margin_function calm(config, ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::given, 0, 1e-4}),
+  margin_function calm(config,
+                       ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::given, 0, 1e-4, 0}),
                        normal_es(0.99, 1));
   REQUIRE(calm.update(0, 100.0) == status::ok);
   CHECK(calm.quote(1.0).initial_rate == calm.quote(-1.0).initial_rate);
@@ -202,23 +207,26 @@ TEST_CASE("NaN, zero and negative prices take the guard's path: rates kept, quot
   const auto h = btc_daily();
   margin_function fn(ewma_volatility(0.94), normal_es(0.99, 2), floor_policy(0.02));
   for (std::size_t i = 0; i < 30; ++i) REQUIRE(fn.update(h.times[i], h.prices[i]) == status::ok);
+  CHECK_FALSE(fn.ready());  // still in the EWMA burn-in (76 returns)
+  for (std::size_t i = 30; i < 100; ++i) REQUIRE(fn.update(h.times[i], h.prices[i]) == status::ok);
+  REQUIRE(fn.ready());
   const auto good = fn.quote(1.0);
-  CHECK(fn.update(h.times[30], std::numeric_limits<double>::quiet_NaN()) == status::non_finite_input);
+  CHECK(fn.update(h.times[100], std::numeric_limits<double>::quiet_NaN()) == status::non_finite_input);
   auto q = fn.quote(1.0);
   CHECK(q.price_suspect);
   CHECK(q.initial_rate == good.initial_rate);
   CHECK(q.initial_amount == good.initial_amount);  // NaN is no price: the notional keeps the last good one
-  CHECK(fn.update(h.times[31], 0.0) == status::invalid_argument);
-  CHECK(fn.update(h.times[32], -5.0) == status::invalid_argument);
-  CHECK(fn.update(h.times[33], std::numeric_limits<double>::infinity()) == status::non_finite_input);
+  CHECK(fn.update(h.times[101], 0.0) == status::invalid_argument);
+  CHECK(fn.update(h.times[102], -5.0) == status::invalid_argument);
+  CHECK(fn.update(h.times[103], std::numeric_limits<double>::infinity()) == status::non_finite_input);
   q = fn.quote(1.0);
   CHECK(q.price_suspect);
   CHECK(q.initial_rate == good.initial_rate);
-  CHECK(fn.volatility().observations() == 29);  // no bad price reached the model
+  CHECK(fn.volatility().observations() == 99);  // no bad price reached the model
   // The next good price clears the flag; its return runs from the last accepted price.
-  REQUIRE(fn.update(h.times[34], h.prices[34]) == status::ok);
+  REQUIRE(fn.update(h.times[104], h.prices[104]) == status::ok);
   CHECK_FALSE(fn.quote(1.0).price_suspect);
-  CHECK(fn.volatility().observations() == 30);
+  CHECK(fn.volatility().observations() == 100);
   // A quantity that is not a number gives a flagged quote, not a NaN amount.
   q = fn.quote(std::numeric_limits<double>::quiet_NaN());
   CHECK(q.result == status::non_finite_input);
@@ -230,7 +238,7 @@ TEST_CASE("breakdown lists each policy's effect in order and names the binding o
   // floor binds; the maintenance policy then halves it.
   margin_function_config config;
   config.min_returns = 0;
-  margin_function fn(config, ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::given, 0, 1e-8}),
+  margin_function fn(config, ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::given, 0, 1e-8, 0}),
                      normal_es(0.99, 1), max_leverage_policy(125.0), maintenance_fraction_policy(0.5),
                      apc_buffer_policy(0.25));
   REQUIRE(fn.update(0, 30000.0) == status::ok);
@@ -259,7 +267,7 @@ TEST_CASE("position policies run at quote time after the rate policies", "[margi
   margin_function_config config;
   config.min_returns = 0;
   deribit_size_addon_policy_config addon;
-  margin_function fn(config, ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::given, 0, 1e-8}),
+  margin_function fn(config, ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::given, 0, 1e-8, 0}),
                      normal_es(0.99, 1), deribit_size_addon_policy(addon), floor_policy(0.02));
   REQUIRE(fn.update(0, 40000.0) == status::ok);
   const auto q = fn.quote(100.0);
@@ -321,5 +329,47 @@ TEST_CASE("replay gives the same path as the streaming loop", "[margin][function
     if (q.ready) REQUIRE_THAT(path.initial_amount[i], dmtest::within_rel(q.initial_rate * 1000.0, 1e-14));
   }
   CHECK(path.ready[0] == 0);
-  CHECK(path.ready[1] == 1);
+  CHECK(path.ready[75] == 0);  // the EWMA burn-in: 76 returns
+  CHECK(path.ready[76] == 1);
+}
+
+TEST_CASE("a failed EVT refit never desynchronises the volatility model (BTC hourly, window 500)",
+          "[margin][function][evt]") {
+  // Every accepted price's return must reach the EWMA exactly once, also on the updates where
+  // the EVT refit fails: the function's EWMA must equal, bit for bit, an EWMA fed every log
+  // return of the series by a plain loop.
+  const auto h = btc_hourly();
+  evt_risk_config ec;
+  ec.confidence = confidence_level(0.99);
+  ec.window = 500;
+  margin_function fn(ewma_volatility(0.94), evt_risk(ec));
+  ewma_volatility reference(0.94);
+  std::size_t warnings = 0;
+  std::size_t errors = 0;
+  std::size_t fitted_warnings = 0;  // warnings once the tails had been fitted
+  std::size_t ready_after_warning = 0;
+  for (std::size_t i = 0; i < h.prices.size(); ++i) {
+    const status s = fn.update(h.times[i], h.prices[i]);
+    if (i > 0) REQUIRE(reference.update(std::log(h.prices[i] / h.prices[i - 1])) == status::ok);
+    if (is_warning(s)) {
+      ++warnings;
+      if (fn.risk().ready()) {
+        ++fitted_warnings;
+        if (fn.quote(1.0).ready && std::isfinite(fn.raw_rate()) && fn.raw_rate() > 0.0) ++ready_after_warning;
+      }
+    }
+    if (is_error(s)) ++errors;
+  }
+  const auto returns = static_cast<std::int64_t>(h.prices.size() - 1);
+  CHECK(errors == 0);
+  // The series has failed refits (xi >= 1 or no convergence); otherwise this test tests nothing.
+  CHECK(warnings > 0);
+  CHECK(fn.risk().failed_refits() == static_cast<std::int64_t>(warnings));
+  CHECK(fitted_warnings > 0);
+  CHECK(ready_after_warning == fitted_warnings);  // with kept tails the quote stays ready and finite
+  CHECK(fn.volatility().observations() == returns);
+  CHECK(fn.volatility().state() == reference.state());
+  CHECK(fn.state().core.returns == returns);
+  UNSCOPED_INFO("refit failures: " << warnings << " of " << returns << " updates");
+  CHECK(fn.quote(1.0).ready);
 }

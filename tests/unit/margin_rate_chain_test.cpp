@@ -24,9 +24,11 @@ std::vector<double> btc_hourly_prices() {
   return prices;
 }
 
-// Binance-style brackets (BTCUSDT snapshot, MARGIN_METHODS.md: tier 1 125x, MMR 0.4%, <= 50k).
+// Binance-style brackets (BTCUSDT snapshot, MARGIN_METHODS.md: tier 1 125x, MMR 0.4%, <= 50k),
+// with a deep last bracket at 5x (MMR 10%): once the EWMA is burned in, the 24-hour ES of BTC
+// (about 5-15%) is above a 50x bracket's 2%, so only a deep bracket binds.
 std::vector<tier_bracket> brackets() {
-  return {{50'000.0, 125.0, 0.004}, {250'000.0, 100.0, 0.005}, {1e300, 50.0, 0.01}};
+  return {{50'000.0, 125.0, 0.004}, {250'000.0, 100.0, 0.005}, {1e300, 5.0, 0.1}};
 }
 
 dynamic_policy_chain make_chain() {
@@ -66,7 +68,7 @@ TEST_CASE("dynamic chain equals the static chain bit for bit on BTC hourly", "[m
     for (std::size_t e = 0; e < a.effect_count; ++e) REQUIRE(a.breakdown[e] == b.breakdown[e]);
     if (b.binding == "tiers") ++tier_binds;
   }
-  CHECK(tier_binds > 0);  // the 2M short sits in the 50x bracket: MM >= 1% - deduction
+  CHECK(tier_binds > 0);  // the 2M short sits in the 5x bracket: IM >= 20% - deduction
 }
 
 TEST_CASE("dynamic chain state restores mid-stream and rejects a foreign state", "[margin][chain]") {

@@ -40,10 +40,17 @@ TEST_CASE("index from several sources: a source more than 5% from the median get
                       "price_guard: max_age must be >= 0 seconds, got -5");
 }
 
+namespace {
+// These tests are about the guard, not the warm-up: an EWMA ready after its first return.
+ewma_volatility ready_after_one_return() {
+  return ewma_volatility(ewma_volatility_config{decay_factor(0.94), ewma_start::first_squared_return, 0, 0.0, 1});
+}
+}  // namespace
+
 TEST_CASE("the margin function flags too few sources, stale and deviating prices", "[margin][guard]") {
   margin_function_config config;
   config.guard = price_guard_config{60, 0.05, 3, 0.0};  // 60 s (Jupiter Lend), 5% (Binance), 3 (dYdX)
-  margin_function fn(config, ewma_volatility(0.94), parametric_risk(), floor_policy(0.01));
+  margin_function fn(config, ready_after_one_return(), parametric_risk(), floor_policy(0.01));
   REQUIRE(fn.update(0, std::vector<double>{100.0, 100.2, 99.9}) == status::ok);
   REQUIRE(fn.update(60, std::vector<double>{101.0, 101.1, 100.8, 140.0}) == status::ok);
   const auto good = fn.quote(1.0);
@@ -58,7 +65,7 @@ TEST_CASE("the margin function flags too few sources, stale and deviating prices
 
   margin_function_config one;
   one.guard = price_guard_config{60, 0.05, 1, 0.0};
-  margin_function single(one, ewma_volatility(0.94), parametric_risk());
+  margin_function single(one, ready_after_one_return(), parametric_risk());
   REQUIRE(single.update(0, 100.0) == status::ok);
   CHECK(single.update(price_observation{60, 101.0, 0, std::numeric_limits<double>::quiet_NaN()}) ==
         status::ok);  // 60 s: fresh
@@ -81,7 +88,7 @@ TEST_CASE("a single bad print never reaches the model; a confirmed jump does", "
 
   margin_function_config config;
   config.guard.max_jump = 0.2;  // moves above ~22% need a second print
-  margin_function fn(config, ewma_volatility(0.94), parametric_risk());
+  margin_function fn(config, ready_after_one_return(), parametric_risk());
   REQUIRE(fn.update(0, 4300.0) == status::ok);
   REQUIRE(fn.update(3600, close) == status::ok);
   const auto before = fn.quote(1.0);

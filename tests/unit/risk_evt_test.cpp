@@ -355,9 +355,9 @@ TEST_CASE("Conditional EVT: streaming equals batch, state restores, residual tai
       saved_vol = vol;
     }
   }
-  // The first forecast is 0 (before r_1), so residuals start at r_2; 30 exceedances need 300
-  // residuals: ready after 301 returns.
-  CHECK(first_ready == 301);
+  // The EWMA is warm after its burn-in of 76 returns (0.94^75 <= 1% < 0.94^74), so residuals
+  // start at r_77; 30 exceedances need 300 residuals: ready after 76 + 300 = 376 returns.
+  CHECK(first_ready == 376);
   for (const auto side : {position_side::long_position, position_side::short_position}) {
     const auto batch = conditional_evt(returns, ewma_volatility(0.94), confidence_level(0.99), {}, side, horizon(1),
                                        window);
@@ -408,4 +408,52 @@ TEST_CASE("Streaming refit interval: estimates update every k residuals", "[risk
   }
   CHECK(steps > 40);
   CHECK(equal_after_refit == steps);  // at every refit the sparse measure matches the every-step one
+}
+
+TEST_CASE("A failed refit keeps the residual and the previous tails and is reported as a warning", "[risk][evt]") {
+  // A fixed unit forecast (EWMA with a given variance, never updated) makes z = r. A window of
+  // 400 standard normal residuals fits both tails (40 exceedances each); then losses from a Pareto law with tail
+  // index 1/2 (GPD shape xi = 2) replace the window, so the long tail's refit has xi >= 1
+  // (infinite ES) or no maximum: each such refit must return refit_failed, keep the residual
+  // and leave the last good tails in use.
+  ewma_volatility_config vc;
+  vc.start = ewma_start::given;
+  vc.initial_variance = 1.0;
+  const ewma_volatility vol(vc);
+  evt_risk_config c;
+  c.confidence = confidence_level(0.99);
+  c.window = 400;
+  evt_risk measure(c);
+  random_stream rng(7);
+  for (int i = 0; i < 400; ++i) (void)measure.observe(rng.normal(), vol);
+  REQUIRE(measure.ready());
+  REQUIRE(measure.last_fit_status() == status::ok);
+  const risk_estimate good_long = measure.residual_risk(position_side::long_position);
+  REQUIRE(std::isfinite(good_long.es));
+  int failed = 0;
+  risk_estimate last_good = good_long;
+  for (int i = 0; i < 400; ++i) {
+    const double loss = std::pow(rng.uniform(), -2.0);  // Pareto, P(L > x) = x^(-1/2), x >= 1
+    const auto before = measure.state();
+    const status s = measure.observe(-loss, vol);
+    REQUIRE((s == status::ok || s == status::refit_failed));
+    CHECK(measure.residual_count() == 400);
+    // The residual went into the ring whatever the refit did.
+    CHECK(measure.state().residuals[static_cast<std::size_t>(before.next)] == -loss);
+    if (s == status::ok) {
+      last_good = measure.residual_risk(position_side::long_position);
+      continue;
+    }
+    ++failed;
+    CHECK((measure.last_fit_status() == status::domain_error || measure.last_fit_status() == status::no_convergence));
+    CHECK(measure.residual_risk(position_side::long_position) == last_good);
+    CHECK(measure.residual_risk(position_side::short_position) == before.short_tail);
+    CHECK(measure.ready());
+  }
+  CHECK(failed > 0);
+  CHECK(measure.failed_refits() == failed);
+  // Estimates stay finite with the kept tails: sigma = 1, so they are the residual tails.
+  const auto e = measure.estimate(vol, position_side::long_position);
+  CHECK(std::isfinite(e.es));
+  CHECK(e == measure.residual_risk(position_side::long_position));
 }

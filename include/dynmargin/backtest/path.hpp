@@ -36,7 +36,8 @@ struct backtest_path {
   std::vector<double> sigma_log;        ///< model volatility of the h-step log return
   std::int64_t horizon_steps = 1;       ///< h, in steps (1 after `replay_quotes`)
   position_side side = position_side::long_position;  ///< side of the quoted position (every replay)
-  std::size_t rejected_updates = 0;  ///< rows whose update() did not return ok: guard, errors (every replay)
+  std::size_t rejected_updates = 0;  ///< rows whose update() returned an error: guard, errors (every replay)
+  std::size_t warning_updates = 0;   ///< rows whose update() returned a warning (refit_failed): absorbed, reported
   std::size_t first_evaluated = 0;   ///< first evaluated row (rows() if none)
   std::size_t evaluated_count = 0;
   std::size_t exception_count = 0;

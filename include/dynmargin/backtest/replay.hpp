@@ -277,6 +277,7 @@ struct backtest_report {
   std::size_t first_evaluated = 0;
   std::size_t last_evaluated = 0;
   std::size_t rejected_updates = 0;
+  std::size_t warning_updates = 0;    ///< updates that returned a warning (refit_failed), not rejected
   double max_loss = 0.0;              ///< largest MPOR loss among evaluated rows
   double max_shortfall = 0.0;         ///< largest loss - rate among exceptions (0 if none)
   std::size_t test_observations = 0;  ///< non-overlapping subsample size
@@ -313,6 +314,7 @@ struct backtest_report {
   out.side = path.side;
   out.first_evaluated = path.first_evaluated;
   out.rejected_updates = path.rejected_updates;
+  out.warning_updates = path.warning_updates;
 
   std::vector<double> rates, amounts, prices;
   rates.reserve(path.evaluated_count);

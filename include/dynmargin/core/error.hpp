@@ -16,7 +16,9 @@
 ///
 /// Hot loops use the non-throwing path instead: functions that are `noexcept` return a
 /// `dynmargin::status` (in the style of Eigen's `info()`), and leave their state untouched
-/// when the status is not `status::ok`.
+/// when the status is an error. One status is a warning, not an error: `refit_failed` says
+/// that the input was absorbed (the state moved on, as after `ok`) but a model refit that was
+/// due failed and the previous fit stays in use (`is_warning`, `is_error`).
 #pragma once
 
 #include <array>
@@ -31,7 +33,8 @@
 
 namespace dynmargin {
 
-/// @brief Outcome of a non-throwing operation; `ok` is the only success.
+/// @brief Outcome of a non-throwing operation: `ok`, the warning `refit_failed` (the input took
+///        effect, a due refit failed and the previous fit is kept), or an error (state unchanged).
 enum class status : std::uint8_t {
   ok = 0,
   non_finite_input,  ///< NaN or infinity where a finite number was required
@@ -40,7 +43,13 @@ enum class status : std::uint8_t {
   domain_error,      ///< a numerical result outside the function's domain
   no_convergence,    ///< an iterative method stopped without meeting its tolerance
   suspect_input,     ///< input accepted but flagged (stale or outlying prices)
+  refit_failed,      ///< warning: input absorbed, but a due refit failed; the previous fit is kept
 };
+
+/// @brief True for a warning: the operation took effect, with something to report.
+[[nodiscard]] constexpr bool is_warning(status s) noexcept { return s == status::refit_failed; }
+/// @brief True for an error: neither `ok` nor a warning.
+[[nodiscard]] constexpr bool is_error(status s) noexcept { return s != status::ok && !is_warning(s); }
 
 /// @brief Short, stable name of a status, for logs and JSON output.
 [[nodiscard]] constexpr std::string_view to_string(status s) noexcept {
@@ -52,6 +61,7 @@ enum class status : std::uint8_t {
     case status::domain_error: return "domain_error";
     case status::no_convergence: return "no_convergence";
     case status::suspect_input: return "suspect_input";
+    case status::refit_failed: return "refit_failed";
   }
   return "unknown";
 }
@@ -125,10 +135,11 @@ template <class T>
   throw evaluation_error(message);
 }
 
-/// @brief Turns a non-ok status of a non-throwing call into the matching exception.
+/// @brief Turns an error status of a non-throwing call into the matching exception; `ok` and
+///        warnings (`refit_failed`) return normally.
 /// @param what names the value or step that failed, e.g. "return at index 17".
 inline void throw_if_error(status s, std::string_view component, std::string_view what) {
-  if (s == status::ok) return;
+  if (!is_error(s)) return;
   std::string message(component);
   message.append(": ").append(what).append(" failed with status ").append(to_string(s));
   switch (s) {

@@ -7,7 +7,9 @@
 ///  - `update(time, price)` (noexcept, allocation-free after construction) passes the price
 ///    through the price guard (price_guard.hpp), takes the log return from the last accepted
 ///    price, in fractions, calls `risk.observe(r, vol)` and then `vol.update(r)` (the order
-///    `streaming_risk_measure` asks for), computes the raw risk-based rate and runs the rate
+///    `streaming_risk_measure` asks for; every accepted return reaches the volatility model
+///    once, also when the measure's refit fails, which `update` reports as the warning
+///    `status::refit_failed`), computes the raw risk-based rate and runs the rate
 ///    policies in order. Prices must come in strictly increasing time: a time not later than
 ///    the last accepted one returns `status::invalid_argument` and changes nothing.
 ///  - `quote(quantity)` runs the position policies in order and returns a `margin_quote`:
@@ -40,11 +42,16 @@
 /// fraction as `market_context::maintenance_fraction`. The long notional cap scales
 /// maintenance with initial.
 ///
-/// **Warm-up.** The function quotes once it holds an accepted price and the volatility model
-/// is ready: `vol.ready()` when the model has it (EWMA: after its first return, its warm-up
-/// window, or at once with a given initial variance), and at least `min_returns` returns
-/// (default 1; 0 lets a model with a given variance quote from the first price), and the risk
-/// measure is `ready()` when it has that member (a historical window must be full). Before that
+/// **Warm-up.** The function quotes once it holds an accepted price, the volatility model is
+/// ready and the risk measure is ready. Readiness is each model's own, documented with it
+/// (docs/conventions.md, "Warm-up and readiness"): EWMA after its burn-in (first squared
+/// return: 76 returns at lambda 0.94, the start value then weighs <= 1%), after its warm-up
+/// window, or at once with a given variance; rolling after a full window; GARCH at once (its
+/// start variance comes from the fit); filtered historical simulation once its window of
+/// residuals is full (residuals start after the model's burn-in), EVT once both tails are
+/// fitted; historical once the tail has its minimum sample. A model without `ready()` counts
+/// as ready after its first return. `min_returns` (default 1; 0 lets a model with a given
+/// variance quote from the first price) is an extra floor on the returns seen. Before that
 /// `quote()` returns `ready = false`, `result = status::not_enough_data` and zeros, never NaN;
 /// rate policies see no warm-up steps.
 ///
@@ -110,7 +117,7 @@ enum class risk_statistic : std::uint8_t { expected_shortfall, value_at_risk };
 struct margin_function_config {
   risk_statistic statistic = risk_statistic::expected_shortfall;
   double maintenance_fraction = 0.5;   ///< raw maintenance = fraction * raw initial, in (0, 1]
-  std::int64_t min_returns = 1;        ///< returns seen before the first quote, >= 0
+  std::int64_t min_returns = 1;        ///< extra floor on the returns seen before the first quote, >= 0
   std::int64_t stressed_lookback = 0;  ///< updates in the stressed-volatility window; 0 = all
   price_guard_config guard{};          ///< the price guard (all checks off by default)
 };
@@ -247,7 +254,9 @@ requires streaming_risk_measure<Risk, Vol> &&(margin_policy<Policies>&&...) clas
       : margin_function(margin_function_config{}, std::move(vol), std::move(risk), std::move(policies)...) {}
 
   /// @brief One price at `time`. O(1) plus the policies' cost; noexcept, no allocation.
-  /// @return ok; suspect_input, non_finite_input or invalid_argument from the guard (rates
+  /// @return ok; the warning refit_failed when the risk measure's due refit failed (the price
+  ///         and its return were absorbed by both models, rates recomputed with the previous
+  ///         tails); suspect_input, non_finite_input or invalid_argument from the guard (rates
   ///         kept, quotes flagged); invalid_argument with no change for a time out of order;
   ///         domain_error if the risk measure gave a non-finite loss (rates kept).
   status update(timestamp time, double price) noexcept { return update(price_observation{time, price}); }
@@ -497,13 +506,17 @@ requires streaming_risk_measure<Risk, Vol> &&(margin_policy<Policies>&&...) clas
       return to_status(verdict);
     }
     const double price = observation.price;
+    status warning = status::ok;
     if (core_.started) {
       const double r = std::log(price / core_.last_price);
-      // not_enough_data: the measure skipped a return it cannot use yet (filtered historical
-      // simulation before the model has a positive forecast); the model still learns from it.
-      status s = risk_.observe(r, vol_);
-      if (s != status::ok && s != status::not_enough_data) return s;
-      s = vol_.update(r);
+      // Every return reaches the volatility model exactly once, whatever the measure made of
+      // it: not_enough_data (the measure skipped a return it cannot use yet, e.g. before the
+      // model is warm) and the warning refit_failed (residual kept, previous tails in use) are
+      // not errors. An error from observe (a non-finite r) leaves both models unchanged.
+      const status observed = risk_.observe(r, vol_);
+      if (observed != status::not_enough_data && is_error(observed)) return observed;
+      if (is_warning(observed)) warning = observed;
+      const status s = vol_.update(r);
       if (s != status::ok) return s;
       ++core_.returns;
     }
@@ -512,8 +525,9 @@ requires streaming_risk_measure<Risk, Vol> &&(margin_policy<Policies>&&...) clas
     core_.last_price = price;
     core_.suspect = false;
     core_.suspect_price = 0.0;
-    if (!volatility_ready() || !risk_ready()) return status::ok;
-    return recompute(observation.time, price);
+    if (!volatility_ready() || !risk_ready()) return warning;
+    const status s = recompute(observation.time, price);
+    return s == status::ok ? warning : s;
   }
 
   status recompute(timestamp time, double price) noexcept {

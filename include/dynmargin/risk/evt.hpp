@@ -331,7 +331,7 @@ namespace detail {
 
 /// @brief Conditional EVT over a history: runs `vol` (a copy, in its given state) through the
 ///        returns, standardises each by the forecast made before it (skipping returns seen
-///        while the forecast is still 0), fits the GPD to the residual losses of the last
+///        while the model is not warm: `volatility_warm`, its burn-in), fits the GPD to the residual losses of the last
 ///        `window` residuals (0 = all), and scales the tail's VaR and ES by sqrt(variance(h))
 ///        after the last return.
 /// @throws dynmargin::invalid_argument for a NaN return (naming its index), too few
@@ -350,9 +350,8 @@ template <volatility_model Vol>
     const double r = returns[i];
     if (!std::isfinite(r))
       throw_invalid_argument("conditional_evt", "return at index " + std::to_string(i), "must be finite", r);
-    const double variance = static_cast<double>(vol.variance());
-    if (variance > 0.0 && std::isfinite(variance))
-      residual_losses.push_back(detail::residual_loss(r / std::sqrt(variance), side));
+    if (volatility_warm(vol))
+      residual_losses.push_back(detail::residual_loss(r / std::sqrt(static_cast<double>(vol.variance())), side));
     throw_if_error(vol.update(r), "conditional_evt", "volatility update at index " + std::to_string(i));
   }
   std::span<const double> used(residual_losses);
@@ -384,7 +383,9 @@ struct evt_risk_config {
 ///        the last `window` standardised residuals).
 ///
 /// Streaming: `observe(r, vol)` with vol as it stood before r stores z = r / sqrt(vol.variance())
-/// (nothing while the forecast is 0) and, every `refit_interval` residuals, refits both tails
+/// (nothing while the model is not warm, `volatility_warm`: no forecast or its burn-in, e.g.
+/// the first 76 returns of a first-squared-return EWMA at 0.94) and, every `refit_interval` residuals, refits both
+/// tails
 /// (-z for long positions, z for short) without allocating. `estimate(vol, side)` is
 /// sqrt(vol.variance(horizon)) times the residual tail's {VaR, ES}. Until both tails have been
 /// fitted (`ready()`), `estimate` returns +infinity for both: no margin can be computed yet, and
@@ -397,14 +398,15 @@ class evt_risk {
 
   /// @brief Everything that changes while streaming, a regular value.
   struct state_type {
-    std::vector<double> residuals;  ///< ring buffer of z, capacity `window`
-    std::int64_t next = 0;          ///< ring position of the next residual
-    std::int64_t count = 0;         ///< residuals held (<= window)
-    std::int64_t since_refit = 0;   ///< residuals since the last refit attempt
-    bool fitted = false;            ///< both tails fitted at least once
-    risk_estimate long_tail{};      ///< {VaR_z, ES_z} of -z
-    risk_estimate short_tail{};     ///< {VaR_z, ES_z} of z
-    status last_fit = status::not_enough_data;
+    std::vector<double> residuals;              ///< ring buffer of z, capacity `window`
+    std::int64_t next = 0;                      ///< ring position of the next residual
+    std::int64_t count = 0;                     ///< residuals held (<= window)
+    std::int64_t since_refit = 0;               ///< residuals since the last refit attempt
+    bool fitted = false;                        ///< both tails fitted at least once
+    risk_estimate long_tail{};                  ///< {VaR_z, ES_z} of -z
+    risk_estimate short_tail{};                 ///< {VaR_z, ES_z} of z
+    status last_fit = status::not_enough_data;  ///< status of the last refit attempt
+    std::int64_t failed_refits = 0;             ///< refits that returned refit_failed
     friend bool operator==(const state_type&, const state_type&) = default;
   };
 
@@ -461,16 +463,19 @@ class evt_risk {
   // --- streaming_risk_measure -----------------------------------------------------------------
 
   /// @brief Absorbs the return r, with `vol` as it stood before r. noexcept, no allocation.
-  /// @return status::non_finite_input for a NaN or infinite r (state unchanged); otherwise
-  ///         ok, or the status of a refit that failed (not_enough_data while the window fills,
-  ///         no_convergence, domain_error for xi >= 1): the residual is kept and the previous
-  ///         tails stay in use.
+  /// @return status::non_finite_input for a NaN or infinite r (state unchanged). Otherwise the
+  ///         residual is kept and the status says what the refit did: `ok` (refitted, or no
+  ///         refit due), `not_enough_data` (no tails yet: too few residuals for the threshold
+  ///         rule), or the warning `refit_failed`: the due fit failed (no convergence, xi >= 1,
+  ///         too few exceedances of a fixed threshold), the previous tails stay in use, the
+  ///         reason is `last_fit_status()` and `failed_refits()` counts such refits. Either way
+  ///         the caller must still pass r to the volatility model.
   template <volatility_model Vol>
   status observe(double r, const Vol& vol) noexcept {
     if (!std::isfinite(r)) return status::non_finite_input;
-    const double variance = static_cast<double>(vol.variance());
-    if (!(variance > 0.0 && std::isfinite(variance))) return status::ok;  // no forecast yet: nothing to standardise
-    const double z = r / std::sqrt(variance);
+    // Model not warm (no forecast, or its burn-in not over): nothing to standardise yet.
+    if (!volatility_warm(vol)) return state_.fitted ? status::ok : status::not_enough_data;
+    const double z = r / std::sqrt(static_cast<double>(vol.variance()));
     state_.residuals[static_cast<std::size_t>(state_.next)] = z;
     state_.next = (state_.next + 1) % config_.window;
     state_.count = std::min(state_.count + 1, config_.window);
@@ -499,7 +504,11 @@ class evt_risk {
   }
 
   [[nodiscard]] bool ready() const noexcept { return state_.fitted; }
+  /// @brief Status of the last refit attempt: ok, not_enough_data, no_convergence or
+  ///        domain_error (xi >= 1: infinite expected shortfall).
   [[nodiscard]] status last_fit_status() const noexcept { return state_.last_fit; }
+  /// @brief Refits that failed and left the previous tails in use (`refit_failed`).
+  [[nodiscard]] std::int64_t failed_refits() const noexcept { return state_.failed_refits; }
   [[nodiscard]] std::int64_t horizon_steps() const noexcept { return config_.horizon.steps(); }
   [[nodiscard]] std::int64_t residual_count() const noexcept { return state_.count; }
   [[nodiscard]] state_type state() const noexcept { return state_; }
@@ -516,6 +525,7 @@ class evt_risk {
 
  private:
   // Refit both tails from the residuals held; keeps the old tails unless both succeed.
+  // not_enough_data before the first fit (the window is filling), refit_failed otherwise.
   status refit() noexcept {
     const auto held = static_cast<std::size_t>(state_.count);
     std::span<double> work(scratch_.data(), held);
@@ -529,7 +539,9 @@ class evt_risk {
       if (s == status::ok) s = detail::tail_risk_core(fit, config_.confidence.value(), tails[side]);
       if (s != status::ok) {
         state_.last_fit = s;
-        return s;
+        if (!state_.fitted && s == status::not_enough_data) return s;
+        state_.failed_refits += 1;
+        return status::refit_failed;
       }
     }
     state_.long_tail = tails[0];

@@ -28,8 +28,20 @@
 /// each estimate rebuilds the rescaled sample, r_t * clamp(sigma_now / sigma_t, floor, cap):
 /// O(n log k) per estimate into preallocated scratch.
 ///
-/// Before the window holds enough residuals for the tail, or when the volatility model has no
-/// positive forecast, `estimate` returns +infinity for VaR and ES, never NaN. Estimates use
+/// Warm-up (burn-in, stated): a residual is kept only once the volatility model is warm
+/// (`volatility_warm`: a positive forecast and, for a model with `ready()`, its burn-in over;
+/// EWMA first-squared-return: 76 returns at lambda 0.94), because z_t = r_t / sigma_t from a
+/// model that has seen one return (z_2 = r_2 / |r_1|) can dominate the tail for a whole window.
+/// Returns before that still go to the model (the caller's `vol.update`), not to the window.
+/// Readiness: `ready()` once the window holds `min_residuals` residuals (0, the default: the
+/// whole window, so a 99% ES rests on 500 residuals, not 100), and at least the tail's minimum.
+/// Mean: when the model has a conditional mean (`volatility_mean`: GARCH's mu), the residual is
+/// z_t = (r_t - mu) / sigma_t and the h-step return is mean + scaled residual sum: h mu for
+/// overlapping sums, bootstrap and volatility_model, sqrt(h) mu for square_root_of_time (the
+/// one-step measure times sqrt(h)).
+///
+/// Before `ready()`, or when the volatility model has no positive forecast, `estimate` returns
+/// +infinity for VaR and ES, never NaN. Estimates use
 /// mutable scratch: one object must not be estimated from two threads at once.
 #pragma once
 
@@ -64,6 +76,7 @@ struct filtered_historical_risk_config {
   double scale_cap = std::numeric_limits<double>::infinity();  ///< upper bound (infinity = none)
   std::int64_t bootstrap_paths = 10000;                        ///< sums drawn by the bootstrap rule
   std::uint64_t seed = 20240501;                               ///< bootstrap seed
+  std::int64_t min_residuals = 0;  ///< residuals before ready(); 0 = the whole window, else in [tail minimum, window]
 };
 
 namespace detail {
@@ -88,6 +101,33 @@ namespace detail {
   s.seed = c.seed;
   s.allow_volatility_model_rule = true;
   return s;
+}
+
+/// The residuals needed before ready(): min_residuals, or the whole window when it is 0;
+/// at least the tail's minimum (checked by the caller against the engine).
+[[nodiscard]] inline std::size_t fhs_min_residuals(const filtered_historical_risk_config& c, std::string_view component,
+                                                   std::size_t tail_minimum) {
+  if (c.min_residuals == 0) return static_cast<std::size_t>(c.window);
+  if (c.min_residuals < 0 || c.min_residuals > c.window || static_cast<std::size_t>(c.min_residuals) < tail_minimum) {
+    throw_invalid_argument(component, "min_residuals",
+                           "must be 0 (the whole window) or in [" + std::to_string(tail_minimum) + ", window " +
+                               std::to_string(c.window) + "]",
+                           c.min_residuals);
+  }
+  return static_cast<std::size_t>(c.min_residuals);
+}
+
+/// The h-step mean a long position's loss is reduced by (and a short's increased by).
+[[nodiscard]] inline double fhs_mean_shift(double mu, horizon_rule rule, std::int64_t h) noexcept {
+  const auto hd = static_cast<double>(h);
+  return rule == horizon_rule::square_root_of_time ? std::sqrt(hd) * mu : hd * mu;
+}
+
+/// Residual-unit estimate -> return-unit estimate: scale by the horizon factor, shift by the mean.
+[[nodiscard]] inline risk_estimate fhs_to_returns(risk_estimate unscaled, double factor, double shift,
+                                                  position_side side) noexcept {
+  const double signed_shift = side == position_side::long_position ? -shift : shift;
+  return {unscaled.var * factor + signed_shift, unscaled.es * factor + signed_shift};
 }
 
 /// The factor that turns a measure of residuals (one-step or h-sums, per the rule) into the
@@ -153,18 +193,19 @@ class filtered_historical_risk {
       : config_(config),
         engine_(detail::fhs_settings(config, "filtered_historical_risk", config.window, "window")),
         sigmas_(static_cast<std::size_t>(config.window), 0.0),
+        min_residuals_(detail::fhs_min_residuals(config, "filtered_historical_risk", engine_.minimum())),
         filtered_(config.scale_floor > 0.0 || std::isfinite(config.scale_cap)) {}
 
-  /// @brief Stores z_t = r / sqrt(vol.variance()) and the volatility. O(log n).
-  /// @return `status::non_finite_input` for NaN or infinity, `status::not_enough_data` when the
-  ///         model has no positive forecast yet (e.g. EWMA before its first return); the state
-  ///         is unchanged in both cases.
+  /// @brief Stores z_t = (r - mu) / sqrt(vol.variance()) and the volatility once the model is
+  ///        warm (see the file comment). O(log n).
+  /// @return `status::non_finite_input` for NaN or infinity, `status::not_enough_data` while the
+  ///         model is not warm (`volatility_warm`: no positive forecast, or its burn-in not
+  ///         over); the state is unchanged in both cases, and the caller still updates the model.
   template <volatility_model Vol>
   status observe(double r, const Vol& vol) noexcept {
     if (!std::isfinite(r)) return status::non_finite_input;
-    const auto variance = static_cast<double>(vol.variance());
-    if (!(variance > 0.0 && std::isfinite(variance))) return status::not_enough_data;
-    const double sigma = std::sqrt(variance);
+    if (!volatility_warm(vol)) return status::not_enough_data;
+    const double sigma = std::sqrt(static_cast<double>(vol.variance()));
     const std::size_t n = sigmas_.size();
     if (engine_.size() == n) {
       sigmas_[head_] = sigma;
@@ -172,7 +213,7 @@ class filtered_historical_risk {
     } else {
       sigmas_[(head_ + engine_.size()) % n] = sigma;
     }
-    engine_.push(r / sigma);
+    engine_.push((r - volatility_mean(vol)) / sigma);
     return status::ok;
   }
 
@@ -182,8 +223,9 @@ class filtered_historical_risk {
   [[nodiscard]] risk_estimate estimate(const Vol& vol, position_side side) const noexcept {
     constexpr double inf = std::numeric_limits<double>::infinity();
     const double factor = detail::fhs_horizon_factor(vol, config_.horizon, config_.horizon_steps.steps());
-    if (!engine_.ready() || !(factor > 0.0 && std::isfinite(factor))) return {inf, inf};
-    if (!filtered_) return detail::scale_estimate(engine_.unscaled(side), factor);
+    if (!ready() || !(factor > 0.0 && std::isfinite(factor))) return {inf, inf};
+    const double shift = detail::fhs_mean_shift(volatility_mean(vol), config_.horizon, config_.horizon_steps.steps());
+    if (!filtered_) return detail::fhs_to_returns(engine_.unscaled(side), factor, shift, side);
     // Floor/cap: rebuild r_t * clamp(sigma_now / sigma_t) / sigma_now in residual units.
     const double sigma_now = std::sqrt(static_cast<double>(vol.variance()));
     if (!(sigma_now > 0.0 && std::isfinite(sigma_now))) return {inf, inf};
@@ -193,7 +235,7 @@ class filtered_historical_risk {
       const double s = sigma_at(i);
       values[i] = values[i] * s * std::clamp(sigma_now / s, config_.scale_floor, config_.scale_cap) / sigma_now;
     }
-    return detail::scale_estimate(engine_.unscaled_from(values), factor);
+    return detail::fhs_to_returns(engine_.unscaled_from(values), factor, shift, side);
   }
 
   /// @brief Historical simulation of already filtered returns (long position).
@@ -209,7 +251,10 @@ class filtered_historical_risk {
     return historical_var_es(sample, c);
   }
 
-  [[nodiscard]] bool ready() const noexcept { return engine_.ready(); }
+  /// @brief The window holds `min_residuals()` residuals (and the tail's minimum).
+  [[nodiscard]] bool ready() const noexcept { return engine_.ready() && engine_.size() >= min_residuals_; }
+  /// @brief Residuals needed before `ready()` (the whole window by default).
+  [[nodiscard]] std::size_t min_residuals() const noexcept { return min_residuals_; }
   [[nodiscard]] std::size_t size() const noexcept { return engine_.size(); }
   [[nodiscard]] std::int64_t horizon_steps() const noexcept { return config_.horizon_steps.steps(); }
   [[nodiscard]] const filtered_historical_risk_config& config() const noexcept { return config_; }
@@ -253,6 +298,7 @@ class filtered_historical_risk {
   detail::windowed_sample engine_;
   std::vector<double> sigmas_;
   std::size_t head_ = 0;
+  std::size_t min_residuals_ = 0;
   bool filtered_ = false;
 };
 
@@ -274,10 +320,9 @@ template <volatility_model Vol>
   residuals.reserve(returns.size());
   sigmas.reserve(returns.size());
   for (double r : returns) {
-    const auto variance = static_cast<double>(vol.variance());
-    if (variance > 0.0 && std::isfinite(variance)) {
-      const double sigma = std::sqrt(variance);
-      residuals.push_back(r / sigma);
+    if (volatility_warm(vol)) {
+      const double sigma = std::sqrt(static_cast<double>(vol.variance()));
+      residuals.push_back((r - volatility_mean(vol)) / sigma);
       sigmas.push_back(sigma);
     }
     (void)vol.update(r);
@@ -285,10 +330,15 @@ template <volatility_model Vol>
   const auto n = static_cast<std::size_t>(config.window);
   const std::size_t count = std::min(n, residuals.size());
   const detail::windowed_sample engine(settings);
-  if (count < engine.minimum() + (config.horizon == horizon_rule::overlapping_sums
-                                      ? static_cast<std::size_t>(config.horizon_steps.steps() - 1)
-                                      : 0U)) {
-    throw_invalid_argument(component, "returns", "are too few for the tail (" + std::to_string(count) + " residuals)",
+  const std::size_t needed = std::max(detail::fhs_min_residuals(config, component, engine.minimum()),
+                                      engine.minimum() +
+                                          (config.horizon == horizon_rule::overlapping_sums
+                                               ? static_cast<std::size_t>(config.horizon_steps.steps() - 1)
+                                               : 0U));
+  if (count < needed) {
+    throw_invalid_argument(component, "returns",
+                           "are too few: " + std::to_string(count) + " residuals after the volatility burn-in, " +
+                               std::to_string(needed) + " needed",
                            returns.size());
   }
   const double factor = detail::fhs_horizon_factor(vol, config.horizon, config.horizon_steps.steps());
@@ -304,7 +354,8 @@ template <volatility_model Vol>
     const double s = sigmas[first + i];
     values[i] = filtered ? z * s * std::clamp(sigma_now / s, config.scale_floor, config.scale_cap) / sigma_now : z;
   }
-  return detail::scale_estimate(engine.unscaled_from(values), factor);
+  const double shift = detail::fhs_mean_shift(volatility_mean(vol), config.horizon, config.horizon_steps.steps());
+  return detail::fhs_to_returns(engine.unscaled_from(values), factor, shift, side);
 }
 
 // Deprecated spellings of the 0.2 renames (names that agree), removed in 0.3.0.

@@ -15,8 +15,14 @@
 ///  - `m.variance(h)`: the variance of the sum of the next h returns (h >= 1);
 ///  - `m.state()` / `m.restore(s)`: the whole mutable state as a regular value; a model that
 ///    restores a saved state continues bit-identically.
+/// Optional members, read through the helpers below:
+///  - `m.ready()`: the forecast is past its burn-in (a validator may use it); without it a
+///    model counts as warm once it has a positive, finite forecast (`volatility_warm`);
+///  - `m.mean()`: the model's conditional mean of the next return (GARCH's mu); without it the
+///    mean is 0 (`volatility_mean`).
 #pragma once
 
+#include <cmath>
 #include <concepts>
 #include <cstdint>
 #include <type_traits>
@@ -51,5 +57,33 @@ concept volatility_model =
       { model.restore(saved) } -> std::same_as<void>;
     };
 // clang-format on
+
+/// @brief True once the model's forecast can standardise a return: a positive, finite
+///        variance and, when the model has `ready()`, its burn-in is over. Filtered historical
+///        simulation and conditional EVT keep residuals only from then on.
+template <volatility_model Vol>
+[[nodiscard]] bool volatility_warm(const Vol& vol) noexcept {
+  const auto variance = static_cast<double>(vol.variance());
+  if (!(variance > 0.0 && std::isfinite(variance))) return false;
+  if constexpr (requires {
+                  { vol.ready() } -> std::convertible_to<bool>;
+                }) {
+    return static_cast<bool>(vol.ready());
+  } else {
+    return true;
+  }
+}
+
+/// @brief The model's conditional mean of the next return: `vol.mean()` when it has one, else 0.
+template <volatility_model Vol>
+[[nodiscard]] double volatility_mean(const Vol& vol) noexcept {
+  if constexpr (requires {
+                  { vol.mean() } -> std::convertible_to<double>;
+                }) {
+    return static_cast<double>(vol.mean());
+  } else {
+    return 0.0;
+  }
+}
 
 }  // namespace dynmargin

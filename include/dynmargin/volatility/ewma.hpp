@@ -12,6 +12,15 @@
 ///    the forecast is the mean of the squares seen so far.
 ///  - `ewma_start::given`: a variance supplied by the caller (for example from a calibration),
 ///    which is the forecast before any return is seen.
+///
+/// Readiness (`ready()`, which the margin function and the FHS/EVT residuals wait for):
+///  - first_squared_return: after `burn_in` returns. After n returns the start value r_1^2
+///    still carries the weight lambda^(n-1) of the forecast; the default burn-in (0 =
+///    automatic) is the smallest n with lambda^(n-1) <= 1%, i.e. 1 + ceil(ln 0.01 / ln lambda):
+///    76 returns at lambda 0.94, 153 at 0.97. Before it, one return (possibly 0) would set the
+///    scale of every later residual and margin.
+///  - warmup_window: after the `warmup` returns of the window (the caller chose it).
+///  - given: at once (the variance was calibrated elsewhere).
 #pragma once
 
 #include <cmath>
@@ -32,7 +41,14 @@ struct ewma_volatility_config {
   ewma_start start = ewma_start::first_squared_return;
   std::int64_t warmup = 0;        ///< returns in the warm-up window (warmup_window only, >= 1)
   double initial_variance = 0.0;  ///< starting variance (given only, finite and > 0)
+  std::int64_t burn_in = 0;       ///< first_squared_return: returns before ready(); 0 = automatic (1% rule)
 };
+
+/// @brief The automatic burn-in of a first-squared-return EWMA: the smallest n with
+///        lambda^(n-1) <= 0.01 (the start value's weight in the forecast after n returns).
+[[nodiscard]] inline std::int64_t ewma_default_burn_in(double lambda) noexcept {
+  return 1 + static_cast<std::int64_t>(std::ceil(std::log(0.01) / std::log(lambda) - 1e-9));
+}
 
 /// @brief RiskMetrics EWMA variance; a `volatility_model`.
 class ewma_volatility {
@@ -50,6 +66,8 @@ class ewma_volatility {
 
   /// @throws dynmargin::invalid_argument naming warmup or initial_variance when out of range.
   explicit ewma_volatility(const ewma_volatility_config& config = {}) : config_(config) {
+    if (config.burn_in < 0) throw_invalid_argument("ewma", "burn_in", "must be >= 0 (0 = automatic)", config.burn_in);
+    burn_in_ = config.burn_in > 0 ? config.burn_in : ewma_default_burn_in(config.lambda.value());
     if (config.start == ewma_start::warmup_window && config.warmup < 1) {
       throw_invalid_argument("ewma", "warmup", "must be at least 1 return", config.warmup);
     }
@@ -64,8 +82,8 @@ class ewma_volatility {
   /// @brief Convenience: lambda only, first-squared-return start.
   /// @throws dynmargin::invalid_argument naming lambda when it is not in (0, 1).
   explicit ewma_volatility(double lambda)
-      : ewma_volatility(
-            ewma_volatility_config{decay_factor(lambda, "ewma", "lambda"), ewma_start::first_squared_return, 0, 0.0}) {}
+      : ewma_volatility(ewma_volatility_config{decay_factor(lambda, "ewma", "lambda"), ewma_start::first_squared_return,
+                                               0, 0.0, 0}) {}
 
   /// @brief Absorbs one return. O(1), no allocation.
   /// @return `status::non_finite_input` (state unchanged) for NaN or infinity.
@@ -102,15 +120,19 @@ class ewma_volatility {
   /// @brief One-step volatility, sqrt(variance()).
   [[nodiscard]] double volatility() const noexcept { return std::sqrt(state_.variance); }
   [[nodiscard]] std::int64_t observations() const noexcept { return state_.observations; }
-  /// @brief True once the forecast rests on data (or a given start) and the warm-up is over.
+  /// @brief True once the burn-in is over (see the file comment): first_squared_return after
+  ///        `burn_in()` returns, warmup_window after `warmup`, given at once.
   [[nodiscard]] bool ready() const noexcept {
     switch (config_.start) {
-      case ewma_start::first_squared_return: return state_.observations >= 1;
+      case ewma_start::first_squared_return: return state_.observations >= burn_in_;
       case ewma_start::warmup_window: return state_.observations >= config_.warmup;
       case ewma_start::given: return true;
     }
     return false;
   }
+
+  /// @brief Returns a first-squared-return start needs before `ready()` (config or automatic).
+  [[nodiscard]] std::int64_t burn_in() const noexcept { return burn_in_; }
 
   [[nodiscard]] state_type state() const noexcept { return state_; }
   void restore(const state_type& saved) noexcept { state_ = saved; }
@@ -118,6 +140,7 @@ class ewma_volatility {
 
  private:
   ewma_volatility_config config_;
+  std::int64_t burn_in_ = 1;
   state_type state_{};
 };
 

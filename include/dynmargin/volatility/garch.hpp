@@ -307,7 +307,10 @@ class garch_volatility {
   [[nodiscard]] double volatility() const noexcept { return std::sqrt(state_.variance); }
   [[nodiscard]] std::int64_t observations() const noexcept { return state_.observations; }
   /// @brief Always true: the start rule provides h_1 before any return.
+  /// @brief Ready at once: the start-up variance comes from the fit (`initial_variance`).
   [[nodiscard]] bool ready() const noexcept { return true; }
+  /// @brief The constant conditional mean mu of the next return (FHS standardises r - mu).
+  [[nodiscard]] double mean() const noexcept { return config_.parameters.mu; }
 
   [[nodiscard]] state_type state() const noexcept { return state_; }
   void restore(const state_type& saved) noexcept { state_ = saved; }

@@ -125,7 +125,8 @@ template <class S, class Q>
 void record_quote(backtest_path& path, std::size_t i, const S& update_status, const Q& q) {
   if constexpr (std::same_as<S, status>) {
     path.statuses[i] = update_status;
-    if (update_status != status::ok) ++path.rejected_updates;
+    if (is_error(update_status)) ++path.rejected_updates;
+    if (is_warning(update_status)) ++path.warning_updates;
   }
   const bool ready = static_cast<bool>(q.ready);
   path.ready[i] = ready ? 1 : 0;
