@@ -11,8 +11,10 @@
 #include "dynmargin/version.hpp"  // IWYU pragma: export
 
 // core
+#include "dynmargin/core/bar_sampler.hpp"    // IWYU pragma: export
 #include "dynmargin/core/concepts.hpp"       // IWYU pragma: export
 #include "dynmargin/core/distributions.hpp"  // IWYU pragma: export
+#include "dynmargin/core/duration.hpp"       // IWYU pragma: export
 #include "dynmargin/core/error.hpp"          // IWYU pragma: export
 #include "dynmargin/core/math_policy.hpp"    // IWYU pragma: export
 #include "dynmargin/core/random.hpp"         // IWYU pragma: export
@@ -41,23 +43,24 @@
 #include "dynmargin/risk/rolling_quantile.hpp"     // IWYU pragma: export
 
 // margin
-#include "dynmargin/margin/account.hpp"          // IWYU pragma: export
-#include "dynmargin/margin/apc.hpp"              // IWYU pragma: export
-#include "dynmargin/margin/breakdown.hpp"        // IWYU pragma: export
-#include "dynmargin/margin/collateral.hpp"       // IWYU pragma: export
-#include "dynmargin/margin/concepts.hpp"         // IWYU pragma: export
-#include "dynmargin/margin/floors.hpp"           // IWYU pragma: export
-#include "dynmargin/margin/inverse.hpp"          // IWYU pragma: export
-#include "dynmargin/margin/liquidity.hpp"        // IWYU pragma: export
-#include "dynmargin/margin/maintenance.hpp"      // IWYU pragma: export
-#include "dynmargin/margin/margin_function.hpp"  // IWYU pragma: export
-#include "dynmargin/margin/open_interest.hpp"    // IWYU pragma: export
-#include "dynmargin/margin/policy_chain.hpp"     // IWYU pragma: export
-#include "dynmargin/margin/position_common.hpp"  // IWYU pragma: export
-#include "dynmargin/margin/price_guard.hpp"      // IWYU pragma: export
-#include "dynmargin/margin/schedule.hpp"         // IWYU pragma: export
-#include "dynmargin/margin/speed_limit.hpp"      // IWYU pragma: export
-#include "dynmargin/margin/tiers.hpp"            // IWYU pragma: export
+#include "dynmargin/margin/account.hpp"                  // IWYU pragma: export
+#include "dynmargin/margin/apc.hpp"                      // IWYU pragma: export
+#include "dynmargin/margin/breakdown.hpp"                // IWYU pragma: export
+#include "dynmargin/margin/collateral.hpp"               // IWYU pragma: export
+#include "dynmargin/margin/concepts.hpp"                 // IWYU pragma: export
+#include "dynmargin/margin/floors.hpp"                   // IWYU pragma: export
+#include "dynmargin/margin/inverse.hpp"                  // IWYU pragma: export
+#include "dynmargin/margin/liquidity.hpp"                // IWYU pragma: export
+#include "dynmargin/margin/maintenance.hpp"              // IWYU pragma: export
+#include "dynmargin/margin/margin_function.hpp"          // IWYU pragma: export
+#include "dynmargin/margin/open_interest.hpp"            // IWYU pragma: export
+#include "dynmargin/margin/policy_chain.hpp"             // IWYU pragma: export
+#include "dynmargin/margin/position_common.hpp"          // IWYU pragma: export
+#include "dynmargin/margin/price_guard.hpp"              // IWYU pragma: export
+#include "dynmargin/margin/sampled_margin_function.hpp"  // IWYU pragma: export
+#include "dynmargin/margin/schedule.hpp"                 // IWYU pragma: export
+#include "dynmargin/margin/speed_limit.hpp"              // IWYU pragma: export
+#include "dynmargin/margin/tiers.hpp"                    // IWYU pragma: export
 
 // backtest
 #include "dynmargin/backtest/coverage.hpp"        // IWYU pragma: export
