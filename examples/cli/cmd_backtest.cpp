@@ -207,6 +207,26 @@ void run_backtest(const backtest_options& options) {
   for (const auto& file : options.configs) {
     const json config_json = read_json_file(file);
     auto engine = build_margin_engine(config_json);
+    // A config with a "bar" is backtested on the bars it samples (days then count bars of it);
+    // one without is warned about when the feed is irregular.
+    std::span<const dynmargin::timestamp> times(series.times);
+    std::span<const double> prices(series.prices);
+    bar_series bars;
+    std::int64_t config_steps_per_day = steps_per_day;
+    if (engine.bar) {
+      bars = sample_into_bars(series.times, series.prices, *engine.bar, "backtest");
+      times = bars.times;
+      prices = bars.prices;
+      const std::int64_t seconds = engine.bar->count() / 1'000'000;
+      if (options.steps_per_day <= 0)
+        config_steps_per_day = seconds < dynmargin::seconds_per_day && dynmargin::seconds_per_day % seconds == 0
+                                   ? dynmargin::seconds_per_day / seconds
+                                   : 1;
+      std::cerr << "backtest: " << file << ": " << series.prices.size() << " prices sampled into " << prices.size()
+                << " bars of " << dynmargin::format_duration(*engine.bar) << "\n";
+    } else {
+      std::cerr << irregular_feed_warning(series.times, "backtest: " + file);
+    }
     dynmargin::backtest_config config;
     double coverage = options.coverage;
     if (coverage == 0.0) {
@@ -221,7 +241,7 @@ void run_backtest(const backtest_options& options) {
     config.side = options.side == "long" ? dynmargin::position_side::long_position
                                          : dynmargin::position_side::short_position;
     config.warmup = options.warmup;
-    config.steps_per_day = steps_per_day;
+    config.steps_per_day = config_steps_per_day;
     config.constant_quantity_metrics = true;
     config.es_simulations = options.simulations;
     config.es_resamples = options.simulations;
@@ -231,13 +251,17 @@ void run_backtest(const backtest_options& options) {
       config.es_null = {dynmargin::distribution_shape::student_t, config_json["risk"].value("nu", 4.0)};
     }
     dynmargin::backtest_path path;
-    auto report = dynmargin::backtest(std::move(engine.function), series.times, series.prices, config, &path);
+    auto report = dynmargin::backtest(std::move(engine.function), times, prices, config, &path);
     json out = report_json(report, path, config);
     out["config"] = file;
     if (config_json.contains("name") && config_json["name"].is_string()) out["name"] = config_json["name"];
     out["input"] = options.input;
     out["column"] = series.column;
-    out["steps_per_day"] = steps_per_day;
+    out["steps_per_day"] = config_steps_per_day;
+    if (engine.bar) {
+      out["bar"] = dynmargin::format_duration(*engine.bar);
+      out["bars"] = prices.size();
+    }
     if (!options.paths.empty()) write_paths(paths_file(options.paths, file, options.configs.size() > 1), path);
     reports.push_back({file, std::move(report)});
     outputs.push_back(std::move(out));

@@ -82,6 +82,21 @@ void run_margin(const margin_options& options) {
     series.times.resize(series.prices.size());
     for (std::size_t i = 0; i < series.times.size(); ++i) series.times[i] = static_cast<dynmargin::timestamp>(i);
   }
+  if (engine.bar) {
+    // Every count in the config is a count of bars: the function sees the last price of each.
+    if (!options.open_interest_column.empty()) {
+      throw dynmargin::invalid_argument(
+          "margin: --open-interest-column with a config \"bar\" is not supported, got \"" +
+          options.open_interest_column + "\" with bar " + dynmargin::format_duration(*engine.bar));
+    }
+    auto bars = sample_into_bars(series.times, series.prices, *engine.bar, "margin");
+    std::cerr << "margin: " << series.prices.size() << " prices sampled into " << bars.prices.size() << " bars of "
+              << dynmargin::format_duration(*engine.bar) << " (each row: the bar's end and last price)\n";
+    series.times = std::move(bars.times);
+    series.prices = std::move(bars.prices);
+  } else {
+    std::cerr << irregular_feed_warning(series.times, "margin");
+  }
   std::string out = "t,price,raw_rate,initial_rate,maintenance_rate,initial_amount,maintenance_amount,binding";
   for (std::size_t i = 0; i < engine.policy_types.size(); ++i) out += "," + engine.column(i);
   out += ",price_suspect\n";

@@ -15,12 +15,15 @@
 // should disable that warning before its first include (see cmd_margin.cpp).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <fstream>
 #include <initializer_list>
 #include <limits>
+#include <map>
+#include <optional>
 #include <span>
 #include <sstream>
 #include <string>
@@ -32,6 +35,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
+#include "dynmargin/core/bar_sampler.hpp"
+#include "dynmargin/core/duration.hpp"
 #include "dynmargin/core/error.hpp"
 #include "dynmargin/margin/margin_function.hpp"
 #include "dynmargin/margin/policy_chain.hpp"
@@ -165,6 +170,10 @@ using margin_engine_function = dynmargin::margin_function<any_volatility, any_ri
 /// What build_margin_engine returns: the function and how its breakdown maps to the config.
 struct margin_engine {
   margin_engine_function function;
+  /// The config's "bar": prices are sampled into bars of this length before the function sees
+  /// them (core/bar_sampler.hpp), and every count in the config is a count of bars. Empty: the
+  /// function sees every price and counts updates.
+  std::optional<dynmargin::duration> bar;
   std::vector<std::string> policy_types;     ///< "type" of config policy i
   std::vector<std::size_t> breakdown_index;  ///< breakdown entry of config policy i
 
@@ -223,6 +232,28 @@ class fields {
   [[nodiscard]] std::int64_t integer_or(const char* name, std::int64_t fallback) const {
     return has(name) ? integer(name) : fallback;
   }
+  /// A count of updates (bars when the config has a "bar"): an integer, or a duration string
+  /// ("24h") converted to whole bars of the config's "bar", which it then requires.
+  [[nodiscard]] std::int64_t steps(const char* name) const {
+    const json& v = at(name);
+    if (v.is_number_integer()) return v.get<std::int64_t>();
+    if (!v.is_string())
+      fail(name_of(name) + " must be an integer (updates) or a duration such as \"24h\", got " + v.dump());
+    const std::string text = v.get<std::string>();
+    const dynmargin::duration span = dynmargin::parse_duration(text, "margin config", name_of(name));
+    if (!config_bar) {
+      fail(name_of(name) +
+           " is a duration, which needs config.bar (the bar length prices are sampled into, "
+           "e.g. \"1h\"), got \"" +
+           text + "\"");
+    }
+    return dynmargin::bars_in(span, *config_bar, "margin config", name_of(name));
+  }
+  [[nodiscard]] std::int64_t steps_or(const char* name, std::int64_t fallback) const {
+    return has(name) ? steps(name) : fallback;
+  }
+  /// The bar length of the config being read (set by build_margin_engine while it reads).
+  static inline thread_local std::optional<dynmargin::duration> config_bar;
   [[nodiscard]] std::string text(const char* name) const {
     const json& v = at(name);
     if (!v.is_string()) fail(name_of(name) + " must be a string, got " + v.dump());
@@ -279,20 +310,28 @@ inline any_volatility volatility(const json& object) {
   const std::size_t model = f.choice("model", {"ewma", "rolling", "garch", "gjr"}, 0);
   if (!f.has("model")) fail("volatility.model is missing");
   if (model == 0) {
-    f.only({"model", "lambda", "start", "warmup", "initial_variance", "burn_in"});
+    f.only({"model", "lambda", "half_life", "start", "warmup", "initial_variance", "burn_in"});
     dynmargin::ewma_volatility_config c;
     c.lambda = dynmargin::decay_factor(f.number_or("lambda", 0.94), "ewma", "lambda");
+    if (f.has("half_life")) {
+      // A half-life in bars (an integer) or in time ("2d"): lambda = 0.5^(1 / bars).
+      if (f.has("lambda")) fail("volatility: give lambda or half_life, not both");
+      const std::int64_t bars = f.steps("half_life");
+      if (bars < 1) fail(f.name_of("half_life") + " must be at least one bar, got " + std::to_string(bars));
+      c.lambda = dynmargin::decay_from_half_life(dynmargin::duration{bars}, dynmargin::duration{1}, "volatility",
+                                                 "half_life");
+    }
     c.start = static_cast<dynmargin::ewma_start>(
         f.choice("start", {"first_squared_return", "warmup_window", "given"}, 0));
-    c.warmup = f.integer_or("warmup", 0);
+    c.warmup = f.steps_or("warmup", 0);
     c.initial_variance = f.number_or("initial_variance", 0.0);
-    c.burn_in = f.integer_or("burn_in", 0);
+    c.burn_in = f.steps_or("burn_in", 0);
     return any_volatility(dynmargin::ewma_volatility(c));
   }
   if (model == 1) {
     f.only({"model", "window", "mean"});
     dynmargin::rolling_volatility_config c;
-    c.window = f.integer("window");
+    c.window = f.steps("window");
     c.mean = static_cast<dynmargin::rolling_mean>(f.choice("mean", {"zero", "sample"}, 0));
     return any_volatility(dynmargin::rolling_volatility(c));
   }
@@ -318,7 +357,7 @@ inline std::pair<any_risk, dynmargin::risk_statistic> risk(const json& object) {
   const std::size_t method = f.choice("method", {"parametric", "historical", "fhs", "evt"}, 0);
   const auto statistic = static_cast<dynmargin::risk_statistic>(f.choice("statistic", {"es", "var"}, 0));
   const double confidence = f.number_or("confidence", 0.99);
-  const std::int64_t horizon = f.integer_or("horizon", 1);
+  const std::int64_t horizon = f.steps_or("horizon", 1);
   if (method == 0) {
     f.only(
         {"method", "statistic", "confidence", "horizon", "dist", "nu", "skewness", "excess_kurtosis", "horizon_rule"});
@@ -341,10 +380,10 @@ inline std::pair<any_risk, dynmargin::risk_statistic> risk(const json& object) {
     dynmargin::evt_risk_config c;
     c.confidence = dynmargin::confidence_level(confidence, "evt_risk", "confidence");
     c.horizon = dynmargin::horizon(horizon, "evt_risk", "horizon");
-    c.window = f.integer_or("window", 1000);
+    c.window = f.steps_or("window", 1000);
     c.tail.tail_fraction = f.number_or("tail_fraction", 0.10);
     c.tail.min_exceedances = f.integer_or("min_exceedances", 30);
-    c.refit_interval = f.integer_or("refit_interval", 1);
+    c.refit_interval = f.steps_or("refit_interval", 1);
     return {any_risk(dynmargin::evt_risk(c)), statistic};
   }
   const auto quantile = static_cast<dynmargin::quantile_method>(f.choice("quantile", {"type1", "type7"}, 1));
@@ -357,7 +396,7 @@ inline std::pair<any_risk, dynmargin::risk_statistic> risk(const json& object) {
     dynmargin::historical_risk_config c;
     c.confidence = dynmargin::confidence_level(confidence, "historical_risk", "confidence");
     c.horizon_steps = dynmargin::horizon(horizon, "historical_risk", "horizon_steps");
-    c.window = f.integer_or("window", 500);
+    c.window = f.steps_or("window", 500);
     c.quantile = quantile;
     c.es = es;
     c.horizon = rule;
@@ -369,7 +408,7 @@ inline std::pair<any_risk, dynmargin::risk_statistic> risk(const json& object) {
   dynmargin::filtered_historical_risk_config c;
   c.confidence = dynmargin::confidence_level(confidence, "filtered_historical_risk", "confidence");
   c.horizon_steps = dynmargin::horizon(horizon, "filtered_historical_risk", "horizon_steps");
-  c.window = f.integer_or("window", 500);
+  c.window = f.steps_or("window", 500);
   c.quantile = quantile;
   c.es = es;
   c.horizon = rule;
@@ -452,24 +491,24 @@ inline std::variant<rate_variant, position_variant> policy(const fields& f, doub
   }
   if (type == "stressed_weight") {
     f.only({"type", "weight", "lookback"});
-    return rate_variant(stressed_weight_policy(f.number("weight"), f.integer("lookback")));
+    return rate_variant(stressed_weight_policy(f.number("weight"), f.steps("lookback")));
   }
   if (type == "lookback_floor") {
     f.only({"type", "lookback", "rule"});
     const auto rule = f.choice("rule", {"maximum", "long_run_volatility"}, 0) == 0
                           ? lookback_floor_rule::maximum
                           : lookback_floor_rule::long_run_volatility;
-    return rate_variant(lookback_floor_policy(f.integer("lookback"), rule));
+    return rate_variant(lookback_floor_policy(f.steps("lookback"), rule));
   }
   if (type == "speed_limit") {
     f.only({"type", "max_increase", "window", "max_windows_behind"});
     return rate_variant(
-        speed_limit_policy(f.number("max_increase"), f.integer("window"), f.integer_or("max_windows_behind", 10)));
+        speed_limit_policy(f.number("max_increase"), f.steps("window"), f.integer_or("max_windows_behind", 10)));
   }
   if (type == "release_limit") {
     f.only({"type", "max_decrease", "window", "max_windows_behind"});
     return rate_variant(
-        release_limit_policy(f.number("max_decrease"), f.integer("window"), f.integer_or("max_windows_behind", 10)));
+        release_limit_policy(f.number("max_decrease"), f.steps("window"), f.integer_or("max_windows_behind", 10)));
   }
   if (type == "hysteresis") {
     f.only({"type", "band"});
@@ -594,7 +633,22 @@ inline margin_engine build_margin_engine(const nlohmann::json& config) {
   namespace d = margin_config_support;
   const d::fields top(config, "config");
   top.only({"volatility", "risk", "maintenance_fraction", "min_returns", "stressed_lookback", "price_guard", "policies",
-            "description", "name"});
+            "description", "name", "bar"});
+  // "bar" first: every duration string in the config is counted in bars of it.
+  std::optional<dynmargin::duration> bar;
+  if (top.has("bar")) {
+    const dynmargin::duration length = dynmargin::parse_duration(top.text("bar"), "margin config", "config.bar");
+    if (length.count() % 1'000'000 != 0)
+      d::fail("config.bar must be a whole number of seconds, got \"" + top.text("bar") + "\"");
+    bar = length;
+  }
+  struct bar_scope {
+    std::optional<dynmargin::duration> saved = d::fields::config_bar;
+    explicit bar_scope(std::optional<dynmargin::duration> b) { d::fields::config_bar = b; }
+    ~bar_scope() { d::fields::config_bar = saved; }
+    bar_scope(const bar_scope&) = delete;
+    bar_scope& operator=(const bar_scope&) = delete;
+  } scope(bar);
   auto wrap = [](const char* part, auto&& build) {
     try {
       return build();
@@ -610,8 +664,8 @@ inline margin_engine build_margin_engine(const nlohmann::json& config) {
   dynmargin::margin_function_config fc;
   fc.statistic = statistic;
   fc.maintenance_fraction = top.number_or("maintenance_fraction", 0.5);
-  fc.min_returns = top.integer_or("min_returns", 1);
-  fc.stressed_lookback = top.integer_or("stressed_lookback", 0);
+  fc.min_returns = top.steps_or("min_returns", 1);
+  fc.stressed_lookback = top.steps_or("stressed_lookback", 0);
   if (top.has("price_guard")) {
     const d::fields g(top.at("price_guard"), "price_guard");
     g.only({"max_age", "max_deviation", "min_sources", "max_jump"});
@@ -657,10 +711,62 @@ inline margin_engine build_margin_engine(const nlohmann::json& config) {
     return margin_engine{margin_engine_function(fc, std::move(vol), std::move(measure),
                                                 dynmargin::dynamic_policy_chain(std::move(rates),
                                                                                 std::move(positions))),
-                         std::move(types), std::move(index)};
+                         bar, std::move(types), std::move(index)};
   } catch (const dynmargin::invalid_argument& e) {
     d::fail(e.what());
   }
+}
+
+/// A price history sampled into bars: the close and end time of every bar that has a price.
+struct bar_series {
+  std::vector<dynmargin::timestamp> times;
+  std::vector<double> prices;
+};
+
+/// Samples `prices` at `times` into bars of `bar` (core/bar_sampler.hpp); the end of the
+/// data completes the last bar.
+/// @throws dynmargin::invalid_argument naming `command` and the row for a time before the previous row's.
+inline bar_series sample_into_bars(std::span<const dynmargin::timestamp> times, std::span<const double> prices,
+                                   dynmargin::duration bar, const std::string& command) {
+  dynmargin::bar_sampler sampler(bar);
+  bar_series out;
+  for (std::size_t i = 0; i < prices.size(); ++i) {
+    const dynmargin::bar_sample s = sampler.push(times[i], prices[i]);
+    if (s.outcome != dynmargin::status::ok) {
+      throw dynmargin::invalid_argument(command + ": time at row " + std::to_string(i) +
+                                        " must not be before the previous row's " + std::to_string(times[i - 1]) +
+                                        ", got " + std::to_string(times[i]));
+    }
+    if (s.completed) {
+      out.times.push_back(s.bar.time);
+      out.prices.push_back(s.bar.close);
+    }
+  }
+  if (sampler.has_open_bar()) {
+    out.times.push_back(sampler.open_bar().time);
+    out.prices.push_back(sampler.open_bar().close);
+  }
+  return out;
+}
+
+/// A warning for standard error when a config that counts updates (no "bar") meets a feed
+/// whose spacing is irregular (more than 1% of the steps differ from the most common one), so
+/// that its windows and horizon are not the spans of time they look like; empty otherwise.
+inline std::string irregular_feed_warning(std::span<const dynmargin::timestamp> times, const std::string& command) {
+  if (times.size() < 3) return {};
+  std::map<dynmargin::timestamp, std::size_t> counts;
+  for (std::size_t i = 1; i < times.size(); ++i) ++counts[times[i] - times[i - 1]];
+  const auto modal = std::max_element(counts.begin(), counts.end(),
+                                      [](const auto& a, const auto& b) { return a.second < b.second; });
+  const std::size_t steps = times.size() - 1;
+  const std::size_t off = steps - modal->second;
+  if (off * 100 <= steps) return {};
+  return command +
+         ": warning: the config counts updates (it has no \"bar\") and the feed is irregular: " + std::to_string(off) +
+         " of " + std::to_string(steps) + " steps differ from the usual " + std::to_string(modal->first) + " s (from " +
+         std::to_string(counts.begin()->first) + " to " + std::to_string(counts.rbegin()->first) +
+         " s), so windows and the horizon are not fixed spans of time; set "
+         "\"bar\" (e.g. \"1h\") to sample prices into bars\n";
 }
 
 /// Reads and builds a config file.
