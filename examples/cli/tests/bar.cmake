@@ -136,3 +136,16 @@ foreach(case "irregular;1" "hourly;0")
     message(FATAL_ERROR "bar: an irregular-feed warning on the regular hourly feed: '${err}'")
   endif()
 endforeach()
+
+# --- backtest scores a config with a bar on its bars ------------------------------------------
+execute_process(COMMAND "${DYNMARGIN}" backtest --config "${WORK_DIR}/bar.json" --input "${WORK_DIR}/minute.csv"
+                OUTPUT_VARIABLE report ERROR_VARIABLE err RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "bar: backtest failed (${rc}): ${err}")
+endif()
+string(JSON bar GET "${report}" bar)
+string(JSON bars GET "${report}" bars)
+string(JSON per_day GET "${report}" steps_per_day)
+if(NOT bar STREQUAL "1h" OR NOT bars EQUAL 73 OR NOT per_day EQUAL 24)
+  message(FATAL_ERROR "bar: backtest reports bar '${bar}', bars ${bars}, steps_per_day ${per_day}; expected 1h, 73, 24")
+endif()
