@@ -102,7 +102,7 @@ class any_volatility {
   [[nodiscard]] double mean() const noexcept {
     return std::visit([](const auto& m) { return dynmargin::volatility_mean(m); }, model_);
   }
-  [[nodiscard]] state_type state() const noexcept { return engine_support::state_of<state_type>(model_); }
+  [[nodiscard]] state_type state() const { return engine_support::state_of<state_type>(model_); }
   void restore(const state_type& saved) {
     engine_support::restore_alternative(model_, saved, "volatility state is of another model");
   }
@@ -156,7 +156,7 @@ class any_risk {
         },
         measure_);
   }
-  [[nodiscard]] state_type state() const noexcept { return engine_support::state_of<state_type>(measure_); }
+  [[nodiscard]] state_type state() const { return engine_support::state_of<state_type>(measure_); }
   void restore(const state_type& saved) {
     engine_support::restore_alternative(measure_, saved, "risk state is of another measure");
   }

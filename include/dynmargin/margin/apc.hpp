@@ -165,8 +165,14 @@ class stressed_weight_policy {
     const double weighted = weight_ * (stress > now ? stress : now) + (1.0 - weight_) * now;
     return detail::with_initial(rates, detail::rescale_rate_loss(rates.initial, weighted / now, context), context);
   }
-  [[nodiscard]] state_type state() const noexcept { return state_; }
-  void restore(const state_type& saved) noexcept { state_ = saved; }
+  /// @brief The state (copies the lookback window: allocates).
+  [[nodiscard]] state_type state() const { return state_; }
+  /// @throws dynmargin::invalid_argument naming the window when the state comes from a policy
+  ///         with another lookback (nothing is changed).
+  void restore(const state_type& saved) {
+    detail::check_state_window("stressed_weight", saved.stressed.window(), state_.stressed.window());
+    state_ = saved;
+  }
   [[nodiscard]] double weight() const noexcept { return weight_; }
   /// @brief The stressed volatility of the last update when the policy keeps its own window.
   [[nodiscard]] double stressed_volatility() const noexcept { return state_.stressed.value(); }
@@ -216,8 +222,15 @@ class lookback_floor_policy {
     }
     return rates.initial < floor ? detail::with_initial(rates, floor, context) : rates;
   }
-  [[nodiscard]] state_type state() const noexcept { return state_; }
-  void restore(const state_type& saved) noexcept { state_ = saved; }
+  /// @brief The state (copies the lookback window: allocates).
+  [[nodiscard]] state_type state() const { return state_; }
+  /// @throws dynmargin::invalid_argument naming the window when the state comes from a policy
+  ///         with another lookback or rule (nothing is changed).
+  void restore(const state_type& saved) {
+    detail::check_state_window("lookback_floor", saved.highest.window(), state_.highest.window());
+    detail::check_state_window("lookback_floor", saved.variance.window(), state_.variance.window());
+    state_ = saved;
+  }
   [[nodiscard]] lookback_floor_rule rule() const noexcept { return rule_; }
 
  private:

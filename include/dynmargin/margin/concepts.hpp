@@ -100,7 +100,7 @@ concept rate_policy =
       requires std::regular<typename std::remove_cvref_t<T>::state_type>;
       { const_policy.name() } noexcept -> std::convertible_to<std::string_view>;
       { policy.update(context, rates) } noexcept -> std::same_as<margin_rates>;
-      { const_policy.state() } noexcept -> std::same_as<typename std::remove_cvref_t<T>::state_type>;
+      { const_policy.state() } -> std::same_as<typename std::remove_cvref_t<T>::state_type>;
       { policy.restore(saved) } -> std::same_as<void>;
     };
 // clang-format on

@@ -424,12 +424,16 @@ requires streaming_risk_measure<Risk, Vol> &&(margin_policy<Policies>&&...) clas
         core_with_guard()};
   }
   /// @brief Restores a state saved from a function with the same configuration.
+  /// @throws dynmargin::invalid_argument naming the part whose configuration differs (a window,
+  ///         a lookback, a policy type); the function is then as it was before the call.
   void restore(const state_type& saved) {
-    vol_.restore(saved.volatility);
-    risk_.restore(saved.risk);
-    restore_policies(saved.policies, std::index_sequence_for<Policies...>{});
-    core_ = saved.core;
-    guard_.restore(saved.core.guard);
+    const state_type before = state();
+    try {
+      restore_parts(saved);
+    } catch (...) {
+      restore_parts(before);  // the function's own state: cannot be refused
+      throw;
+    }
   }
 
   [[nodiscard]] bool ready() const noexcept { return core_.ready; }
@@ -460,9 +464,16 @@ requires streaming_risk_measure<Risk, Vol> &&(margin_policy<Policies>&&...) clas
   static constexpr double nan_ = std::numeric_limits<double>::quiet_NaN();
 
   template <class P>
-  static detail::policy_state_t<P> state_of(const P& p) noexcept {
+  static detail::policy_state_t<P> state_of(const P& p) {
     if constexpr (rate_policy<P>) return p.state();
     else return {};
+  }
+  void restore_parts(const state_type& saved) {
+    vol_.restore(saved.volatility);
+    risk_.restore(saved.risk);
+    restore_policies(saved.policies, std::index_sequence_for<Policies...>{});
+    core_ = saved.core;
+    guard_.restore(saved.core.guard);
   }
   template <std::size_t... I>
   void restore_policies(const std::tuple<detail::policy_state_t<Policies>...>& saved, std::index_sequence<I...>) {

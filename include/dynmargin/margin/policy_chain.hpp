@@ -148,7 +148,8 @@ class basic_policy_chain<policy_list<Rates...>, policy_list<Positions...>> {
   }
 
   // ---- state ----
-  [[nodiscard]] state_type state() const noexcept {
+  /// @brief Every rate policy's state (copies their windows: allocates).
+  [[nodiscard]] state_type state() const {
     state_type s;
     s.members.reserve(rates_.size());
     for (const auto& member : rates_) {
@@ -161,8 +162,20 @@ class basic_policy_chain<policy_list<Rates...>, policy_list<Positions...>> {
     }
     return s;
   }
-  /// @throws dynmargin::invalid_argument when the saved state is not of a chain of the same members.
+  /// @throws dynmargin::invalid_argument when the saved state is not of a chain of the same
+  ///         members with the same windows; the chain is then as it was before the call.
   void restore(const state_type& saved) {
+    const state_type before = state();
+    try {
+      restore_members(saved);
+    } catch (...) {
+      restore_members(before);  // the chain's own state: cannot be refused
+      throw;
+    }
+  }
+
+ private:
+  void restore_members(const state_type& saved) {
     if (saved.members.size() != rates_.size()) {
       throw_invalid_argument("policy_chain", "state",
                              "must hold one entry per rate policy (" + std::to_string(rates_.size()) + " policies)",
@@ -184,6 +197,7 @@ class basic_policy_chain<policy_list<Rates...>, policy_list<Positions...>> {
     }
   }
 
+ public:
   [[nodiscard]] const std::vector<rate_variant>& rate_policies() const noexcept { return rates_; }
   [[nodiscard]] const std::vector<position_variant>& position_policies() const noexcept { return positions_; }
 

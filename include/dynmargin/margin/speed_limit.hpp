@@ -109,8 +109,14 @@ class speed_limit_policy {
   }
   /// @brief The published rates of the step just run: its history entry.
   void observe_published(const margin_rates& published) noexcept { state_.published.replace_newest(published.initial); }
-  [[nodiscard]] state_type state() const noexcept { return state_; }
-  void restore(const state_type& saved) noexcept { state_ = saved; }
+  /// @brief The state (copies the window: allocates).
+  [[nodiscard]] state_type state() const { return state_; }
+  /// @throws dynmargin::invalid_argument naming the window when the state comes from a speed
+  ///         limit with another window (nothing is changed).
+  void restore(const state_type& saved) {
+    detail::check_state_window("speed_limit", saved.published.capacity(), state_.published.capacity());
+    state_ = saved;
+  }
   [[nodiscard]] double max_increase() const noexcept { return max_increase_; }
   [[nodiscard]] std::size_t window() const noexcept { return state_.published.capacity(); }
   [[nodiscard]] std::int64_t max_windows_behind() const noexcept { return windows_behind_; }
@@ -161,8 +167,14 @@ class release_limit_policy {
   }
   /// @brief The published rates of the step just run: its history entry.
   void observe_published(const margin_rates& published) noexcept { state_.published.replace_newest(published.initial); }
-  [[nodiscard]] state_type state() const noexcept { return state_; }
-  void restore(const state_type& saved) noexcept { state_ = saved; }
+  /// @brief The state (copies the window: allocates).
+  [[nodiscard]] state_type state() const { return state_; }
+  /// @throws dynmargin::invalid_argument naming the window when the state comes from a release
+  ///         limit with another window (nothing is changed).
+  void restore(const state_type& saved) {
+    detail::check_state_window("release_limit", saved.published.capacity(), state_.published.capacity());
+    state_ = saved;
+  }
   [[nodiscard]] double max_decrease() const noexcept { return max_decrease_; }
   [[nodiscard]] std::size_t window() const noexcept { return state_.published.capacity(); }
   [[nodiscard]] std::int64_t max_windows_behind() const noexcept { return windows_behind_; }

@@ -87,7 +87,7 @@ concept streaming_risk_measure =
       { measure.observe(r, vol) } noexcept -> std::same_as<status>;
       { const_measure.estimate(vol, side) } noexcept -> std::same_as<risk_estimate>;
       { const_measure.horizon_steps() } noexcept -> std::convertible_to<std::int64_t>;
-      { const_measure.state() } noexcept -> std::same_as<typename std::remove_cvref_t<R>::state_type>;
+      { const_measure.state() } -> std::same_as<typename std::remove_cvref_t<R>::state_type>;
       { measure.restore(saved) } -> std::same_as<void>;
     };
 // clang-format on

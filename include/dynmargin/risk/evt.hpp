@@ -511,7 +511,8 @@ class evt_risk {
   [[nodiscard]] std::int64_t failed_refits() const noexcept { return state_.failed_refits; }
   [[nodiscard]] std::int64_t horizon_steps() const noexcept { return config_.horizon.steps(); }
   [[nodiscard]] std::int64_t residual_count() const noexcept { return state_.count; }
-  [[nodiscard]] state_type state() const noexcept { return state_; }
+  /// @brief The state (copies the window: allocates).
+  [[nodiscard]] state_type state() const { return state_; }
   /// @throws dynmargin::invalid_argument when the saved ring buffer has another window size.
   void restore(const state_type& saved) {
     if (saved.residuals.size() != state_.residuals.size()) {

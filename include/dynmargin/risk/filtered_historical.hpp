@@ -51,6 +51,7 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "dynmargin/core/error.hpp"
@@ -184,6 +185,7 @@ class filtered_historical_risk {
     std::vector<double> residuals;
     std::vector<double> sigmas;
     std::int64_t observations = 0;
+    std::int64_t window_length = 0;  ///< the window of the measure it was taken from
     friend bool operator==(const state_type&, const state_type&) = default;
   };
 
@@ -264,8 +266,9 @@ class filtered_historical_risk {
   [[nodiscard]] double sigma_at(std::size_t i) const noexcept { return sigmas_[(head_ + i) % sigmas_.size()]; }
 
   /// @brief Copies the windows (allocates; not for the hot path).
-  [[nodiscard]] state_type state() const noexcept {
+  [[nodiscard]] state_type state() const {
     state_type s;
+    s.window_length = static_cast<std::int64_t>(sigmas_.size());
     s.residuals.resize(engine_.size());
     s.sigmas.resize(engine_.size());
     for (std::size_t i = 0; i < engine_.size(); ++i) {
@@ -279,6 +282,11 @@ class filtered_historical_risk {
   /// @throws dynmargin::invalid_argument when the saved windows are inconsistent or too long.
   void restore(const state_type& saved) {
     constexpr std::string_view component = "filtered_historical_risk";
+    if (saved.window_length != static_cast<std::int64_t>(sigmas_.size())) {
+      throw_invalid_argument(component, "state window",
+                             "must equal this measure's window of " + std::to_string(sigmas_.size()),
+                             saved.window_length);
+    }
     if (saved.residuals.size() != saved.sigmas.size() || saved.residuals.size() > sigmas_.size()) {
       throw_invalid_argument(component, "saved window size", "must match the sigmas and not exceed the window",
                              saved.residuals.size());

@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "dynmargin/core/error.hpp"
@@ -112,6 +113,7 @@ class historical_risk {
   struct state_type {
     std::vector<double> window;
     std::int64_t observations = 0;
+    std::int64_t window_length = 0;  ///< the window of the measure it was taken from
     friend bool operator==(const state_type&, const state_type&) = default;
   };
 
@@ -167,17 +169,24 @@ class historical_risk {
   [[nodiscard]] const historical_risk_config& config() const noexcept { return config_; }
 
   /// @brief Copies the window (allocates; not for the hot path).
-  [[nodiscard]] state_type state() const noexcept {
+  [[nodiscard]] state_type state() const {
     state_type s;
+    s.window_length = config_.window;
     s.window.resize(engine_.size());
     for (std::size_t i = 0; i < s.window.size(); ++i) s.window[i] = engine_.oldest(i);
     s.observations = engine_.observations();
     return s;
   }
   /// @brief Rebuilds the window from a saved state; later estimates are bit-identical.
-  /// @throws dynmargin::invalid_argument when the saved window is longer than the window or
-  ///         holds a non-finite value.
+  /// @throws dynmargin::invalid_argument, with nothing changed, when the state comes from a
+  ///         measure with another window, or its window is longer than that or holds a
+  ///         non-finite value.
   void restore(const state_type& saved) {
+    if (saved.window_length != config_.window) {
+      throw_invalid_argument("historical_risk", "state window",
+                             "must equal this measure's window of " + std::to_string(config_.window),
+                             saved.window_length);
+    }
     if (saved.window.size() > static_cast<std::size_t>(config_.window)) {
       throw_invalid_argument("historical_risk", "saved window size", "must not exceed the window", saved.window.size());
     }

@@ -53,7 +53,7 @@ concept volatility_model =
       { const_model.variance() } noexcept -> std::convertible_to<double>;
       { const_model.variance(steps) } noexcept -> std::convertible_to<double>;
       { const_model.observations() } noexcept -> std::convertible_to<std::int64_t>;
-      { const_model.state() } noexcept -> std::same_as<typename std::remove_cvref_t<T>::state_type>;
+      { const_model.state() } -> std::same_as<typename std::remove_cvref_t<T>::state_type>;
       { model.restore(saved) } -> std::same_as<void>;
     };
 // clang-format on

@@ -160,7 +160,9 @@ class time_scaled {
   // clang-format on
   [[nodiscard]] double step_seconds() const noexcept { return step_seconds_; }
   [[nodiscard]] const Model& inner() const noexcept { return model_; }
-  [[nodiscard]] state_type state() const noexcept { return model_.state(); }
+  [[nodiscard]] state_type state() const noexcept(noexcept(std::declval<const Model&>().state())) {
+    return model_.state();
+  }
   void restore(const state_type& saved) { model_.restore(saved); }
 
  private:

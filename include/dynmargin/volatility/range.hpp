@@ -336,7 +336,8 @@ class range_volatility {
                                                          : state_.observations >= 1;
   }
 
-  [[nodiscard]] state_type state() const noexcept { return state_; }
+  /// @brief The state (copies the window: allocates).
+  [[nodiscard]] state_type state() const { return state_; }
   /// @throws dynmargin::invalid_argument when the state comes from a different window.
   void restore(const state_type& saved) {
     if (saved.terms.capacity() != state_.terms.capacity()) {
@@ -470,7 +471,8 @@ class yang_zhang_volatility {
                                                                : state_.terms >= 1;
   }
 
-  [[nodiscard]] state_type state() const noexcept { return state_; }
+  /// @brief The state (copies the window: allocates).
+  [[nodiscard]] state_type state() const { return state_; }
   /// @throws dynmargin::invalid_argument when the state comes from a different window or overnight rule.
   void restore(const state_type& saved) {
     if (saved.open_to_close.capacity() != state_.open_to_close.capacity() ||

@@ -106,7 +106,8 @@ class rolling_volatility {
   [[nodiscard]] bool ready() const noexcept { return state_.observations >= config_.window; }
   [[nodiscard]] std::int64_t window() const noexcept { return config_.window; }
 
-  [[nodiscard]] state_type state() const noexcept { return state_; }
+  /// @brief The state (copies the window: allocates).
+  [[nodiscard]] state_type state() const { return state_; }
   /// @brief Restores a saved state (no allocation when it comes from a model of the same window).
   /// @throws dynmargin::invalid_argument when the state belongs to another window or convention.
   void restore(const state_type& saved) {

@@ -103,7 +103,8 @@ class stressed_volatility {
   [[nodiscard]] std::int64_t lookback() const noexcept { return lookback_; }
   [[nodiscard]] const Inner& inner() const noexcept { return inner_; }
 
-  [[nodiscard]] state_type state() const noexcept { return state_type{inner_.state(), maxima_, steps_}; }
+  /// @brief The state (copies the window: allocates).
+  [[nodiscard]] state_type state() const { return state_type{inner_.state(), maxima_, steps_}; }
   /// @throws dynmargin::invalid_argument when the state comes from a different lookback
   ///         (and whatever the inner model's restore throws).
   void restore(const state_type& saved) {

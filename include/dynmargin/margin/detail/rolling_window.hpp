@@ -15,8 +15,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
+
+#include "dynmargin/core/error.hpp"
 
 namespace dynmargin::detail {
 
@@ -167,6 +171,8 @@ class rolling_mean {
     add(value);
     count_ = static_cast<std::int64_t>(ring_.size());
   }
+  /// @brief Values in the window (0: the whole history).
+  [[nodiscard]] std::size_t window() const noexcept { return ring_.capacity(); }
   /// @brief The mean over the window; 0 before the first push.
   [[nodiscard]] double value() const noexcept {
     return count_ == 0 ? 0.0 : (sum_ + compensation_) / static_cast<double>(count_);
@@ -189,5 +195,15 @@ class rolling_mean {
   double compensation_ = 0.0;
   std::int64_t count_ = 0;
 };
+
+/// Refuses a saved state whose window differs from the policy's (a 24-step limit restored
+/// from a 5-step one would silently become a 5-step limit).
+inline void check_state_window(std::string_view component, std::size_t saved, std::size_t own) {
+  if (saved != own) {
+    throw_invalid_argument(component, "state window",
+                           "must equal this policy's window of " + std::to_string(own) + " steps",
+                           static_cast<std::uint64_t>(saved));
+  }
+}
 
 }  // namespace dynmargin::detail
