@@ -41,8 +41,8 @@ using duration = std::chrono::microseconds;
   if (unit == "m" || unit == "min") return 60 * second;
   if (unit == "h") return 3'600 * second;
   if (unit == "d") return 86'400 * second;
-  if (unit == "w") return 7 * 86'400 * second;
-  if (unit == "y") return 365 * 86'400 * second;
+  if (unit == "w") return std::int64_t{7} * 86'400 * second;
+  if (unit == "y") return std::int64_t{365} * 86'400 * second;
   return 0;
 }
 

@@ -36,8 +36,7 @@ concept price_updatable = requires(Function& f, timestamp t, double p) {
 template <price_updatable Function>
 class sampled_margin_function {
  public:
-  sampled_margin_function(bar_sampler sampler, Function function)
-      : sampler_(std::move(sampler)), function_(std::move(function)) {}
+  sampled_margin_function(bar_sampler sampler, Function function) : sampler_(sampler), function_(std::move(function)) {}
 
   /// @brief One price at `time`. Returns the function's status when this price completed a
   ///        bar (the function then absorbed that bar), `ok` when the price only joined the open
