@@ -12,15 +12,24 @@
 // A failed EVT refit (no convergence, xi >= 1) is a warning, not an error: the previous tails
 // stay in use, the return still reaches the volatility model, and the count of such updates
 // is reported on standard error after the CSV; the run goes to the end of the input.
-// In-sample choices, stated: GARCH/GJR parameters are fitted once on the whole input, and an
-// omitted --nu (Student t) or --skew/--kurt (Cornish-Fisher) is estimated on the whole
-// input's standardised residuals; the forecasts of row t use those parameters with data < t.
+// GARCH/GJR (--vol garch|gjr) are estimated on past returns only, as rugarch's ugarchroll
+// with an expanding window: first on returns 0..S-1 (--fit-start S, default 500), then again
+// on returns 0..t-1 every --refit returns (default 100); rows start at t = S and row t uses a
+// fit of returns before t, filtered up to t-1. The measure sees returns from S on. A refit
+// that fails keeps the previous fit (counted on standard error). --in-sample restores the
+// single fit on the whole input (look-ahead: for exploration, not for backtests).
+// In-sample choices, stated: with --vol ewma or --in-sample, an omitted --nu (Student t) or
+// --skew/--kurt (Cornish-Fisher) is estimated on the whole input's standardised residuals;
+// with a rolling GARCH they must be given (an estimate on the whole input would look ahead).
 #include <cmath>
 #include <cstdint>
 #include <iostream>
 #include <limits>
 #include <optional>
+#include <span>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -61,7 +70,9 @@ struct var_options {
   double age_decay = 1.0;
   std::int64_t paths = 0;
   std::uint64_t seed = 20240501;
-  std::int64_t refit = 1;
+  std::optional<std::int64_t> refit;  // evt: tails every N returns (1); garch: parameters every N (100)
+  std::int64_t fit_start = 500;
+  bool in_sample = false;
   std::string input;
   std::string column;
   bool prices = false;
@@ -100,12 +111,20 @@ dynmargin::es_method parse_es(const std::string& text) {
 }
 
 /// Streams the returns through the model and the measure, printing ready rows.
-template <class Vol, class Risk, class Ready>
-void run_stream(const std::vector<double>& returns, Vol vol, Risk& risk, dynmargin::position_side side, Ready ready) {
+/// Rows start at `first`; `before(t, vol)` runs before row t (a rolling refit replaces vol).
+struct no_refit {
+  template <class Vol>
+  void operator()(std::size_t, Vol&) const noexcept {}
+};
+
+template <class Vol, class Risk, class Ready, class Before = no_refit>
+void run_stream(const std::vector<double>& returns, Vol vol, Risk& risk, dynmargin::position_side side, Ready ready,
+                std::size_t first = 0, Before before = {}) {
   std::string out = "t,var,es\n";
   std::size_t warnings = 0;
   std::size_t first_warning = 0;
-  for (std::size_t t = 0; t <= returns.size(); ++t) {
+  for (std::size_t t = first; t <= returns.size(); ++t) {
+    before(t, vol);
     if (ready(vol, risk)) {
       const auto e = risk.estimate(vol, side);
       if (std::isfinite(e.var) && std::isfinite(e.es)) {
@@ -143,8 +162,9 @@ std::vector<double> residuals_of(const std::vector<double>& returns, Vol vol) {
   return z;
 }
 
-template <class Vol>
-void run_method(const var_options& o, const std::vector<double>& returns, const Vol& vol, double mean) {
+template <class Vol, class Before = no_refit>
+void run_method(const var_options& o, const std::vector<double>& returns, const Vol& vol, double mean,
+                std::size_t first = 0, Before before = {}) {
   const auto side = o.side == "short" ? dynmargin::position_side::short_position
                                       : dynmargin::position_side::long_position;
   const auto has_forecast = [](const auto& v) { return dynmargin::volatility_warm(v); };
@@ -187,7 +207,8 @@ void run_method(const var_options& o, const std::vector<double>& returns, const 
       dynmargin::throw_invalid_argument("var", "--dist", "must be normal, t or cornish-fisher", o.dist);
     }
     dynmargin::parametric_risk risk(c);
-    run_stream(returns, vol, risk, side, [&](const auto& v, const auto&) { return has_forecast(v); });
+    run_stream(
+        returns, vol, risk, side, [&](const auto& v, const auto&) { return has_forecast(v); }, first, before);
   } else if (o.method == "historical") {
     dynmargin::historical_risk_config c;
     c.confidence = dynmargin::confidence_level(o.confidence);  // checked in run_var
@@ -201,7 +222,8 @@ void run_method(const var_options& o, const std::vector<double>& returns, const 
     c.seed = o.seed;
     dynmargin::historical_risk risk(c);
     const auto window = static_cast<std::size_t>(o.window);
-    run_stream(returns, vol, risk, side, [&](const auto&, const auto& r) { return r.size() == window; });
+    run_stream(
+        returns, vol, risk, side, [&](const auto&, const auto& r) { return r.size() == window; }, first, before);
   } else if (o.method == "fhs") {
     dynmargin::filtered_historical_risk_config c;
     c.confidence = dynmargin::confidence_level(o.confidence);  // checked in run_var
@@ -216,19 +238,23 @@ void run_method(const var_options& o, const std::vector<double>& returns, const 
     c.seed = o.seed;
     dynmargin::filtered_historical_risk risk(c);
     const auto window = static_cast<std::size_t>(o.window);
-    run_stream(returns, vol, risk, side,
-               [&](const auto& v, const auto& r) { return r.size() == window && has_forecast(v); });
+    run_stream(
+        returns, vol, risk, side, [&](const auto& v, const auto& r) { return r.size() == window && has_forecast(v); },
+        first, before);
   } else if (o.method == "evt") {
     dynmargin::evt_risk_config c;
     c.confidence = dynmargin::confidence_level(o.confidence);  // checked in run_var
     c.window = o.window;
-    c.refit_interval = o.refit;
+    c.refit_interval = o.refit.value_or(1);
     c.horizon = dynmargin::horizon(o.horizon);
     dynmargin::evt_risk risk(c);
     const auto window = static_cast<std::size_t>(o.window);
-    run_stream(returns, vol, risk, side, [&](const auto& v, const auto& r) {
-      return r.ready() && has_forecast(v) && static_cast<std::size_t>(r.state().count) == window;
-    });
+    run_stream(
+        returns, vol, risk, side,
+        [&](const auto& v, const auto& r) {
+          return r.ready() && has_forecast(v) && static_cast<std::size_t>(r.state().count) == window;
+        },
+        first, before);
   } else if (o.method == "montecarlo") {
     dynmargin::monte_carlo_risk_config c;
     c.confidence = dynmargin::confidence_level(o.confidence);  // checked in run_var
@@ -242,11 +268,64 @@ void run_method(const var_options& o, const std::vector<double>& returns, const 
       dynmargin::throw_invalid_argument("var", "--dist", "must be normal or t for montecarlo", o.dist);
     }
     dynmargin::monte_carlo_risk risk(c);
-    run_stream(returns, vol, risk, side, [&](const auto& v, const auto&) { return has_forecast(v); });
+    run_stream(
+        returns, vol, risk, side, [&](const auto& v, const auto&) { return has_forecast(v); }, first, before);
   } else {
     dynmargin::throw_invalid_argument("var", "--method", "must be historical, parametric, fhs, evt or montecarlo",
                                       o.method);
   }
+}
+
+// GARCH/GJR re-estimated on past returns only (see the file comment): the fit of returns
+// 0..S-1 serves rows S.., and every `refit` returns the parameters are estimated again on all
+// returns before the row, the new model filtered up to the row.
+void run_rolling_garch(const var_options& o, const std::vector<double>& returns,
+                       const dynmargin::fit_garch_config& options) {
+  const std::int64_t every = o.refit.value_or(100);
+  if (every < 1) dynmargin::throw_invalid_argument("var", "--refit", "must be at least 1", every);
+  if (o.fit_start < 1 || static_cast<std::size_t>(o.fit_start) > returns.size()) {
+    dynmargin::throw_invalid_argument(
+        "var", "--fit-start",
+        "must be in [1, " + std::to_string(returns.size()) + "] (returns before the first GARCH fit)", o.fit_start);
+  }
+  // An omitted --nu / --skew / --kurt would be estimated on the whole input: look-ahead.
+  if ((o.method == "parametric" || o.method == "montecarlo") && o.dist == "t" && !o.nu) {
+    dynmargin::throw_invalid_argument("var", "--nu",
+                                      "must be given with --vol garch and --dist t (an estimate on the whole input "
+                                      "would look ahead; or use --in-sample)",
+                                      "none");
+  }
+  if (o.method == "parametric" && o.dist == "cornish-fisher" && (!o.skew || !o.kurt)) {
+    dynmargin::throw_invalid_argument("var", "--skew/--kurt",
+                                      "must be given with --vol garch (an estimate on the whole input would look "
+                                      "ahead; or use --in-sample)",
+                                      "none");
+  }
+  const auto start = static_cast<std::size_t>(o.fit_start);
+  auto fit_before = [&](std::size_t t) {
+    return dynmargin::fit_garch(std::span<const double>(returns.data(), t), options);
+  };
+  const auto first_fit = fit_before(start);
+  std::size_t fits = 1;
+  std::size_t failed = 0;
+  std::size_t first_failed = 0;
+  auto refit = [&](std::size_t t, dynmargin::garch_volatility& vol) {
+    if (t == start || (t - start) % static_cast<std::size_t>(every) != 0) return;
+    try {
+      auto fit = fit_before(t);
+      if (!fit.converged) throw dynmargin::evaluation_error("var: refit did not converge: " + fit.status_reason);
+      vol = std::move(fit.model);
+      ++fits;
+    } catch (const std::exception&) {  // no convergence, a degenerate window: keep the last fit
+      if (failed == 0) first_failed = t;
+      ++failed;
+    }
+  };
+  run_method(o, returns, first_fit.model, first_fit.parameters.mu, start, refit);
+  std::cerr << "var: " << o.vol << " fitted " << fits << " times on past returns only (first on returns 0.."
+            << start - 1 << ", then every " << every << " returns)";
+  if (failed > 0) std::cerr << "; " << failed << " refits failed (first at row " << first_failed << "), previous kept";
+  std::cerr << '\n';
 }
 
 void run_var(const var_options& o) {
@@ -267,13 +346,17 @@ void run_var(const var_options& o) {
   } else if (o.vol == "garch" || o.vol == "gjr") {
     dynmargin::fit_garch_config options;
     options.asymmetric = o.vol == "gjr";
-    const auto fit = dynmargin::fit_garch(returns, options);
-    dynmargin::garch_volatility_config config;
-    config.parameters = fit.parameters;
-    config.innovation = fit.innovation;
-    config.asymmetric = fit.asymmetric;
-    config.initial_variance = dynmargin::garch_initial_variance(returns, fit.parameters, fit.start);
-    run_method(o, returns, dynmargin::garch_volatility(config), fit.parameters.mu);
+    if (o.in_sample) {
+      const auto fit = dynmargin::fit_garch(returns, options);
+      dynmargin::garch_volatility_config config;
+      config.parameters = fit.parameters;
+      config.innovation = fit.innovation;
+      config.asymmetric = fit.asymmetric;
+      config.initial_variance = dynmargin::garch_initial_variance(returns, fit.parameters, fit.start);
+      run_method(o, returns, dynmargin::garch_volatility(config), fit.parameters.mu);
+      return;
+    }
+    run_rolling_garch(o, returns, options);
   } else {
     dynmargin::throw_invalid_argument("var", "--vol", "must be ewma, garch or gjr", o.vol);
   }
@@ -300,7 +383,8 @@ void add_var_command(CLI::App& app) {
   sub->add_option("--horizon-rule", options->horizon_rule,
                   "model (vol.variance(h)), sqrt, overlapping (h-step sums) or bootstrap; default model for "
                   "parametric, overlapping for historical and fhs");
-  sub->add_option("--vol", options->vol, "volatility model: ewma, garch or gjr (GARCH fitted in-sample)")
+  sub->add_option("--vol", options->vol,
+                  "volatility model: ewma, garch or gjr (GARCH re-estimated on past returns, see --refit)")
       ->capture_default_str();
   sub->add_option("--lambda", options->lambda, "EWMA decay factor")->capture_default_str();
   sub->add_option("--side", options->side, "long or short")->capture_default_str();
@@ -309,7 +393,13 @@ void add_var_command(CLI::App& app) {
   sub->add_option("--age-decay", options->age_decay, "historical: BRW age-weight lambda in (0, 1] (needs type1)");
   sub->add_option("--paths", options->paths, "bootstrap paths or Monte Carlo scenarios");
   sub->add_option("--seed", options->seed, "seed of the bootstrap or Monte Carlo")->capture_default_str();
-  sub->add_option("--refit", options->refit, "evt: refit the tails every this many returns")->capture_default_str();
+  sub->add_option("--refit", options->refit,
+                  "evt: refit the tails every this many returns (default 1); garch/gjr: re-estimate on past "
+                  "returns every this many returns (default 100)");
+  sub->add_option("--fit-start", options->fit_start, "garch/gjr: returns before the first fit (rows start there)")
+      ->capture_default_str();
+  sub->add_flag("--in-sample", options->in_sample,
+                "garch/gjr: fit once on the whole input (looks ahead: not for backtests)");
   sub->add_option("--input", options->input, "CSV of prices or returns")->required();
   sub->add_option("--column", options->column, "column to read (returns unless --prices)");
   sub->add_flag("--prices", options->prices, "the column holds prices: use percent log returns");

@@ -155,3 +155,11 @@ TEST_CASE("bar sampler: minute and hourly feeds of one path give identical hourl
     CHECK(minute_bars[i].price_count == (i == 0 ? 1 : 60));
   }
 }
+
+TEST_CASE("format_duration writes what parse_duration reads back", "[core][duration]") {
+  for (const char* text : {"1y", "3w", "5d", "23h", "59m", "61s", "999ms", "7us", "10y", "1500ms"}) {
+    CHECK(format_duration(parse_duration(text)) == std::string(text));
+    CHECK(parse_duration(format_duration(parse_duration(text))) == parse_duration(text));
+  }
+  CHECK(format_duration(duration{0}) == "0s");
+}

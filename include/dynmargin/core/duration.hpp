@@ -16,6 +16,7 @@
 ///    weight of an observation halves every h whatever the bar length.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -100,12 +101,22 @@ using duration = std::chrono::microseconds;
 
 /// @brief Writes a duration in the largest unit that divides it exactly ("24h", "90m", "2d").
 [[nodiscard]] inline std::string format_duration(duration span) {
-  static constexpr std::string_view units[] = {"y", "w", "d", "h", "m", "s", "ms", "us"};
+  struct unit_size {
+    std::string_view unit;
+    std::int64_t microseconds;
+  };
+  // Largest first; each size is duration_unit_microseconds(unit), never 0.
+  static constexpr std::array<unit_size, 7> units{{{"y", std::int64_t{365} * 86'400'000'000},
+                                                   {"w", std::int64_t{7} * 86'400'000'000},
+                                                   {"d", 86'400'000'000},
+                                                   {"h", 3'600'000'000},
+                                                   {"m", 60'000'000},
+                                                   {"s", 1'000'000},
+                                                   {"ms", 1'000}}};
   const std::int64_t micros = span.count();
   if (micros == 0) return "0s";
-  for (const std::string_view unit : units) {
-    const std::int64_t per = duration_unit_microseconds(unit);
-    if (micros % per == 0) return std::to_string(micros / per) + std::string(unit);
+  for (const unit_size& u : units) {
+    if (micros % u.microseconds == 0) return std::to_string(micros / u.microseconds) + std::string(u.unit);
   }
   return std::to_string(micros) + "us";
 }
