@@ -110,3 +110,33 @@ TEST_CASE("a single bad print never reaches the model; a confirmed jump does", "
   const double r = std::log(5510.0 / 4310.0);
   CHECK_THAT(fn.volatility().variance(), dmtest::within_rel(0.94 * variance_before + 0.06 * r * r, 1e-14));
 }
+
+TEST_CASE("the index is the median of the kept sources: one wild source cannot drag it", "[margin][guard]") {
+  // Filter off (max_deviation 0): every source is kept. The median of {100, 100.2, 1000} is
+  // 100.2 by definition (middle of three sorted values); the mean would be 400.0667.
+  price_guard unfiltered(price_guard_config{0, 0.0, 1, 0.0});
+  const auto three = unfiltered.combine(std::vector<double>{1000.0, 100.0, 100.2});
+  CHECK(three.kept == 3);
+  CHECK(three.price == 100.2);
+  // Filter on at 5%: {99, 100, 101, 104, 120} has median 101; 120 is 18.8% away and dropped;
+  // the kept {99, 100, 101, 104} have median (100 + 101) / 2 = 100.5 (mean 101 would differ).
+  price_guard filtered(price_guard_config{0, 0.05, 1, 0.0});
+  const auto five = filtered.combine(std::vector<double>{120.0, 104.0, 99.0, 101.0, 100.0});
+  CHECK(five.median == 101.0);
+  CHECK(five.kept == 4);
+  CHECK(five.price == 100.5);
+}
+
+TEST_CASE("a held jump is confirmed only by a print at a later time", "[margin][guard]") {
+  // ln(150 / 100) = 0.405 > 0.2: held. A second print of the same time (the same feed
+  // repeating a bad value) must not confirm it; the same value one second later does.
+  price_guard guard(price_guard_config{0, 0.0, 1, 0.2});
+  CHECK(guard.check(price_observation{10, 150.0}, 100.0) == price_verdict::unconfirmed_jump);
+  CHECK(guard.check(price_observation{10, 150.0}, 100.0) == price_verdict::unconfirmed_jump);
+  CHECK(guard.state().pending_time == 10);
+  CHECK(guard.check(price_observation{11, 150.0}, 100.0) == price_verdict::accepted);
+  CHECK_FALSE(guard.state().pending);
+  // An earlier time never confirms either (a late, out-of-order print).
+  CHECK(guard.check(price_observation{20, 150.0}, 100.0) == price_verdict::unconfirmed_jump);
+  CHECK(guard.check(price_observation{19, 151.0}, 100.0) == price_verdict::unconfirmed_jump);
+}

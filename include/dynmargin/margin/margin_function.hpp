@@ -269,7 +269,7 @@ requires streaming_risk_measure<Risk, Vol> &&(margin_policy<Policies>&&...) clas
   }
 
   /// @brief Several sources' prices at `time`, combined into an index by the guard (median
-  ///        filter at `max_deviation`, then mean; at least `min_sources`).
+  ///        filter at `max_deviation`, then the median of the kept; at least `min_sources`).
   status update(timestamp time, std::span<const double> sources) noexcept {
     if (core_.started && time <= core_.last_time) return status::invalid_argument;
     const price_index index = guard_.combine(sources);

@@ -12,12 +12,15 @@
 ///  - not finite, or not positive: rejected;
 ///  - stale: `observed_at` more than `max_age` seconds before the update time;
 ///  - deviates: more than `max_deviation` (a fraction) from a given reference price;
-///  - several sources: the index is the mean of the sources within `max_deviation` of their
-///    median (equal weights; Binance weights by volume); fewer than `min_sources` such
-///    sources is "too few sources";
+///  - several sources: the index is the median of the sources within `max_deviation` of
+///    their median (a median, not a mean, so that one wild source cannot drag the index when
+///    the filter is off: {100, 100.2, 1000} gives 100.2, where a mean gave 400.07); fewer
+///    than `min_sources` such sources is "too few sources";
 ///  - unconfirmed jump: a log move larger than `max_jump` from the last accepted price is
-///    held as suspect until a second print within `max_jump` of it confirms it; the confirmed
-///    move is then accepted whole. A single bad print therefore never reaches the volatility
+///    held as suspect until a second print within `max_jump` of it, at a later time,
+///    confirms it; the confirmed move is then accepted whole. A second print with the same
+///    time (the same feed repeating itself) never confirms: two bad prints of one update
+///    must not vouch for each other. A single bad print therefore never reaches the volatility
 ///    model and never moves margin by itself.
 /// What the margin function does with a suspect price is in margin_function.hpp: it keeps
 /// the last accepted price and rates, flags the quote, and sizes the notional with the more
@@ -96,7 +99,7 @@ enum class price_verdict : std::uint8_t {
 
 /// @brief An index price combined from several sources.
 struct price_index {
-  double price = std::numeric_limits<double>::quiet_NaN();  ///< mean of the kept sources
+  double price = std::numeric_limits<double>::quiet_NaN();  ///< median of the kept sources
   double median = std::numeric_limits<double>::quiet_NaN();
   std::size_t kept = 0;     ///< sources within max_deviation of the median
   std::size_t offered = 0;  ///< finite, positive sources offered
@@ -110,6 +113,7 @@ class price_guard {
   struct state_type {
     bool pending = false;  ///< a jump awaits confirmation
     double pending_price = 0.0;
+    timestamp pending_time = 0;  ///< time of the held print; only a later print confirms it
     friend bool operator==(const state_type&, const state_type&) = default;
   };
 
@@ -128,7 +132,8 @@ class price_guard {
     }
   }
 
-  /// @brief Combines several sources into an index (median filter, then mean). No allocation.
+  /// @brief Combines several sources into an index (median filter, then the median of the
+  ///        kept sources). No allocation.
   ///        More than `max_price_sources` sources: the verdict is too_few_sources with
   ///        `offered` = the count, so the caller sees why.
   [[nodiscard]] price_index combine(std::span<const double> sources) const noexcept {
@@ -155,13 +160,18 @@ class price_guard {
       values[j] = v;
     }
     index.median = n % 2 == 1 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
-    double sum = 0.0;
+    // The kept sources are a contiguous run of the sorted values (the filter is a band around
+    // the median), so their median is the middle of that run.
+    std::size_t first = n;
     for (std::size_t i = 0; i < n; ++i) {
       if (config_.max_deviation > 0.0 && std::abs(values[i] / index.median - 1.0) > config_.max_deviation) continue;
-      sum += values[i];
+      if (first == n) first = i;
       ++index.kept;
     }
-    index.price = index.kept > 0 ? sum / static_cast<double>(index.kept) : index.median;
+    const std::size_t k = index.kept;
+    index.price = k == 0       ? index.median
+                  : k % 2 == 1 ? values[first + k / 2]
+                               : 0.5 * (values[first + k / 2 - 1] + values[first + k / 2]);
     index.verdict = index.kept >= config_.min_sources ? price_verdict::accepted : price_verdict::too_few_sources;
     return index;
   }
@@ -185,11 +195,12 @@ class price_guard {
     }
     if (config_.max_jump > 0.0 && std::isfinite(last_accepted) && last_accepted > 0.0 &&
         std::abs(std::log(p / last_accepted)) > config_.max_jump) {
-      if (state_.pending && std::abs(std::log(p / state_.pending_price)) <= config_.max_jump) {
+      if (state_.pending && observation.time > state_.pending_time &&
+          std::abs(std::log(p / state_.pending_price)) <= config_.max_jump) {
         state_ = state_type{};
         return price_verdict::accepted;  // confirmed by a second print
       }
-      state_ = state_type{true, p};
+      state_ = state_type{true, p, observation.time};
       return price_verdict::unconfirmed_jump;
     }
     state_ = state_type{};
