@@ -47,12 +47,30 @@ inline constexpr std::size_t max_price_sources = 16;
 /// @brief "No time given" for `price_observation::observed_at`.
 inline constexpr timestamp no_observation_time = std::numeric_limits<timestamp>::min();
 
+/// @brief Default `price_guard_config::max_deviation`: Binance's 5% from the median.
+inline constexpr double default_max_deviation = 0.05;
+
+/// @brief Default `price_guard_config::max_jump`: a log move of 2, i.e. to more than
+///        e^2 = 7.39 times or less than e^-2 = 13.5% of the last accepted price. The largest
+///        one-bar log move of the price files shipped in examples/data is 1.516 (DOGE-USD daily,
+///        January 2021; ADA 0.862, XRP 0.607, the Binance hourly closes 0.201), so no genuine
+///        move of that data is held, while a 1e308, 1e-308 or -99% print (log moves of about
+///        709, 709 and 4.6) always is.
+inline constexpr double default_max_jump = 2.0;
+
 /// @brief Configuration of the price guard (each check is off when its parameter is 0).
+///        The defaults guard: a margin function given no guard gets a 5% deviation filter
+///        and the jump check at a log move of 2, because with no guard one bad print pinned the rate at
+///        its cap for the rest of a file. `price_guard_config::none()` is the spelled-out
+///        opt-out.
 struct price_guard_config {
-  std::int64_t max_age = 0;     ///< seconds a price may be older than the update time
-  double max_deviation = 0.0;   ///< fraction from the reference or the sources' median (Binance: 0.05)
-  std::size_t min_sources = 1;  ///< sources needed within max_deviation of the median (dYdX: 3)
-  double max_jump = 0.0;        ///< log move from the last accepted price that needs confirmation
+  std::int64_t max_age = 0;                      ///< seconds a price may be older than the update time
+  double max_deviation = default_max_deviation;  ///< fraction from the reference or the sources' median
+  std::size_t min_sources = 1;                   ///< sources needed within max_deviation of the median (dYdX: 3)
+  double max_jump = default_max_jump;            ///< log move from the last accepted price that needs confirmation
+
+  /// @brief Every check off (the behaviour before the guard was on by default).
+  [[nodiscard]] static constexpr price_guard_config none() noexcept { return price_guard_config{0, 0.0, 1, 0.0}; }
 };
 
 /// @brief One price offered to the margin function.
