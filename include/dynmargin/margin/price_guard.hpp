@@ -148,6 +148,8 @@ class price_guard {
     if (!(std::isfinite(config.max_jump) && config.max_jump >= 0.0)) {
       throw_invalid_argument("price_guard", "max_jump", "must be finite and >= 0", config.max_jump);
     }
+    jump_up_ = std::exp(config.max_jump);
+    jump_down_ = std::exp(-config.max_jump);
   }
 
   /// @brief Combines several sources into an index (median filter, then the median of the
@@ -211,10 +213,11 @@ class price_guard {
         std::abs(p / ref - 1.0) > config_.max_deviation) {
       return price_verdict::deviates;
     }
+    // |ln(p / last)| > max_jump compared as a ratio against exp(+-max_jump), computed once in
+    // the constructor: the check is on by default, and a log per tick is most of its cost.
     if (config_.max_jump > 0.0 && std::isfinite(last_accepted) && last_accepted > 0.0 &&
-        std::abs(std::log(p / last_accepted)) > config_.max_jump) {
-      if (state_.pending && observation.time > state_.pending_time &&
-          std::abs(std::log(p / state_.pending_price)) <= config_.max_jump) {
+        outside_jump_band(p / last_accepted)) {
+      if (state_.pending && observation.time > state_.pending_time && !outside_jump_band(p / state_.pending_price)) {
         state_ = state_type{};
         return price_verdict::accepted;  // confirmed by a second print
       }
@@ -230,7 +233,11 @@ class price_guard {
   void restore(const state_type& saved) noexcept { state_ = saved; }
 
  private:
+  [[nodiscard]] bool outside_jump_band(double ratio) const noexcept { return ratio > jump_up_ || ratio < jump_down_; }
+
   price_guard_config config_;
+  double jump_up_ = 1.0;    ///< exp(max_jump)
+  double jump_down_ = 1.0;  ///< exp(-max_jump)
   state_type state_{};
 };
 
