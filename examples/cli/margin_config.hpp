@@ -666,15 +666,23 @@ inline margin_engine build_margin_engine(const nlohmann::json& config) {
   fc.maintenance_fraction = top.number_or("maintenance_fraction", 0.5);
   fc.min_returns = top.steps_or("min_returns", 1);
   fc.stressed_lookback = top.steps_or("stressed_lookback", 0);
-  if (top.has("price_guard")) {
+  // The guard is on by default (price_guard_config's defaults); "price_guard": "none" is the
+  // one spelled-out way to turn every check off, and a field left out of the object keeps
+  // its default rather than switching its check off.
+  if (top.has("price_guard") && top.at("price_guard").is_string()) {
+    const std::string value = top.at("price_guard").get<std::string>();
+    if (value != "none") d::fail("config.price_guard must be an object or \"none\", got \"" + value + "\"");
+    fc.guard = dynmargin::price_guard_config::none();
+  } else if (top.has("price_guard")) {
+    const dynmargin::price_guard_config defaults{};
     const d::fields g(top.at("price_guard"), "price_guard");
     g.only({"max_age", "max_deviation", "min_sources", "max_jump"});
-    fc.guard.max_age = g.integer_or("max_age", 0);
-    fc.guard.max_deviation = g.number_or("max_deviation", 0.0);
-    const std::int64_t sources = g.integer_or("min_sources", 1);
+    fc.guard.max_age = g.integer_or("max_age", defaults.max_age);
+    fc.guard.max_deviation = g.number_or("max_deviation", defaults.max_deviation);
+    const std::int64_t sources = g.integer_or("min_sources", static_cast<std::int64_t>(defaults.min_sources));
     if (sources < 1) d::fail("price_guard.min_sources must be >= 1, got " + std::to_string(sources));
     fc.guard.min_sources = static_cast<std::size_t>(sources);
-    fc.guard.max_jump = g.number_or("max_jump", 0.0);
+    fc.guard.max_jump = g.number_or("max_jump", defaults.max_jump);
   }
 
   std::vector<d::rate_variant> rates;

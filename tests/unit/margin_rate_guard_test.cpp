@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: MIT
 // Price guard: Binance's 5%-from-median index rule, dYdX's minimum of 3 sources, a 60-second
 // staleness limit (Jupiter Lend), and the real bad print of the Binance hourly file.
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
+#include <cstdint>
 #include <limits>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "catch.hpp"
@@ -109,4 +114,124 @@ TEST_CASE("a single bad print never reaches the model; a confirmed jump does", "
   CHECK(fn.update(18000, 5510.0) == status::ok);
   const double r = std::log(5510.0 / 4310.0);
   CHECK_THAT(fn.volatility().variance(), dmtest::within_rel(0.94 * variance_before + 0.06 * r * r, 1e-14));
+}
+
+TEST_CASE("the index is the median of the kept sources: one wild source cannot drag it", "[margin][guard]") {
+  // Filter off (max_deviation 0): every source is kept. The median of {100, 100.2, 1000} is
+  // 100.2 by definition (middle of three sorted values); the mean would be 400.0667.
+  price_guard unfiltered(price_guard_config{0, 0.0, 1, 0.0});
+  const auto three = unfiltered.combine(std::vector<double>{1000.0, 100.0, 100.2});
+  CHECK(three.kept == 3);
+  CHECK(three.price == 100.2);
+  // Filter on at 5%: {99, 100, 101, 104, 120} has median 101; 120 is 18.8% away and dropped;
+  // the kept {99, 100, 101, 104} have median (100 + 101) / 2 = 100.5 (mean 101 would differ).
+  price_guard filtered(price_guard_config{0, 0.05, 1, 0.0});
+  const auto five = filtered.combine(std::vector<double>{120.0, 104.0, 99.0, 101.0, 100.0});
+  CHECK(five.median == 101.0);
+  CHECK(five.kept == 4);
+  CHECK(five.price == 100.5);
+}
+
+TEST_CASE("a held jump is confirmed only by a print at a later time", "[margin][guard]") {
+  // ln(150 / 100) = 0.405 > 0.2: held. A second print of the same time (the same feed
+  // repeating a bad value) must not confirm it; the same value one second later does.
+  price_guard guard(price_guard_config{0, 0.0, 1, 0.2});
+  CHECK(guard.check(price_observation{10, 150.0}, 100.0) == price_verdict::unconfirmed_jump);
+  CHECK(guard.check(price_observation{10, 150.0}, 100.0) == price_verdict::unconfirmed_jump);
+  CHECK(guard.state().pending_time == 10);
+  CHECK(guard.check(price_observation{11, 150.0}, 100.0) == price_verdict::accepted);
+  CHECK_FALSE(guard.state().pending);
+  // An earlier time never confirms either (a late, out-of-order print).
+  CHECK(guard.check(price_observation{20, 150.0}, 100.0) == price_verdict::unconfirmed_jump);
+  CHECK(guard.check(price_observation{19, 151.0}, 100.0) == price_verdict::unconfirmed_jump);
+}
+
+namespace {
+// Initial rates of a default-guarded margin function (EWMA 0.94, normal VaR 99%, 1% floor)
+// over `prices` at times `times`; the rate of a row in the warm-up is NaN.
+struct guarded_run {
+  std::vector<double> rates;
+  std::vector<bool> suspect;
+};
+guarded_run run_guarded(const std::vector<double>& prices, const std::vector<std::int64_t>& times,
+                        const price_guard_config& guard) {
+  margin_function_config config;
+  config.guard = guard;
+  margin_function fn(config, ready_after_one_return(), parametric_risk(), floor_policy(0.01));
+  guarded_run run;
+  for (std::size_t i = 0; i < prices.size(); ++i) {
+    (void)fn.update(times[i], prices[i]);
+    const auto q = fn.quote(1.0);
+    run.rates.push_back(q.ready ? q.initial_rate : std::numeric_limits<double>::quiet_NaN());
+    run.suspect.push_back(q.price_suspect);
+  }
+  return run;
+}
+
+double largest_step(const std::vector<double>& rates) {
+  double m = 0.0;
+  for (std::size_t i = 1; i < rates.size(); ++i) {
+    if (std::isfinite(rates[i]) && std::isfinite(rates[i - 1])) m = std::max(m, std::abs(rates[i] - rates[i - 1]));
+  }
+  return m;
+}
+}  // namespace
+
+TEST_CASE("one bad print injected into each shipped price file moves no margin and is flagged", "[margin][guard]") {
+  // Each shipped price file (examples/data, closes in file order, one step of 1000 s) gets one
+  // extra print between rows k and k + 1: 1e308, 1e-308, 0, or -99% of row k (the price then
+  // reverts, row k + 1 being the file's own next price). With the default guard every injected
+  // print is flagged and no row's initial rate differs from the clean run's by more than the
+  // clean file's largest one-step move; with the guard off (none()) the -99% print
+  // moves the rate by more than that, so the check can fail. Positions: 5 per file, evenly
+  // spread after the first 100 rows (a subsample: 7 files x 4 prints x 5 positions).
+  const std::vector<std::pair<std::string, std::string>> files{
+      {"btc_usd_daily.csv", "Close"},      {"eth_usd_daily.csv", "Close"},  {"sol_usd_daily.csv", "Close"},
+      {"ada_usd_daily.csv", "Close"},      {"doge_usd_daily.csv", "Close"}, {"xrp_usd_daily.csv", "Close"},
+      {"btc_usdt_binance_1h.csv", "close"}};
+  const std::vector<double> bad_prints{1e308, 1e-308, 0.0, -0.99};  // -0.99: a -99% move from row k
+  for (const auto& [file, column] : files) {
+    std::vector<double> clean;
+    for (double p : dmtest::read_csv(dmtest::market_path(file)).numbers(column)) {
+      if (std::isfinite(p) && p > 0.0) clean.push_back(p);  // the files' own gaps ("null") are not the subject
+    }
+    REQUIRE(clean.size() > 200);
+    std::vector<std::int64_t> clean_times(clean.size());
+    for (std::size_t i = 0; i < clean.size(); ++i) clean_times[i] = static_cast<std::int64_t>(i) * 1000;
+    const auto reference = run_guarded(clean, clean_times, price_guard_config{});
+    const double allowed = largest_step(reference.rates);
+    REQUIRE(allowed > 0.0);
+    for (std::size_t j = 0; j < 5; ++j) {
+      const std::size_t k = 100 + j * (clean.size() - 102) / 5;
+      for (double bad : bad_prints) {
+        std::vector<double> prices(clean.begin(), clean.begin() + static_cast<std::ptrdiff_t>(k) + 1);
+        std::vector<std::int64_t> times(clean_times.begin(), clean_times.begin() + static_cast<std::ptrdiff_t>(k) + 1);
+        prices.push_back(bad == -0.99 ? 0.01 * clean[k] : bad);
+        times.push_back(clean_times[k] + 500);
+        prices.insert(prices.end(), clean.begin() + static_cast<std::ptrdiff_t>(k) + 1, clean.end());
+        times.insert(times.end(), clean_times.begin() + static_cast<std::ptrdiff_t>(k) + 1, clean_times.end());
+        const auto injected = run_guarded(prices, times, price_guard_config{});
+        INFO(file << " row " << k << " print " << bad);
+        CHECK(injected.suspect[k + 1]);
+        // Row i of the clean run is row i (i <= k) or i + 1 (i > k) of the injected run; the
+        // injected row itself is compared with row k, the last accepted price.
+        const auto distance = [&](const guarded_run& run) {
+          double worst = 0.0;
+          for (std::size_t i = 0; i < run.rates.size(); ++i) {
+            const double a = run.rates[i];
+            const double b = reference.rates[i <= k ? i : i - 1];
+            if (std::isfinite(a) != std::isfinite(b)) worst = std::numeric_limits<double>::infinity();
+            if (std::isfinite(a) && std::isfinite(b)) worst = std::max(worst, std::abs(a - b));
+          }
+          return worst;
+        };
+        CHECK(distance(injected) <= allowed);
+        CHECK(largest_step(injected.rates) <= allowed);
+        if (bad == -0.99 && j == 0) {
+          const auto unguarded = run_guarded(prices, times, price_guard_config::none());
+          CHECK(distance(unguarded) > allowed);  // without the guard the print does move margin
+        }
+      }
+    }
+  }
 }

@@ -54,6 +54,8 @@ std::vector<double> zero_tiny_huge_prices() {
 margin_function_config config() {
   margin_function_config c;
   c.maintenance_fraction = function_fraction;
+  // The paths jump on purpose (the rate stage is tested, not the price guard, which would hold them).
+  c.guard = price_guard_config::none();
   return c;
 }
 
@@ -173,7 +175,9 @@ TEST_CASE("maintenance keeps its fraction through a static chain at zero raw rat
 TEST_CASE("a floor over a zero raw rate leaves room before liquidation", "[margin][policy][maintenance]") {
   // Flat prices: raw 0. Hyperliquid-style 40x cap (IM 2.5%) with the default fraction 0.5:
   // maintenance 1.25%, not 2.5% (which would liquidate a 40x position as it opens).
-  margin_function fn(one_return_ewma(), es_10_steps(), max_leverage_policy(40.0));
+  margin_function_config unguarded;
+  unguarded.guard = price_guard_config::none();
+  margin_function fn(unguarded, one_return_ewma(), es_10_steps(), max_leverage_policy(40.0));
   REQUIRE(fn.update(0, 100.0) == status::ok);
   REQUIRE(fn.update(86400, 100.0) == status::ok);
   REQUIRE(fn.raw_rate() == 0.0);

@@ -56,6 +56,13 @@ std::vector<double> prices(first_return kind) {
 
 parametric_risk normal_es_1d() { return parametric_risk(parametric_risk_config{}); }
 
+// The paths jump by ln 20 on purpose (the rate stage is tested, not the price guard).
+margin_function_config unguarded() {
+  margin_function_config c;
+  c.guard = price_guard_config::none();
+  return c;
+}
+
 // Runs `fn` over the prices: raw and published initial rates of the ready steps.
 template <class Fn>
 void run(Fn& fn, const std::vector<double>& p, std::vector<double>& raw, std::vector<double>& published) {
@@ -116,7 +123,7 @@ TEST_CASE("no memory policy keeps margin outside its documented band after a zer
       for (const double floor : {0.0, 0.01}) {
         std::vector<dynamic_policy_chain::rate_variant> members{c.policy};
         if (floor > 0.0) members.emplace_back(floor_policy(floor));
-        margin_function fn(one_return_ewma(), normal_es_1d(), dynamic_policy_chain(members));
+        margin_function fn(unguarded(), one_return_ewma(), normal_es_1d(), dynamic_policy_chain(members));
         std::vector<double> raw, published;
         run(fn, p, raw, published);
         REQUIRE(raw.size() > 2500);
@@ -185,7 +192,7 @@ TEST_CASE("a limit's history is the published margin, not its output, and surviv
   auto make = [] {
     dynamic_policy_chain chain;
     chain.add(release_limit_policy(0.2, 5)).add(cap_policy(0.05)).add(speed_limit_policy(0.3, 3));
-    return margin_function(one_return_ewma(), normal_es_1d(), chain);
+    return margin_function(unguarded(), one_return_ewma(), normal_es_1d(), chain);
   };
   auto fn = make();
   std::vector<double> raw, published;

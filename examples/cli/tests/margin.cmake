@@ -178,3 +178,24 @@ file(WRITE "${WORK_DIR}/not_json.json" "{\"volatility\": ")
 expect_error("json" "${WORK_DIR}/not_json.json" "${WORK_DIR}/three.csv" "is not valid JSON")
 file(WRITE "${WORK_DIR}/unordered.csv" "t,price\n0,100\n120,101\n60,102\n180,103\n")
 expect_error("unordered prices" "${WORK_DIR}/var.json" "${WORK_DIR}/unordered.csv" "out of time order")
+
+# --- the price guard is on by default; "none" turns it off (issue 12 §5) ---------------
+# A -99% print at t = 90 that reverts at t = 120: with no "price_guard" the row is flagged
+# (price_suspect 1, the last column); with "price_guard": "none" it is not.
+file(WRITE "${WORK_DIR}/crash.csv" "t,price\n0,100\n30,100.5\n60,101\n90,1.01\n120,102\n")
+file(WRITE "${WORK_DIR}/guard_default.json" "{${base}}")
+file(WRITE "${WORK_DIR}/guard_none.json" "{${base}, \"price_guard\": \"none\"}")
+foreach(case IN ITEMS "default|1" "none|0")
+  string(REPLACE "|" ";" case "${case}")
+  list(GET case 0 name)
+  list(GET case 1 expected)
+  run_margin("${WORK_DIR}/guard_${name}.csv" "${WORK_DIR}/guard_${name}.json" "${WORK_DIR}/crash.csv")
+  file(STRINGS "${WORK_DIR}/guard_${name}.csv" rows)
+  list(GET rows 4 row)  # header, t = 0, 30, 60, then t = 90
+  string(REGEX MATCH "[^,]*$" flag "${row}")
+  if(NOT flag STREQUAL expected)
+    message(FATAL_ERROR "margin price_guard ${name}: the -99% print's row '${row}' has price_suspect '${flag}', expected ${expected}")
+  endif()
+endforeach()
+file(WRITE "${WORK_DIR}/guard_off.json" "{${base}, \"price_guard\": \"off\"}")
+expect_error("price_guard string" "${WORK_DIR}/guard_off.json" "${WORK_DIR}/three.csv" "config.price_guard must be an object or \"none\", got \"off\"")

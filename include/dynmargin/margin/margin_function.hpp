@@ -119,7 +119,7 @@ struct margin_function_config {
   double maintenance_fraction = 0.5;   ///< raw maintenance = fraction * raw initial, in (0, 1]
   std::int64_t min_returns = 1;        ///< extra floor on the returns seen before the first quote, >= 0
   std::int64_t stressed_lookback = 0;  ///< updates in the stressed-volatility window; 0 = all
-  price_guard_config guard{};          ///< the price guard (all checks off by default)
+  price_guard_config guard{};          ///< the price guard (on by default; price_guard_config::none() turns it off)
 };
 
 /// @brief `margin_quote::binding` when a long position's requirement was capped at its
@@ -269,7 +269,7 @@ requires streaming_risk_measure<Risk, Vol> &&(margin_policy<Policies>&&...) clas
   }
 
   /// @brief Several sources' prices at `time`, combined into an index by the guard (median
-  ///        filter at `max_deviation`, then mean; at least `min_sources`).
+  ///        filter at `max_deviation`, then the median of the kept; at least `min_sources`).
   status update(timestamp time, std::span<const double> sources) noexcept {
     if (core_.started && time <= core_.last_time) return status::invalid_argument;
     const price_index index = guard_.combine(sources);

@@ -12,12 +12,15 @@
 ///  - not finite, or not positive: rejected;
 ///  - stale: `observed_at` more than `max_age` seconds before the update time;
 ///  - deviates: more than `max_deviation` (a fraction) from a given reference price;
-///  - several sources: the index is the mean of the sources within `max_deviation` of their
-///    median (equal weights; Binance weights by volume); fewer than `min_sources` such
-///    sources is "too few sources";
+///  - several sources: the index is the median of the sources within `max_deviation` of
+///    their median (a median, not a mean, so that one wild source cannot drag the index when
+///    the filter is off: {100, 100.2, 1000} gives 100.2, where a mean gave 400.07); fewer
+///    than `min_sources` such sources is "too few sources";
 ///  - unconfirmed jump: a log move larger than `max_jump` from the last accepted price is
-///    held as suspect until a second print within `max_jump` of it confirms it; the confirmed
-///    move is then accepted whole. A single bad print therefore never reaches the volatility
+///    held as suspect until a second print within `max_jump` of it, at a later time,
+///    confirms it; the confirmed move is then accepted whole. A second print with the same
+///    time (the same feed repeating itself) never confirms: two bad prints of one update
+///    must not vouch for each other. A single bad print therefore never reaches the volatility
 ///    model and never moves margin by itself.
 /// What the margin function does with a suspect price is in margin_function.hpp: it keeps
 /// the last accepted price and rates, flags the quote, and sizes the notional with the more
@@ -44,12 +47,30 @@ inline constexpr std::size_t max_price_sources = 16;
 /// @brief "No time given" for `price_observation::observed_at`.
 inline constexpr timestamp no_observation_time = std::numeric_limits<timestamp>::min();
 
+/// @brief Default `price_guard_config::max_deviation`: Binance's 5% from the median.
+inline constexpr double default_max_deviation = 0.05;
+
+/// @brief Default `price_guard_config::max_jump`: a log move of 2, i.e. to more than
+///        e^2 = 7.39 times or less than e^-2 = 13.5% of the last accepted price. The largest
+///        one-bar log move of the price files shipped in examples/data is 1.516 (DOGE-USD daily,
+///        January 2021; ADA 0.862, XRP 0.607, the Binance hourly closes 0.201), so no genuine
+///        move of that data is held, while a 1e308, 1e-308 or -99% print (log moves of about
+///        709, 709 and 4.6) always is.
+inline constexpr double default_max_jump = 2.0;
+
 /// @brief Configuration of the price guard (each check is off when its parameter is 0).
+///        The defaults guard: a margin function given no guard gets a 5% deviation filter
+///        and the jump check at a log move of 2, because with no guard one bad print pinned the rate at
+///        its cap for the rest of a file. `price_guard_config::none()` is the spelled-out
+///        opt-out.
 struct price_guard_config {
-  std::int64_t max_age = 0;     ///< seconds a price may be older than the update time
-  double max_deviation = 0.0;   ///< fraction from the reference or the sources' median (Binance: 0.05)
-  std::size_t min_sources = 1;  ///< sources needed within max_deviation of the median (dYdX: 3)
-  double max_jump = 0.0;        ///< log move from the last accepted price that needs confirmation
+  std::int64_t max_age = 0;                      ///< seconds a price may be older than the update time
+  double max_deviation = default_max_deviation;  ///< fraction from the reference or the sources' median
+  std::size_t min_sources = 1;                   ///< sources needed within max_deviation of the median (dYdX: 3)
+  double max_jump = default_max_jump;            ///< log move from the last accepted price that needs confirmation
+
+  /// @brief Every check off (the behaviour before the guard was on by default).
+  [[nodiscard]] static constexpr price_guard_config none() noexcept { return price_guard_config{0, 0.0, 1, 0.0}; }
 };
 
 /// @brief One price offered to the margin function.
@@ -96,7 +117,7 @@ enum class price_verdict : std::uint8_t {
 
 /// @brief An index price combined from several sources.
 struct price_index {
-  double price = std::numeric_limits<double>::quiet_NaN();  ///< mean of the kept sources
+  double price = std::numeric_limits<double>::quiet_NaN();  ///< median of the kept sources
   double median = std::numeric_limits<double>::quiet_NaN();
   std::size_t kept = 0;     ///< sources within max_deviation of the median
   std::size_t offered = 0;  ///< finite, positive sources offered
@@ -110,6 +131,7 @@ class price_guard {
   struct state_type {
     bool pending = false;  ///< a jump awaits confirmation
     double pending_price = 0.0;
+    timestamp pending_time = 0;  ///< time of the held print; only a later print confirms it
     friend bool operator==(const state_type&, const state_type&) = default;
   };
 
@@ -126,9 +148,12 @@ class price_guard {
     if (!(std::isfinite(config.max_jump) && config.max_jump >= 0.0)) {
       throw_invalid_argument("price_guard", "max_jump", "must be finite and >= 0", config.max_jump);
     }
+    jump_up_ = std::exp(config.max_jump);
+    jump_down_ = std::exp(-config.max_jump);
   }
 
-  /// @brief Combines several sources into an index (median filter, then mean). No allocation.
+  /// @brief Combines several sources into an index (median filter, then the median of the
+  ///        kept sources). No allocation.
   ///        More than `max_price_sources` sources: the verdict is too_few_sources with
   ///        `offered` = the count, so the caller sees why.
   [[nodiscard]] price_index combine(std::span<const double> sources) const noexcept {
@@ -155,13 +180,18 @@ class price_guard {
       values[j] = v;
     }
     index.median = n % 2 == 1 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
-    double sum = 0.0;
+    // The kept sources are a contiguous run of the sorted values (the filter is a band around
+    // the median), so their median is the middle of that run.
+    std::size_t first = n;
     for (std::size_t i = 0; i < n; ++i) {
       if (config_.max_deviation > 0.0 && std::abs(values[i] / index.median - 1.0) > config_.max_deviation) continue;
-      sum += values[i];
+      if (first == n) first = i;
       ++index.kept;
     }
-    index.price = index.kept > 0 ? sum / static_cast<double>(index.kept) : index.median;
+    const std::size_t k = index.kept;
+    index.price = k == 0       ? index.median
+                  : k % 2 == 1 ? values[first + k / 2]
+                               : 0.5 * (values[first + k / 2 - 1] + values[first + k / 2]);
     index.verdict = index.kept >= config_.min_sources ? price_verdict::accepted : price_verdict::too_few_sources;
     return index;
   }
@@ -183,13 +213,15 @@ class price_guard {
         std::abs(p / ref - 1.0) > config_.max_deviation) {
       return price_verdict::deviates;
     }
+    // |ln(p / last)| > max_jump compared as a ratio against exp(+-max_jump), computed once in
+    // the constructor: the check is on by default, and a log per tick is most of its cost.
     if (config_.max_jump > 0.0 && std::isfinite(last_accepted) && last_accepted > 0.0 &&
-        std::abs(std::log(p / last_accepted)) > config_.max_jump) {
-      if (state_.pending && std::abs(std::log(p / state_.pending_price)) <= config_.max_jump) {
+        outside_jump_band(p / last_accepted)) {
+      if (state_.pending && observation.time > state_.pending_time && !outside_jump_band(p / state_.pending_price)) {
         state_ = state_type{};
         return price_verdict::accepted;  // confirmed by a second print
       }
-      state_ = state_type{true, p};
+      state_ = state_type{true, p, observation.time};
       return price_verdict::unconfirmed_jump;
     }
     state_ = state_type{};
@@ -201,7 +233,11 @@ class price_guard {
   void restore(const state_type& saved) noexcept { state_ = saved; }
 
  private:
+  [[nodiscard]] bool outside_jump_band(double ratio) const noexcept { return ratio > jump_up_ || ratio < jump_down_; }
+
   price_guard_config config_;
+  double jump_up_ = 1.0;    ///< exp(max_jump)
+  double jump_down_ = 1.0;  ///< exp(-max_jump)
   state_type state_{};
 };
 
