@@ -194,13 +194,15 @@ void run_backtest(const backtest_options& options) {
   if (options.side != "long" && options.side != "short") {
     throw dynmargin::invalid_argument("backtest: --side must be long or short, got " + options.side);
   }
-  std::int64_t steps_per_day = options.steps_per_day;
-  if (steps_per_day <= 0) {
-    const std::int64_t step = series.report.step_seconds;
-    steps_per_day = step > 0 && step < dynmargin::seconds_per_day && dynmargin::seconds_per_day % step == 0
-                        ? dynmargin::seconds_per_day / step
-                        : 1;
-  }
+  // Steps in a day for a spacing of `step` seconds (1 when it does not divide a day), unless
+  // --steps-per-day says.
+  const auto steps_per_day_of = [&](std::int64_t step) {
+    if (options.steps_per_day > 0) return options.steps_per_day;
+    return step > 0 && step < dynmargin::seconds_per_day && dynmargin::seconds_per_day % step == 0
+               ? dynmargin::seconds_per_day / step
+               : std::int64_t{1};
+  };
+  const std::int64_t steps_per_day = steps_per_day_of(series.report.step_seconds);
 
   std::vector<dynmargin::named_backtest_report> reports;
   std::vector<json> outputs;
@@ -217,11 +219,7 @@ void run_backtest(const backtest_options& options) {
       bars = sample_into_bars(series.times, series.prices, *engine.bar, "backtest");
       times = bars.times;
       prices = bars.prices;
-      const std::int64_t seconds = engine.bar->count() / 1'000'000;
-      if (options.steps_per_day <= 0)
-        config_steps_per_day = seconds < dynmargin::seconds_per_day && dynmargin::seconds_per_day % seconds == 0
-                                   ? dynmargin::seconds_per_day / seconds
-                                   : 1;
+      config_steps_per_day = steps_per_day_of(engine.bar->count() / 1'000'000);
       std::cerr << "backtest: " << file << ": " << series.prices.size() << " prices sampled into " << prices.size()
                 << " bars of " << dynmargin::format_duration(*engine.bar) << "\n";
     } else {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "degenerate_start_support.hpp"
 #include "dynmargin/margin/apc.hpp"
 #include "dynmargin/margin/floors.hpp"
 #include "dynmargin/margin/maintenance.hpp"
@@ -28,16 +29,6 @@ using namespace dynmargin;
 
 namespace {
 
-// Ready after one return (burn_in = 1, the start before the automatic burn-in): these tests
-// need the degenerate first rate (0, tiny or huge) that the burn-in now keeps out of quotes,
-// to check that no policy with memory carries it forward.
-ewma_volatility one_return_ewma() {
-  ewma_volatility_config c;
-  c.lambda = decay_factor(0.94);
-  c.burn_in = 1;
-  return ewma_volatility(c);
-}
-
 constexpr double function_fraction = 0.3;  // not the 0.5 default, so a default cannot pass for it
 
 // Prices whose raw rates are exactly 0 (flat: the EWMA variance is 0), then tiny (relative moves
@@ -52,10 +43,8 @@ std::vector<double> zero_tiny_huge_prices() {
 }
 
 margin_function_config config() {
-  margin_function_config c;
+  margin_function_config c = dmtest::unguarded_config();
   c.maintenance_fraction = function_fraction;
-  // The paths jump on purpose (the rate stage is tested, not the price guard, which would hold them).
-  c.guard = price_guard_config::none();
   return c;
 }
 
@@ -146,7 +135,7 @@ TEST_CASE("maintenance is the fraction in force times initial after every rate p
         {initial_from_maintenance_policy(1.1), p, release_limit_policy(0.1, 2), floor_policy(0.02)}};
     for (const auto& members : chains) {
       raw_classes seen;
-      margin_function fn(config(), one_return_ewma(), es_10_steps(), dynamic_policy_chain(members));
+      margin_function fn(config(), dmtest::one_return_ewma(), es_10_steps(), dynamic_policy_chain(members));
       check_function(fn, seen);
       INFO("policy " << std::visit([](const auto& x) { return std::string(x.name()); }, p));
       INFO(seen.first_bad);
@@ -162,7 +151,7 @@ TEST_CASE("maintenance is the fraction in force times initial after every rate p
 TEST_CASE("maintenance keeps its fraction through a static chain at zero raw rates", "[margin][policy][maintenance]") {
   // The compile-time chain carries the fraction itself (no run-time chain in between).
   raw_classes seen;
-  margin_function fn(config(), one_return_ewma(), es_10_steps(), release_limit_policy(0.2, 3),
+  margin_function fn(config(), dmtest::one_return_ewma(), es_10_steps(), release_limit_policy(0.2, 3),
                      maintenance_fraction_policy(0.6), floor_policy(0.01), speed_limit_policy(0.5, 3),
                      initial_from_maintenance_policy(1.1), max_leverage_policy(20.0), apc_buffer_policy(0.25));
   check_function(fn, seen);
@@ -175,9 +164,7 @@ TEST_CASE("maintenance keeps its fraction through a static chain at zero raw rat
 TEST_CASE("a floor over a zero raw rate leaves room before liquidation", "[margin][policy][maintenance]") {
   // Flat prices: raw 0. Hyperliquid-style 40x cap (IM 2.5%) with the default fraction 0.5:
   // maintenance 1.25%, not 2.5% (which would liquidate a 40x position as it opens).
-  margin_function_config unguarded;
-  unguarded.guard = price_guard_config::none();
-  margin_function fn(unguarded, one_return_ewma(), es_10_steps(), max_leverage_policy(40.0));
+  margin_function fn(dmtest::unguarded_config(), dmtest::one_return_ewma(), es_10_steps(), max_leverage_policy(40.0));
   REQUIRE(fn.update(0, 100.0) == status::ok);
   REQUIRE(fn.update(86400, 100.0) == status::ok);
   REQUIRE(fn.raw_rate() == 0.0);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "degenerate_start_support.hpp"
 #include "dynmargin/margin/apc.hpp"
 #include "dynmargin/margin/floors.hpp"
 #include "dynmargin/margin/margin_function.hpp"
@@ -30,16 +31,6 @@
 using namespace dynmargin;
 
 namespace {
-
-// Ready after one return (burn_in = 1, the start before the automatic burn-in): these tests
-// need the degenerate first rate (0, tiny or huge) that the burn-in now keeps out of quotes,
-// to check that no policy with memory carries it forward.
-ewma_volatility one_return_ewma() {
-  ewma_volatility_config c;
-  c.lambda = decay_factor(0.94);
-  c.burn_in = 1;
-  return ewma_volatility(c);
-}
 
 enum class first_return { zero, tiny, huge };
 
@@ -55,13 +46,6 @@ std::vector<double> prices(first_return kind) {
 }
 
 parametric_risk normal_es_1d() { return parametric_risk(parametric_risk_config{}); }
-
-// The paths jump by ln 20 on purpose (the rate stage is tested, not the price guard).
-margin_function_config unguarded() {
-  margin_function_config c;
-  c.guard = price_guard_config::none();
-  return c;
-}
 
 // Runs `fn` over the prices: raw and published initial rates of the ready steps.
 template <class Fn>
@@ -123,7 +107,8 @@ TEST_CASE("no memory policy keeps margin outside its documented band after a zer
       for (const double floor : {0.0, 0.01}) {
         std::vector<dynamic_policy_chain::rate_variant> members{c.policy};
         if (floor > 0.0) members.emplace_back(floor_policy(floor));
-        margin_function fn(unguarded(), one_return_ewma(), normal_es_1d(), dynamic_policy_chain(members));
+        margin_function fn(dmtest::unguarded_config(), dmtest::one_return_ewma(), normal_es_1d(),
+                           dynamic_policy_chain(members));
         std::vector<double> raw, published;
         run(fn, p, raw, published);
         REQUIRE(raw.size() > 2500);
@@ -162,10 +147,10 @@ TEST_CASE("the speed limit's history is the published margin: the zero-first-ret
   // of speed_limit.hpp with P the published (floored) rate:
   // M_t = min(R_t, 1.5 max(P_{t-5}, R_t / 1.5^11)), P_t = max(M_t, 1%). Exact.
   const auto p = prices(first_return::zero);
-  margin_function fixed(one_return_ewma(), normal_es_1d(), speed_limit_policy(0.5, 5), floor_policy(0.01));
+  margin_function fixed(dmtest::one_return_ewma(), normal_es_1d(), speed_limit_policy(0.5, 5), floor_policy(0.01));
   dynamic_policy_chain chain;
   chain.add(speed_limit_policy(0.5, 5)).add(floor_policy(0.01));
-  margin_function dynamic(one_return_ewma(), normal_es_1d(), chain);
+  margin_function dynamic(dmtest::one_return_ewma(), normal_es_1d(), chain);
   std::vector<double> raw, published, raw_dynamic, published_dynamic;
   run(fixed, p, raw, published);
   run(dynamic, p, raw_dynamic, published_dynamic);
@@ -192,7 +177,7 @@ TEST_CASE("a limit's history is the published margin, not its output, and surviv
   auto make = [] {
     dynamic_policy_chain chain;
     chain.add(release_limit_policy(0.2, 5)).add(cap_policy(0.05)).add(speed_limit_policy(0.3, 3));
-    return margin_function(unguarded(), one_return_ewma(), normal_es_1d(), chain);
+    return margin_function(dmtest::unguarded_config(), dmtest::one_return_ewma(), normal_es_1d(), chain);
   };
   auto fn = make();
   std::vector<double> raw, published;
