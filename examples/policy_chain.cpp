@@ -16,8 +16,8 @@ int main() {
   dynamic_policy_chain chain;
   chain
       .add(stressed_weight_policy(0.25, 24 * 250))  // EMIR (b): 25% weight on the stressed sigma
-      .add(lookback_floor_policy(24 * 365))         // EMIR (c): not below the last year's highest raw rate
-      .add(apc_buffer_policy(0.25))                 // EMIR (a): 25% buffer, consumed when margin rises
+      .add(lookback_floor_policy(24 * 365))         // EMIR (c): not below margin at the 1-year volatility
+      .add(apc_buffer_policy(0.25))                 // EMIR (a): 25% buffer, drawn down under stress
       .add(speed_limit_policy(0.5, 24))             // at most +50% in 24 hours
       .add(max_leverage_policy(125.0))              // Binance BTCUSDT: IM >= 0.8%
       .add(size_tiers_policy(std::vector<tier_bracket>{

@@ -4,7 +4,9 @@
 // runs the margin function a JSON config describes (margin_config.hpp, docs/margin.md) over
 // a price history and prints CSV, one row per price:
 //   t,price,raw_rate,initial_rate,maintenance_rate,initial_amount,maintenance_amount,binding,
-//   <i>_<type>... (the initial rate after config policy i), price_suspect
+//   <i>_<type>... (the initial rate after config policy i), price_suspect, apc_buffer, apc_stress
+// (apc_buffer: the EMIR buffer in force over the requirement it received, apc_stress: its
+// stress indicator; both empty without an "apc_buffer" policy)
 // Rates are fractions of notional; amounts are for a signed notional of NOTIONAL (default 1,
 // so amounts equal rates; negative for a short). During the warm-up the numbers are empty and
 // binding is "warmup". A price the guard rejects (NaN, non-positive, outlying) keeps the last
@@ -99,7 +101,7 @@ void run_margin(const margin_options& options) {
   }
   std::string out = "t,price,raw_rate,initial_rate,maintenance_rate,initial_amount,maintenance_amount,binding";
   for (std::size_t i = 0; i < engine.policy_types.size(); ++i) out += "," + engine.column(i);
-  out += ",price_suspect\n";
+  out += ",price_suspect,apc_buffer,apc_stress\n";
   std::cout << out;
   const std::vector<double> open_interest = options.open_interest_column.empty() ? std::vector<double>{}
                                                                                  : read_open_interest(options, series);
@@ -116,7 +118,10 @@ void run_margin(const margin_options& options) {
       line += ",,,,,,warmup";
       for (std::size_t i = 0; i < engine.policy_types.size(); ++i) line += ",";
     }
-    line += engine.function.price_suspect() ? ",1\n" : ",0\n";
+    line += engine.function.price_suspect() ? ",1" : ",0";
+    // The APC buffer in force and its stress indicator (empty without an apc_buffer policy).
+    line += q.ready && q.apc.present ? "," + format_double(q.apc.buffer) + "," + format_double(q.apc.stress) : ",,";
+    line += "\n";
     std::cout << line;
   };
   const std::span<const dynmargin::timestamp> times(series.times);

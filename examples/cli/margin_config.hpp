@@ -16,6 +16,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -437,6 +438,16 @@ inline dynmargin::rate rate_or(const fields& f, const char* component, const cha
 using rate_variant = dynmargin::dynamic_policy_chain::rate_variant;
 using position_variant = dynmargin::dynamic_policy_chain::position_variant;
 
+/// The default lookback of "lookback_floor": 10 years of the config's bars (EMIR Art. 28(1)(c)),
+/// rounded up to whole bars; with no bar the reader cannot turn years into updates, and the
+/// default is the whole history (0), which is at least as long as the data.
+inline std::int64_t ten_years_of_bars() {
+  if (!fields::config_bar) return 0;
+  const std::int64_t span = std::chrono::duration_cast<dynmargin::duration>(std::chrono::days{3650}).count();
+  const std::int64_t bar = fields::config_bar->count();
+  return bar > 0 ? (span + bar - 1) / bar : 0;
+}
+
 inline constexpr std::initializer_list<const char*> policy_types = {"floor",
                                                                     "cap",
                                                                     "max_leverage",
@@ -446,6 +457,7 @@ inline constexpr std::initializer_list<const char*> policy_types = {"floor",
                                                                     "apc_buffer",
                                                                     "stressed_weight",
                                                                     "lookback_floor",
+                                                                    "peak_ratchet",
                                                                     "speed_limit",
                                                                     "release_limit",
                                                                     "hysteresis",
@@ -486,19 +498,33 @@ inline std::variant<rate_variant, position_variant> policy(const fields& f, doub
     return rate_variant(initial_from_maintenance_policy(f.number_or("ratio", 1.1)));
   }
   if (type == "apc_buffer") {
-    f.only({"type", "buffer", "rebuild"});
-    return rate_variant(apc_buffer_policy(apc_buffer_policy_config{f.number("buffer"), f.number_or("rebuild", 0.1)}));
+    f.only({"type", "buffer", "rebuild", "lookback", "stress_threshold", "release_threshold"});
+    apc_buffer_policy_config c;
+    c.buffer = f.number("buffer");
+    c.rebuild = f.number_or("rebuild", c.rebuild);
+    c.lookback = f.steps_or("lookback", c.lookback);
+    c.stress_threshold = f.number_or("stress_threshold", c.stress_threshold);
+    c.release_threshold = f.number_or("release_threshold", c.release_threshold);
+    return rate_variant(apc_buffer_policy(c));
   }
   if (type == "stressed_weight") {
-    f.only({"type", "weight", "lookback"});
-    return rate_variant(stressed_weight_policy(f.number("weight"), f.steps("lookback")));
+    f.only({"type", "weight", "window", "lookback"});
+    stressed_weight_policy_config c;
+    c.weight = f.number("weight");
+    c.window = f.steps_or("window", c.window);
+    c.lookback = f.steps_or("lookback", c.lookback);
+    return rate_variant(stressed_weight_policy(c));
   }
   if (type == "lookback_floor") {
     f.only({"type", "lookback", "rule"});
-    const auto rule = f.choice("rule", {"maximum", "long_run_volatility"}, 0) == 0
-                          ? lookback_floor_rule::maximum
-                          : lookback_floor_rule::long_run_volatility;
-    return rate_variant(lookback_floor_policy(f.steps("lookback"), rule));
+    const auto rule = f.choice("rule", {"long_run_volatility", "maximum"}, 0) == 0
+                          ? lookback_floor_rule::long_run_volatility
+                          : lookback_floor_rule::maximum;
+    return rate_variant(lookback_floor_policy(f.steps_or("lookback", ten_years_of_bars()), rule));
+  }
+  if (type == "peak_ratchet") {
+    f.only({"type", "lookback"});
+    return rate_variant(peak_ratchet_policy(f.steps("lookback")));
   }
   if (type == "speed_limit") {
     f.only({"type", "max_increase", "window", "max_windows_behind"});

@@ -114,6 +114,7 @@ std::vector<dynamic_policy_chain::rate_variant> one_of_each_type() {
           apc_buffer_policy(0.25),
           stressed_weight_policy(0.25, 5),
           lookback_floor_policy(5),
+          peak_ratchet_policy(5),
           speed_limit_policy(0.5, 3),
           release_limit_policy(0.2, 3),
           hysteresis_policy(0.05)};

@@ -74,7 +74,7 @@ band speed_band(const std::vector<double>& r, std::size_t t) { return {r[t] / st
 band release_band(const std::vector<double>& r, std::size_t t) { return {r[t], r[t] / std::pow(0.8, 10.0)}; }
 band hysteresis_band(const std::vector<double>& r, std::size_t t) { return {r[t] / 1.05, r[t] / 0.95}; }
 band apc_band(const std::vector<double>& r, std::size_t t) { return {r[t], 1.25 * r[t]}; }
-band lookback_band(const std::vector<double>& r, std::size_t t) {  // lookback_floor(5): the maximum
+band lookback_band(const std::vector<double>& r, std::size_t t) {  // peak_ratchet(5): the maximum
   return {r[t], *std::max_element(r.begin() + static_cast<std::ptrdiff_t>(t >= n - 1 ? t - (n - 1) : 0),
                                   r.begin() + static_cast<std::ptrdiff_t>(t) + 1)};
 }
@@ -93,7 +93,7 @@ std::vector<memory_case> memory_policies() {
           {"release_limit", release_limit_policy(0.2, 5), release_band},
           {"hysteresis", hysteresis_policy(0.05), hysteresis_band},
           {"apc_buffer", apc_buffer_policy(0.25), apc_band},
-          {"lookback_floor", lookback_floor_policy(5), lookback_band},
+          {"peak_ratchet", peak_ratchet_policy(5), lookback_band},
           {"scheduled floor", floor_policy(ramp), scheduled_floor_band}};
 }
 

@@ -124,23 +124,6 @@ TEST_CASE("announced parameter changes ramp in linearly", "[margin][policy][sche
   REQUIRE_THROWS_WITH(floor_policy(parameter_schedule{{0, 0.01}, {10, -0.02}}), "floor: rate must be >= 0, got -0.02");
 }
 
-TEST_CASE("APC buffer: consumed while margin rises, rebuilt in calm (hand sequence)", "[margin][policy][apc]") {
-  // Rule in apc.hpp, b = 0.25, rho = 0.5. Inputs 1.0, 1.1, 1.3, 1.3, 1.0 (percent):
-  //  t1 full buffer 1.25; t2 rising, held at 1.25; t3 rising past it, 1.3 (buffer consumed);
-  //  t4 calm, 1.3 + 0.5 (1.625 - 1.3) = 1.4625; t5 falling: at most 1.25 * 1.0 = 1.25.
-  apc_buffer_policy apc(apc_buffer_policy_config{0.25, 0.5});
-  const double inputs[] = {1.0, 1.1, 1.3, 1.3, 1.0};
-  const double expected[] = {1.25, 1.25, 1.3, 1.4625, 1.25};
-  for (int i = 0; i < 5; ++i) {
-    const auto out = apc.update(at(i), {inputs[i], inputs[i] / 2.0});
-    CHECK_THAT(out.initial, dmtest::within_rel(expected[i], 1e-15));
-    CHECK_THAT(out.maintenance, dmtest::within_rel(expected[i] / 2.0, 1e-15));
-  }
-  REQUIRE_THROWS_WITH(apc_buffer_policy(-0.1), "apc_buffer: buffer must be finite and >= 0, got -0.1");
-  REQUIRE_THROWS_WITH(apc_buffer_policy(apc_buffer_policy_config{0.25, 0.0}),
-                      "apc_buffer: rebuild must be in (0, 1], got 0");
-}
-
 TEST_CASE("APC buffer invariant raw <= margin <= 1.25 raw on every BTC hourly step", "[margin][policy][apc]") {
   margin_function fn(ewma_volatility(0.94), normal_es(24), apc_buffer_policy(0.25));
   std::vector<double> raw, initial;
@@ -191,9 +174,9 @@ TEST_CASE("stressed weighting equals parametric ES at the weighted sigma on BTC 
   CHECK(worst < 1e-6);
 }
 
-TEST_CASE("lookback floor: highest raw rate, and the long-run volatility rule", "[margin][policy][apc]") {
-  SECTION("maximum over the last 200 steps, by brute force, exact") {
-    margin_function fn(ewma_volatility(0.94), normal_es(24), lookback_floor_policy(200));
+TEST_CASE("peak ratchet (highest raw rate) and the long-run volatility floor", "[margin][policy][apc]") {
+  SECTION("peak ratchet: maximum over the last 200 steps, by brute force, exact") {
+    margin_function fn(ewma_volatility(0.94), normal_es(24), peak_ratchet_policy(200));
     std::vector<double> raw, initial;
     run_hourly(fn, raw, initial);
     std::size_t mismatches = 0;
@@ -205,8 +188,8 @@ TEST_CASE("lookback floor: highest raw rate, and the long-run volatility rule", 
     }
     CHECK(mismatches == 0);
   }
-  SECTION("whole history: never below any earlier raw rate") {
-    margin_function fn(ewma_volatility(0.94), normal_es(24), lookback_floor_policy(0));
+  SECTION("peak ratchet, whole history: never below any earlier raw rate") {
+    margin_function fn(ewma_volatility(0.94), normal_es(24), lookback_floor_policy(0, lookback_floor_rule::maximum));
     std::vector<double> raw, initial;
     run_hourly(fn, raw, initial);
     double running = 0.0;

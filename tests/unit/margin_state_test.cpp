@@ -30,6 +30,8 @@ static_assert(!noexcept(std::declval<const speed_limit_policy&>().state()));
 static_assert(!noexcept(std::declval<const release_limit_policy&>().state()));
 static_assert(!noexcept(std::declval<const stressed_weight_policy&>().state()));
 static_assert(!noexcept(std::declval<const lookback_floor_policy&>().state()));
+static_assert(!noexcept(std::declval<const peak_ratchet_policy&>().state()));
+static_assert(!noexcept(std::declval<const apc_buffer_policy&>().state()));
 static_assert(!noexcept(std::declval<const dynamic_policy_chain&>().state()));
 static_assert(!noexcept(std::declval<const historical_risk&>().state()));
 static_assert(!noexcept(std::declval<const filtered_historical_risk&>().state()));
@@ -38,7 +40,6 @@ static_assert(!noexcept(std::declval<const rolling_volatility&>().state()));
 // Types whose state is a few numbers keep the guarantee.
 static_assert(noexcept(std::declval<const ewma_volatility&>().state()));
 static_assert(noexcept(std::declval<const garch_volatility&>().state()));
-static_assert(noexcept(std::declval<const apc_buffer_policy&>().state()));
 static_assert(noexcept(std::declval<const hysteresis_policy&>().state()));
 static_assert(noexcept(std::declval<const parametric_risk&>().state()));
 
@@ -98,6 +99,14 @@ TEST_CASE("APC lookback policies refuse a state from another lookback", "[margin
   REQUIRE_THROWS_WITH(floor.restore(fed(lookback_floor_policy(30), 50).state()),
                       dmtest::contains(
                           "lookback_floor: state window must equal this policy's window of 365 steps, got 30"));
+  auto buffer = fed(apc_buffer_policy(apc_buffer_policy_config{0.25, 1.0, 250}), 50);
+  REQUIRE_THROWS_WITH(buffer.restore(fed(apc_buffer_policy(apc_buffer_policy_config{0.25, 1.0, 100}), 50).state()),
+                      dmtest::contains(
+                          "apc_buffer: state window must equal this policy's window of 250 steps, got 100"));
+  auto ratchet = fed(peak_ratchet_policy(30), 50);
+  REQUIRE_THROWS_WITH(ratchet.restore(fed(peak_ratchet_policy(20), 50).state()),
+                      dmtest::contains(
+                          "peak_ratchet: state window must equal this policy's window of 30 steps, got 20"));
 }
 
 TEST_CASE("historical and filtered historical measures refuse a state from another window", "[risk][state]") {

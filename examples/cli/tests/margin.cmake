@@ -41,12 +41,12 @@ file(WRITE "${WORK_DIR}/var.json" [=[
 run_margin("${WORK_DIR}/three.out" "${WORK_DIR}/var.json" "${WORK_DIR}/three.csv" --position 2000)
 file(STRINGS "${WORK_DIR}/three.out" lines)
 list(GET lines 0 header)
-set(expected_header "t,price,raw_rate,initial_rate,maintenance_rate,initial_amount,maintenance_amount,binding,0_floor,1_apc_buffer,price_suspect")
+set(expected_header "t,price,raw_rate,initial_rate,maintenance_rate,initial_amount,maintenance_amount,binding,0_floor,1_apc_buffer,price_suspect,apc_buffer,apc_stress")
 if(NOT header STREQUAL expected_header)
   message(FATAL_ERROR "margin: header is '${header}', expected '${expected_header}'")
 endif()
 list(GET lines 1 row0)
-if(NOT row0 STREQUAL "0,100,,,,,,warmup,,,0")
+if(NOT row0 STREQUAL "0,100,,,,,,warmup,,,0,,")
   message(FATAL_ERROR "margin: the first row (warm-up) is '${row0}'")
 endif()
 list(GET lines 2 row1)
@@ -80,7 +80,7 @@ if(NOT n EQUAL 2724)
   message(FATAL_ERROR "margin ccp_apc: ${n} lines, expected 2724 (header + 2723 prices)")
 endif()
 list(GET lines 0 header)
-if(NOT header STREQUAL "t,price,raw_rate,initial_rate,maintenance_rate,initial_amount,maintenance_amount,binding,0_stressed_weight,1_lookback_floor,2_apc_buffer,3_floor,price_suspect")
+if(NOT header STREQUAL "t,price,raw_rate,initial_rate,maintenance_rate,initial_amount,maintenance_amount,binding,0_stressed_weight,1_lookback_floor,2_apc_buffer,3_floor,price_suspect,apc_buffer,apc_stress")
   message(FATAL_ERROR "margin ccp_apc: header '${header}'")
 endif()
 list(REMOVE_AT lines 0)
@@ -181,7 +181,7 @@ expect_error("unordered prices" "${WORK_DIR}/var.json" "${WORK_DIR}/unordered.cs
 
 # --- the price guard is on by default; "none" turns it off (issue 12 §5) ---------------
 # A -99% print at t = 90 that reverts at t = 120: with no "price_guard" the row is flagged
-# (price_suspect 1, the last column); with "price_guard": "none" it is not.
+# (price_suspect 1, the third column from the end); with "price_guard": "none" it is not.
 file(WRITE "${WORK_DIR}/crash.csv" "t,price\n0,100\n30,100.5\n60,101\n90,1.01\n120,102\n")
 file(WRITE "${WORK_DIR}/guard_default.json" "{${base}}")
 file(WRITE "${WORK_DIR}/guard_none.json" "{${base}, \"price_guard\": \"none\"}")
@@ -192,7 +192,8 @@ foreach(case IN ITEMS "default|1" "none|0")
   run_margin("${WORK_DIR}/guard_${name}.csv" "${WORK_DIR}/guard_${name}.json" "${WORK_DIR}/crash.csv")
   file(STRINGS "${WORK_DIR}/guard_${name}.csv" rows)
   list(GET rows 4 row)  # header, t = 0, 30, 60, then t = 90
-  string(REGEX MATCH "[^,]*$" flag "${row}")
+  string(REGEX MATCH "([^,]*),[^,]*,[^,]*$" flag "${row}")
+  set(flag "${CMAKE_MATCH_1}")
   if(NOT flag STREQUAL expected)
     message(FATAL_ERROR "margin price_guard ${name}: the -99% print's row '${row}' has price_suspect '${flag}', expected ${expected}")
   endif()

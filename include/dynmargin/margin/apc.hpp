@@ -1,45 +1,54 @@
 // SPDX-License-Identifier: MIT
 /// @file
 /// @brief Anti-procyclicality: the three tools of EMIR (Commission Delegated Regulation (EU)
-///        No 153/2013, Article 28(1)): (a) a margin buffer consumed when margin rises,
-///        (b) a weight on stressed observations, (c) a floor from a long lookback.
+///        No 153/2013, Article 28(1)): (a) a margin buffer drawn down when margin rises
+///        significantly, (b) a weight on stressed observations, (c) a floor from a long lookback.
 ///
-/// (a) `apc_buffer_policy`, buffer b (EMIR: at least 25%), rebuild speed rho in (0, 1].
-///     With R_t the incoming rate and M_t the margin this policy returns:
-///       - first step: M_1 = (1 + b) R_1 (the buffer starts full);
-///       - R_t > R_{t-1} (margin rising): M_t = clamp(M_{t-1}, R_t, (1 + b) R_t). The margin
-///         holds its level while the raw rate rises into the buffer, and is pushed up only
-///         when the raw rate passes it: the buffer is consumed;
-///       - R_t <= R_{t-1} (calm): M_t = clamp(M_{t-1} + rho ((1 + b) R_t - M_{t-1}), R_t, (1 + b) R_t).
-///         The margin moves a fraction rho of the way back to the full buffer each step
-///         (rebuild), and never above it.
-///     So R_t <= M_t <= (1 + b) R_t on every step (the invariant of Art. 28(1)(a)). Its memory
-///     is its own margin M_{t-1}, not the published one: it holds a level that later policies
-///     transform again (comparing with their result would apply them twice), and the clamp to
-///     [R_t, (1 + b) R_t] means no earlier value, a warm-up 0 or a huge rate, can hold margin
-///     below or far above the rate it receives. A previous margin that is not finite (an
-///     overflowing rate upstream) restarts it with the buffer full.
-/// (b) `stressed_weight_policy`, weight w in [0, 1] (EMIR: at least 25%; ICE IRM 1 uses
-///     sigma = 0.25 sigma_stress + 0.75 sigma_now with sigma_stress the highest rolling
-///     volatility over 250 days). sigma_now is the margin function's one-step volatility
-///     forecast (`market_context::volatility`); sigma_stress is the highest sigma_now over the
-///     policy's lookback (n steps, its own rolling maximum), or over the margin function's
-///     stressed lookback (`market_context::stressed_volatility`) when n = 0. The hook: the
-///     policy rescales the incoming rate's loss, L = ln(1 + R) (the short side's loss,
-///     which binds the instrument-level rate of a symmetric measure), to
-///     L' = L * sigma_w / sigma_now and returns exp(L') - 1. This equals computing the risk
-///     measure with the weighted volatility whenever the loss is proportional to the current
-///     volatility: parametric VaR/ES and filtered historical simulation. When sigma_now is 0
-///     the rate passes unchanged.
-/// (c) `lookback_floor_policy`, lookback n steps (n = 0: the whole history). Two rules:
-///       - `lookback_floor_rule::maximum` (default): the floor is the highest raw risk-based
-///         rate (`market_context::raw_rate`) over the last n steps, current step included;
-///       - `lookback_floor_rule::long_run_volatility` (EMIR's wording, "not lower than
-///         margins calculated using volatility estimated over a 10-year lookback"): the floor
-///         is the raw rate recomputed with the long-run volatility sigma_lr =
-///         sqrt(mean of sigma_now^2 over the lookback), by the same rescaling as (b).
-///     The policy returns max(incoming rate, floor). Its memory is raw risk-based rates (or
-///     volatilities), never margins, and it only raises: it cannot hold margin below the rate.
+/// (a) `apc_buffer_policy`. Art. 28(1)(a): "a margin buffer at least equal to 25 % of the
+///     calculated margins which it allows to be temporarily exhausted in periods where
+///     calculated margin requirements are rising significantly". With R_t the requirement the
+///     policy receives and M_t = (1 + f_t) R_t the margin it returns:
+///       - stress indicator s_t = R_t / mean(R over the last `lookback` updates, t included):
+///         how far the requirement stands above its own recent level (1 in a flat market);
+///       - below the threshold s_lo (`stress_threshold`, default 1.25: the requirement 25%
+///         above its average) the buffer is full, f_t = b (`buffer`, default 0.25);
+///       - between s_lo and the release level s_hi (`release_threshold`, default 2) it is
+///         drawn down linearly, target g(s) = b (s_hi - s) / (s_hi - s_lo), and it is empty
+///         from s_hi on. The linear depletion between two stress levels is ICE Clear Europe's
+///         IRM 2 design; the thresholds are ours, documented in docs/margin.md;
+///       - draw-down is immediate (f_t <= g(s_t)); rebuilding is at most `rebuild` x b per
+///         update while the indicator is above s_lo (default 1: the buffer follows g back as
+///         stress falls), and complete as soon as the indicator is back below s_lo, so the
+///         buffer is never below b in calm, as the regulation reads.
+///     R_t <= M_t <= (1 + b) R_t on every update. The memory is the requirements received (a
+///     non-finite one is not remembered), never a margin, so no warm-up or degenerate value is
+///     carried: a 0 adds nothing to the mean and a huge value leaves it after `lookback` steps.
+/// (b) `stressed_weight_policy`, weight w in [0, 1] (EMIR: at least 25%), ICE Clear Europe IRM 1:
+///     sigma = w sigma_stress + (1 - w) sigma_now, with sigma_stress the highest rolling-window
+///     volatility over a long lookback. sigma_now is the margin function's one-step forecast
+///     (`market_context::volatility`); the rolling-window volatility over `window` updates is
+///     sqrt(mean of sigma_now^2 over the window) (window 1: sigma_now itself); sigma_stress is
+///     its maximum over `lookback` updates, 0 meaning the whole history (the default, so that
+///     a stressed period never rolls off; EMIR asks for at least 10 years: give a lookback
+///     that long or 0). With window 1 and lookback 0 the margin function's own stressed
+///     volatility is used (`market_context::stressed_volatility`). The policy rescales the
+///     incoming rate's loss, L = ln(1 + R) (the short side's loss, which binds the
+///     instrument-level rate of a symmetric measure), to L' = L * sigma_w / sigma_now and
+///     returns exp(L') - 1. This equals computing the risk measure with the weighted
+///     volatility whenever the loss is proportional to the current volatility: parametric
+///     VaR/ES and filtered historical simulation. When sigma_now is 0 the rate passes unchanged.
+/// (c) `lookback_floor_policy` (Art. 28(1)(c): "margins ... not lower than those that would be
+///     calculated using volatility estimated over a 10 year historical lookback period"): the
+///     floor is the raw rate recomputed with the long-run volatility sigma_lr =
+///     sqrt(mean of sigma_now^2 over the lookback), by the same rescaling as (b). The policy
+///     returns max(incoming rate, floor). The lookback is in updates, 0 meaning the whole
+///     history; 10 years are 3,650 daily or 87,600 hourly updates (`bars_in` in
+///     core/duration.hpp turns a span of time into updates).
+///     `peak_ratchet_policy` is the other floor: the highest raw rate over the lookback. It is
+///     not what the regulation describes and binds on every update of a rising market, so it
+///     is never a default; `lookback_floor_rule::maximum` still selects it in
+///     `lookback_floor_policy` for older code.
+///     Both memories are raw rates or volatilities, never margins, and they only raise.
 /// Maintenance moves in proportion to initial (breakdown.hpp).
 #pragma once
 
@@ -77,26 +86,34 @@ inline std::size_t checked_lookback(std::string_view component, std::int64_t loo
 }
 }  // namespace detail
 
-/// @brief Configuration of `apc_buffer_policy`.
+/// @brief Configuration of `apc_buffer_policy` (see the file comment).
 struct apc_buffer_policy_config {
   double buffer = 0.25;  ///< b >= 0 (EMIR Art. 28(1)(a): at least 0.25)
-  double rebuild = 0.1;  ///< rho in (0, 1]: share of the missing buffer rebuilt per calm step
+  /// Largest rise of the buffer per update while stress is above `stress_threshold`, as a
+  /// share of b, in (0, 1]; 1 lets the buffer follow the indicator back at once.
+  double rebuild = 1.0;
+  std::int64_t lookback = 250;     ///< updates in the mean the indicator compares with (0: all)
+  double stress_threshold = 1.25;  ///< s_lo > 0: indicator from which the buffer is drawn down
+  double release_threshold = 2.0;  ///< s_hi > s_lo: indicator at which the buffer is empty
 };
 
-/// @brief EMIR APC tool (a): a buffer consumed when margin rises, rebuilt in calm (see the file comment).
+/// @brief EMIR APC tool (a): a buffer drawn down while the requirement stands significantly
+///        above its recent level, full in calm (see the file comment).
 class apc_buffer_policy {
  public:
   using model_concept = rate_policy_tag;
   using config_type = apc_buffer_policy_config;  ///< what the constructor takes
   struct state_type {
+    detail::rolling_mean requirements;  ///< requirements received over the lookback
+    double buffer = 0.0;                ///< f: buffer in force, fraction of the requirement
+    double stress = 0.0;                ///< s: last stress indicator
     bool started = false;
-    double previous_input = 0.0;
-    double previous_margin = 0.0;
     friend bool operator==(const state_type&, const state_type&) = default;
   };
 
-  /// @throws dynmargin::invalid_argument naming `buffer` (must be finite and >= 0) or
-  ///         `rebuild` (must be in (0, 1]).
+  /// @throws dynmargin::invalid_argument naming `buffer` (finite, >= 0), `rebuild` ((0, 1]),
+  ///         `lookback` ([0, 1e8]), `stress_threshold` (finite, > 0) or `release_threshold`
+  ///         (finite, above stress_threshold).
   explicit apc_buffer_policy(const apc_buffer_policy_config& config = {}) : config_(config) {
     if (!(std::isfinite(config.buffer) && config.buffer >= 0.0)) {
       throw_invalid_argument("apc_buffer", "buffer", "must be finite and >= 0", config.buffer);
@@ -104,89 +121,160 @@ class apc_buffer_policy {
     if (!(config.rebuild > 0.0 && config.rebuild <= 1.0)) {
       throw_invalid_argument("apc_buffer", "rebuild", "must be in (0, 1]", config.rebuild);
     }
+    if (!(std::isfinite(config.stress_threshold) && config.stress_threshold > 0.0)) {
+      throw_invalid_argument("apc_buffer", "stress_threshold", "must be finite and > 0", config.stress_threshold);
+    }
+    if (!(std::isfinite(config.release_threshold) && config.release_threshold > config.stress_threshold)) {
+      throw_invalid_argument("apc_buffer", "release_threshold", "must be finite and above stress_threshold",
+                             config.release_threshold);
+    }
+    state_.requirements = detail::rolling_mean(detail::checked_lookback("apc_buffer", config.lookback));
+    state_.buffer = config.buffer;
   }
-  explicit apc_buffer_policy(double buffer) : apc_buffer_policy(apc_buffer_policy_config{buffer, 0.1}) {}
+  /// @brief A buffer of `buffer` with the other defaults.
+  explicit apc_buffer_policy(double buffer) : apc_buffer_policy(with_buffer(buffer)) {}
 
   [[nodiscard]] std::string_view name() const noexcept { return "apc_buffer"; }
   [[nodiscard]] margin_rates update(const market_context& context, margin_rates rates) noexcept {
-    const double raw = rates.initial;
-    const double full = (1.0 + config_.buffer) * raw;
-    double margin = full;
-    if (state_.started && std::isfinite(state_.previous_margin)) {
-      // Rising or calm is a coin flip on real data: the rebuild speed (0 while rising) is
-      // computed from the comparison, not branched on (a ternary still compiles to a
-      // mispredicted jump with GCC 12).
-      const double previous = state_.previous_margin;
-      const double speed = config_.rebuild * static_cast<double>(!(raw > state_.previous_input));
-      margin = previous + speed * (full - previous);
-      margin = std::min(std::max(margin, raw), full);
+    const double requirement = rates.initial;
+    double stress = 1.0;
+    if (std::isfinite(requirement)) {
+      state_.requirements.push(requirement);
+      const double mean = state_.requirements.value();
+      if (mean > 0.0) stress = requirement / mean;
     }
-    state_ = state_type{true, raw, margin};
-    return detail::with_initial(rates, margin, context);
+    const double b = config_.buffer;
+    const double span = config_.release_threshold - config_.stress_threshold;
+    const double depleted = std::clamp((config_.release_threshold - stress) / span, 0.0, 1.0);
+    const double target = b * depleted;
+    double buffer = target;
+    if (stress >= config_.stress_threshold && state_.started) {
+      // Drawn down at once, rebuilt at most rebuild * b per update while stress lasts.
+      buffer = std::min(target, state_.buffer + config_.rebuild * b);
+    }
+    state_.buffer = buffer;
+    state_.stress = stress;
+    state_.started = true;
+    return detail::with_initial(rates, (1.0 + buffer) * requirement, context);
   }
-  [[nodiscard]] state_type state() const noexcept { return state_; }
-  void restore(const state_type& saved) noexcept { state_ = saved; }
-  [[nodiscard]] const apc_buffer_policy_config& config() const noexcept { return config_; }
-
- private:
-  apc_buffer_policy_config config_;
-  state_type state_{};
-};
-
-/// @brief EMIR APC tool (b): sigma = w sigma_stress + (1 - w) sigma_now (see the file comment).
-class stressed_weight_policy {
- public:
-  using model_concept = rate_policy_tag;
-  struct state_type {
-    detail::rolling_maximum stressed;  ///< highest sigma_now over the lookback
-    friend bool operator==(const state_type&, const state_type&) = default;
-  };
-
-  /// @param weight w in [0, 1].
-  /// @param lookback steps of the stressed window; 0 uses the margin function's stressed volatility.
-  /// @throws dynmargin::invalid_argument naming `weight` or `lookback`.
-  stressed_weight_policy(double weight, std::int64_t lookback) : weight_(weight) {
-    if (!(weight >= 0.0 && weight <= 1.0)) {
-      throw_invalid_argument("stressed_weight", "weight", "must be in [0, 1]", weight);
-    }
-    own_window_ = detail::checked_lookback("stressed_weight", lookback) > 0;
-    if (own_window_) state_.stressed = detail::rolling_maximum(static_cast<std::size_t>(lookback));
-  }
-
-  [[nodiscard]] std::string_view name() const noexcept { return "stressed_weight"; }
-  [[nodiscard]] margin_rates update(const market_context& context, margin_rates rates) noexcept {
-    const double now = context.volatility;
-    double stress = context.stressed_volatility;
-    if (own_window_) {
-      state_.stressed.push(now);
-      stress = state_.stressed.value();
-    }
-    if (!(now > 0.0) || !std::isfinite(stress)) return rates;
-    const double weighted = weight_ * (stress > now ? stress : now) + (1.0 - weight_) * now;
-    return detail::with_initial(rates, detail::rescale_rate_loss(rates.initial, weighted / now, context), context);
+  /// @brief The buffer in force after the last update, a fraction of the requirement.
+  [[nodiscard]] double buffer_in_force() const noexcept { return state_.buffer; }
+  /// @brief The stress indicator of the last update (1 before the first).
+  [[nodiscard]] double stress_indicator() const noexcept { return state_.started ? state_.stress : 1.0; }
+  /// @brief Reports this buffer for the quote (`apc_buffer_reporting_policy`).
+  [[nodiscard]] apc_buffer_report apc_buffer_report_after(const apc_buffer_report&) const noexcept {
+    return apc_buffer_report{true, buffer_in_force(), stress_indicator()};
   }
   /// @brief The state (copies the lookback window: allocates).
   [[nodiscard]] state_type state() const { return state_; }
   /// @throws dynmargin::invalid_argument naming the window when the state comes from a policy
   ///         with another lookback (nothing is changed).
   void restore(const state_type& saved) {
-    detail::check_state_window("stressed_weight", saved.stressed.window(), state_.stressed.window());
+    detail::check_state_window("apc_buffer", saved.requirements.window(), state_.requirements.window());
     state_ = saved;
   }
-  [[nodiscard]] double weight() const noexcept { return weight_; }
+  [[nodiscard]] const apc_buffer_policy_config& config() const noexcept { return config_; }
+
+ private:
+  static apc_buffer_policy_config with_buffer(double buffer) noexcept {
+    apc_buffer_policy_config c;
+    c.buffer = buffer;
+    return c;
+  }
+
+  apc_buffer_policy_config config_;
+  state_type state_{};
+};
+
+/// @brief Configuration of `stressed_weight_policy` (see the file comment).
+struct stressed_weight_policy_config {
+  double weight = 0.25;       ///< w in [0, 1] (EMIR Art. 28(1)(b): at least 0.25)
+  std::int64_t window = 1;    ///< updates in the rolling-window volatility (1: sigma_now), >= 1
+  std::int64_t lookback = 0;  ///< updates the maximum runs over (0: the whole history)
+};
+
+/// @brief EMIR APC tool (b): sigma = w sigma_stress + (1 - w) sigma_now (see the file comment).
+class stressed_weight_policy {
+ public:
+  using model_concept = rate_policy_tag;
+  using config_type = stressed_weight_policy_config;  ///< what the constructor takes
+  struct state_type {
+    detail::rolling_mean window_variance;  ///< mean sigma_now^2 over the window (window > 1)
+    detail::rolling_maximum stressed;      ///< highest rolling-window volatility over the lookback
+    std::int64_t volatilities = 0;         ///< sigma_now values seen (a window counts once full)
+    friend bool operator==(const state_type&, const state_type&) = default;
+  };
+
+  /// @throws dynmargin::invalid_argument naming `weight`, `window` or `lookback`.
+  explicit stressed_weight_policy(const stressed_weight_policy_config& config = {}) : config_(config) {
+    if (!(config.weight >= 0.0 && config.weight <= 1.0)) {
+      throw_invalid_argument("stressed_weight", "weight", "must be in [0, 1]", config.weight);
+    }
+    if (config.window < 1 || config.window > 100'000'000) {
+      throw_invalid_argument("stressed_weight", "window", "must be in [1, 1e8] steps", config.window);
+    }
+    const std::size_t lookback = detail::checked_lookback("stressed_weight", config.lookback);
+    if (lookback != 0 && config.lookback < config.window) {
+      throw_invalid_argument("stressed_weight", "lookback", "must be 0 (all) or at least the window", config.lookback);
+    }
+    own_window_ = config.window > 1 || lookback > 0;
+    if (own_window_) state_.stressed = detail::rolling_maximum(lookback);
+    if (config.window > 1) state_.window_variance = detail::rolling_mean(static_cast<std::size_t>(config.window));
+  }
+  /// @param weight w in [0, 1].
+  /// @param lookback updates the maximum of sigma_now runs over; 0 uses the margin function's
+  ///        stressed volatility (the whole history unless its `stressed_lookback` is set).
+  /// @throws dynmargin::invalid_argument naming `weight` or `lookback`.
+  stressed_weight_policy(double weight, std::int64_t lookback)
+      : stressed_weight_policy(stressed_weight_policy_config{weight, 1, lookback}) {}
+
+  [[nodiscard]] std::string_view name() const noexcept { return "stressed_weight"; }
+  [[nodiscard]] margin_rates update(const market_context& context, margin_rates rates) noexcept {
+    const double now = context.volatility;
+    double stress = context.stressed_volatility;
+    if (own_window_) {
+      double windowed = now;
+      if (config_.window > 1 && std::isfinite(now)) {
+        state_.window_variance.push(now * now);
+        windowed = std::sqrt(state_.window_variance.value());
+      }
+      // A rolling-window volatility counts once its window is full: a half-empty window
+      // early in the history is not a stressed period.
+      if (std::isfinite(now) && ++state_.volatilities >= config_.window) state_.stressed.push(windowed);
+      stress = state_.volatilities >= config_.window ? state_.stressed.value() : now;
+    }
+    if (!(now > 0.0) || !std::isfinite(stress)) return rates;
+    const double weight = config_.weight;
+    const double weighted = weight * (stress > now ? stress : now) + (1.0 - weight) * now;
+    return detail::with_initial(rates, detail::rescale_rate_loss(rates.initial, weighted / now, context), context);
+  }
+  /// @brief The state (copies the windows: allocates).
+  [[nodiscard]] state_type state() const { return state_; }
+  /// @throws dynmargin::invalid_argument naming the window when the state comes from a policy
+  ///         with another window or lookback (nothing is changed).
+  void restore(const state_type& saved) {
+    detail::check_state_window("stressed_weight", saved.stressed.window(), state_.stressed.window());
+    detail::check_state_window("stressed_weight", saved.window_variance.window(), state_.window_variance.window());
+    state_ = saved;
+  }
+  [[nodiscard]] double weight() const noexcept { return config_.weight; }
+  [[nodiscard]] const stressed_weight_policy_config& config() const noexcept { return config_; }
   /// @brief The stressed volatility of the last update when the policy keeps its own window.
   [[nodiscard]] double stressed_volatility() const noexcept { return state_.stressed.value(); }
 
  private:
-  double weight_;
+  stressed_weight_policy_config config_;
   bool own_window_ = false;
   state_type state_{};
 };
 
 /// @brief The two floor rules of `lookback_floor_policy` (see the file comment).
+///        `long_run_volatility` is EMIR's and the default; `maximum` is the peak ratchet, kept
+///        for older code (prefer `peak_ratchet_policy`, which says what it does).
 enum class lookback_floor_rule : std::uint8_t { maximum, long_run_volatility };
 
-/// @brief EMIR APC tool (c): a floor from a long (10-year or whole-history) lookback.
+/// @brief EMIR APC tool (c): margin not below that from the volatility over a long (10-year or
+///        whole-history) lookback (see the file comment).
 class lookback_floor_policy {
  public:
   using model_concept = rate_policy_tag;
@@ -196,9 +284,11 @@ class lookback_floor_policy {
     friend bool operator==(const state_type&, const state_type&) = default;
   };
 
-  /// @param lookback steps (0 = the whole history).
+  /// @param lookback updates (0 = the whole history); 10 years of daily data are 3,650.
+  /// @param rule long_run_volatility (EMIR, the default) or maximum (the peak ratchet).
   /// @throws dynmargin::invalid_argument naming `lookback`.
-  explicit lookback_floor_policy(std::int64_t lookback, lookback_floor_rule rule = lookback_floor_rule::maximum)
+  explicit lookback_floor_policy(std::int64_t lookback,
+                                 lookback_floor_rule rule = lookback_floor_rule::long_run_volatility)
       : rule_(rule) {
     const std::size_t n = detail::checked_lookback("lookback_floor", lookback);
     if (rule == lookback_floor_rule::maximum) {
@@ -216,7 +306,7 @@ class lookback_floor_policy {
       floor = state_.highest.value();
     } else {
       const double now = context.volatility;
-      state_.variance.push(now * now);
+      if (std::isfinite(now)) state_.variance.push(now * now);
       if (now > 0.0)
         floor = detail::rescale_rate_loss(context.raw_rate, std::sqrt(state_.variance.value()) / now, context);
     }
@@ -236,6 +326,40 @@ class lookback_floor_policy {
  private:
   lookback_floor_rule rule_;
   state_type state_{};
+};
+
+/// @brief The peak ratchet: initial rate not below the highest raw risk-based rate over the
+///        last `lookback` updates (0: the whole history). Not an EMIR tool (see the file
+///        comment); for venues that hold margin at its recent peak on purpose.
+class peak_ratchet_policy {
+ public:
+  using model_concept = rate_policy_tag;
+  struct state_type {
+    detail::rolling_maximum highest;  ///< highest raw rate over the lookback
+    friend bool operator==(const state_type&, const state_type&) = default;
+  };
+
+  /// @throws dynmargin::invalid_argument naming `lookback`.
+  explicit peak_ratchet_policy(std::int64_t lookback)
+      : highest_(detail::rolling_maximum(detail::checked_lookback("peak_ratchet", lookback))) {}
+
+  [[nodiscard]] std::string_view name() const noexcept { return "peak_ratchet"; }
+  [[nodiscard]] margin_rates update(const market_context& context, margin_rates rates) noexcept {
+    highest_.highest.push(context.raw_rate);
+    const double floor = highest_.highest.value();
+    return rates.initial < floor ? detail::with_initial(rates, floor, context) : rates;
+  }
+  /// @brief The state (copies the lookback window: allocates).
+  [[nodiscard]] state_type state() const { return highest_; }
+  /// @throws dynmargin::invalid_argument naming the window when the state comes from a policy
+  ///         with another lookback (nothing is changed).
+  void restore(const state_type& saved) {
+    detail::check_state_window("peak_ratchet", saved.highest.window(), highest_.highest.window());
+    highest_ = saved;
+  }
+
+ private:
+  state_type highest_;
 };
 
 // Deprecated spellings of the 0.2 renames (names that agree), removed in 0.3.0.

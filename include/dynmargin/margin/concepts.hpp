@@ -145,6 +145,35 @@ constexpr void observe_published(P& policy, const margin_rates& published) noexc
   else (void)published;
 }
 
+/// @brief What an anti-procyclicality buffer (apc.hpp) reports for the quote: the buffer in
+///        force as a fraction of the requirement it received, and its stress indicator.
+struct apc_buffer_report {
+  bool present = false;  ///< a buffer policy ran
+  double buffer = 0.0;   ///< margin / incoming requirement - 1 (EMIR Art. 28(1)(a): >= 0.25 in calm)
+  double stress = 0.0;   ///< the stress indicator the buffer is drawn down on
+  friend bool operator==(const apc_buffer_report&, const apc_buffer_report&) = default;
+};
+
+/// @brief A rate policy that reports an APC buffer: `apc_buffer_report_after(before)` is the
+///        report after it, given the one before it (the last buffer in the chain wins). A policy
+///        chain forwards the call to its members, so the quote carries the buffer whatever the
+///        composition.
+// clang-format off
+template <class T>
+concept apc_buffer_reporting_policy =
+    rate_policy<T> && requires(const std::remove_cvref_t<T>& policy, const apc_buffer_report& before) {
+      { policy.apc_buffer_report_after(before) } noexcept -> std::same_as<apc_buffer_report>;
+    };
+// clang-format on
+
+/// @brief The APC buffer report after `policy`, given the one before it.
+template <class P>
+[[nodiscard]] constexpr apc_buffer_report apc_buffer_report_after(const P& policy,
+                                                                  const apc_buffer_report& before) noexcept {
+  if constexpr (apc_buffer_reporting_policy<P>) return policy.apc_buffer_report_after(before);
+  else return before;
+}
+
 /// @brief Position-level policy: stateless, per quote, on amounts.
 // clang-format off
 template <class T>

@@ -145,6 +145,10 @@ struct margin_quote {
   std::string_view binding = "risk";  ///< name of the last policy that changed the initial requirement
   int binding_index = -1;             ///< its index in the breakdown, -1 for "risk", effect_count for the long cap
   bool price_suspect = false;         ///< the last price offered was rejected by the guard
+  /// The anti-procyclicality buffer in force at the last update (apc.hpp): `present` when the
+  /// function has an `apc_buffer_policy`, `buffer` the margin it returned over the requirement
+  /// it received, minus 1, and `stress` its stress indicator. All 0 without such a policy.
+  apc_buffer_report apc{};
   std::size_t effect_count = 0;
   std::array<policy_effect, max_policy_effects> breakdown{};
 
@@ -321,6 +325,7 @@ requires streaming_risk_measure<Risk, Vol> &&(margin_policy<Policies>&&...) clas
     q.raw_rate_long = loss_to_rate(core_.loss_long, position_side::long_position);
     q.raw_rate_short = loss_to_rate(core_.loss_short, position_side::short_position);
     q.side_raw_rate = quantity < 0.0 ? q.raw_rate_short : q.raw_rate_long;
+    std::apply([&](const auto&... p) { ((q.apc = apc_buffer_report_after(p, q.apc)), ...); }, policies_);
 
     // Rate stage: effects recorded at the last update.
     q.effect_count = rate_effects_ + position_effects_;

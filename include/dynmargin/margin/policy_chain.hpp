@@ -124,6 +124,13 @@ class basic_policy_chain<policy_list<Rates...>, policy_list<Positions...>> {
     return before;
   }
 
+  /// @brief The APC buffer report after the chain (`apc_buffer_reporting_policy`).
+  [[nodiscard]] apc_buffer_report apc_buffer_report_after(apc_buffer_report before) const noexcept {
+    for (const auto& member : rates_)
+      before = std::visit([&](const auto& p) { return dynmargin::apc_buffer_report_after(p, before); }, member);
+    return before;
+  }
+
   // ---- position stage ----
   [[nodiscard]] std::size_t position_effect_count() const noexcept { return positions_.size(); }
   [[nodiscard]] std::string_view position_effect_name(std::size_t i) const noexcept {
@@ -237,7 +244,7 @@ class basic_policy_chain<policy_list<Rates...>, policy_list<Positions...>> {
 using rate_policies =
     policy_list<floor_policy, max_leverage_policy, cap_policy, scale_policy, maintenance_fraction_policy,
                 initial_from_maintenance_policy, apc_buffer_policy, stressed_weight_policy, lookback_floor_policy,
-                speed_limit_policy, release_limit_policy, hysteresis_policy>;
+                peak_ratchet_policy, speed_limit_policy, release_limit_policy, hysteresis_policy>;
 
 /// @brief The quote-only position-level policies (see the file comment).
 using position_policies =
