@@ -341,7 +341,7 @@ class peak_ratchet_policy {
 
   /// @throws dynmargin::invalid_argument naming `lookback`.
   explicit peak_ratchet_policy(std::int64_t lookback)
-      : highest_(detail::rolling_maximum(detail::checked_lookback("peak_ratchet", lookback))) {}
+      : highest_{detail::rolling_maximum(detail::checked_lookback("peak_ratchet", lookback))} {}
 
   [[nodiscard]] std::string_view name() const noexcept { return "peak_ratchet"; }
   [[nodiscard]] margin_rates update(const market_context& context, margin_rates rates) noexcept {
