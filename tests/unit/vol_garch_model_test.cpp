@@ -74,7 +74,10 @@ double naive_loglik(const std::vector<double>& r, const garch_parameters& p, boo
     double m2 = 0.0;
     for (double v : r) m2 += (v - p.mu) * (v - p.mu);
     m2 /= static_cast<double>(n);
-    h = start == garch_start::rugarch ? m2 : p.omega + persistence * m2;
+    // fGarch's rule for GJR weighs the moment by its APARCH persistence a + beta, with
+    // alpha = a (1 - g)^2 and alpha + gamma = a (1 + g)^2 solved for a.
+    const double a = std::pow(0.5 * (std::sqrt(p.alpha) + std::sqrt(p.alpha + p.gamma)), 2.0);
+    h = start == garch_start::rugarch ? m2 : p.omega + (a + p.beta) * m2;
   }
   double ll = 0.0;
   for (std::size_t t = 0; t < n; ++t) {
@@ -136,11 +139,15 @@ TEST_CASE("Each start rule gives its documented h_1 and the kernel matches a nai
     den += w;
   }
   const double persistence = 0.1 + 0.02 + 0.84;
-  // Definitions (garch.hpp): fgarch omega + p mean(z^2); rugarch mean(z^2); backcast
-  // omega + p * EWMA(0.94) of the first 75 z^2 (Python arch); unconditional omega / (1 - p).
-  // Tolerance 1e-13 relative: sums in another order.
+  // Definitions (garch.hpp): fgarch omega + (a + beta) mean(z^2) with fGarch's APARCH
+  // coefficient a: alpha = a (1 - g)^2 = 0.1 and alpha + gamma = a (1 + g)^2 = 0.14 give
+  // g = 0.0839 and a = 0.119161 (by hand: ((sqrt 0.1 + sqrt 0.14) / 2)^2); rugarch mean(z^2);
+  // backcast omega + p * EWMA(0.94) of the first 75 z^2 (Python arch); unconditional
+  // omega / (1 - p). Tolerance 1e-13 relative: sums in another order.
+  const double fgarch_arch = 0.25 * (0.1 + 0.14 + 2.0 * std::sqrt(0.1 * 0.14));
+  CHECK_THAT(fgarch_arch, dmtest::within_rel(0.1191608, 1e-6));
   CHECK_THAT(garch_initial_variance(returns, p, garch_start::fgarch),
-             dmtest::within_rel(0.7 + persistence * m2, 1e-13));
+             dmtest::within_rel(0.7 + (fgarch_arch + 0.84) * m2, 1e-13));
   CHECK_THAT(garch_initial_variance(returns, p, garch_start::rugarch), dmtest::within_rel(m2, 1e-13));
   CHECK_THAT(garch_initial_variance(returns, p, garch_start::backcast),
              dmtest::within_rel(0.7 + persistence * num / den, 1e-13));

@@ -14,12 +14,12 @@
 /// The first variance h_1 (needed before any return is seen) is a policy, `garch_start`:
 ///  - `fgarch` (default): h_1 = omega + p * mean(z^2), the mean over the whole sample around
 ///    the current mu. This is R fGarch's `garchFit` rule and reproduces its published
-///    log-likelihoods (tests/data/garch11_fgarch_crypto.csv) to 1e-8. For GJR the persistence
-///    includes gamma/2, i.e. the unobserved z_0^2 and its sign indicator are replaced by their
-///    sample expectations (mean(z^2) and mean(z^2)/2); with gamma = 0 this is exactly fGarch's
-///    GARCH rule. (fGarch's own leverage model is APARCH with a different gamma, so no peer
-///    defines a GJR h_1 that could be matched digit for digit; this choice is the one Python
-///    arch makes for its backcast, see below.)
+///    log-likelihoods (tests/data/garch11_fgarch_crypto.csv) to 1e-8. For GJR it is fGarch's
+///    rule for the same model written as APARCH(1,1) with delta = 2,
+///    h_t = omega + a (|z| - g z)^2 + beta h_{t-1} (alpha = a (1 - g)^2, gamma = 4 a g):
+///    p is then fGarch's "unleveraged" a + beta with a = ((sqrt(alpha) + sqrt(alpha + gamma)) / 2)^2,
+///    which reproduces `garchFit(~aparch(1,1), delta = 2, include.delta = FALSE)`
+///    (tests/data/gjr_fgarch_crypto.csv); with gamma = 0 both are fGarch's GARCH rule.
 ///  - `rugarch`: h_1 = mean(z^2) around the current mu: R rugarch's `ugarchfit` default
 ///    (`recursion.init = "all"`).
 ///  - `backcast`: h_1 = omega + p * b with b = sum_{k<tau} w_k z_k^2, w_k = 0.94^k / sum_j 0.94^j,
@@ -31,6 +31,7 @@
 ///    textbooks start at a variance of this kind.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -178,6 +179,33 @@ struct garch_volatility_config {
   double initial_variance = 0.0;
 };
 
+namespace detail {
+/// fGarch's ARCH coefficient a of a GJR model written as its APARCH with delta = 2:
+/// h_t = omega + a (|z| - g z)^2 + beta h_{t-1}, so alpha = a (1 - g)^2 and alpha + gamma =
+/// a (1 + g)^2, hence a = ((sqrt(alpha) + sqrt(alpha + gamma)) / 2)^2, with its derivatives.
+/// fGarch starts its recursion with h_1 = omega + (a + beta) mean(z^2) (its "unleveraged
+/// persistence"), which is what `garch_start::fgarch` reproduces for GJR.
+struct garch_fgarch_arch_term {
+  double value = 0.0;
+  double d_alpha = 0.0;
+  double d_gamma = 0.0;
+};
+[[nodiscard]] inline garch_fgarch_arch_term garch_fgarch_arch(double alpha, double gamma) noexcept {
+  const double root_alpha = std::sqrt(std::max(alpha, 0.0));
+  const double root_negative = std::sqrt(std::max(alpha + gamma, 0.0));
+  const double half_sum = 0.5 * (root_alpha + root_negative);
+  garch_fgarch_arch_term out;
+  out.value = half_sum * half_sum;
+  // d a = 2 u du with u = half_sum; du/d alpha = (1/sqrt(alpha) + 1/sqrt(alpha + gamma)) / 4,
+  // du/d gamma = 1 / (4 sqrt(alpha + gamma)); both finite inside the fit's box (>= 1e-8).
+  const double inverse_alpha = root_alpha > 0.0 ? 1.0 / root_alpha : 0.0;
+  const double inverse_negative = root_negative > 0.0 ? 1.0 / root_negative : 0.0;
+  out.d_alpha = 0.5 * half_sum * (inverse_alpha + inverse_negative);
+  out.d_gamma = 0.5 * half_sum * inverse_negative;
+  return out;
+}
+}  // namespace detail
+
 /// @brief h_1 of a start rule over a sample (see the file comment): what a fit uses before
 ///        its first observation.
 /// @throws dynmargin::invalid_argument for invalid parameters, an empty sample, a non-finite
@@ -216,7 +244,12 @@ struct garch_volatility_config {
     moment /= static_cast<double>(returns.size());
   }
   if (!std::isfinite(moment)) throw_invalid_argument("garch", "returns", "must be finite", moment);
-  return start == garch_start::rugarch ? moment : p.omega + persistence * moment;
+  if (start == garch_start::rugarch) return moment;
+  // fGarch weighs the moment by the persistence of its APARCH form for GJR (garch_likelihood.hpp).
+  const double weight = start == garch_start::fgarch && p.gamma != 0.0
+                            ? detail::garch_fgarch_arch(p.alpha, p.gamma).value + p.beta
+                            : persistence;
+  return p.omega + weight * moment;
 }
 
 /// @brief Streaming GARCH(1,1) / GJR-GARCH(1,1) variance; a `volatility_model`.

@@ -136,11 +136,22 @@ class garch_likelihood {
         const double moment = fg ? second_moment(mu)
                                  : backcast_centered_ + (backcast_mean_ - mu) * (backcast_mean_ - mu);
         const double moment_mu = fg ? second_moment_derivative(mu) : -2.0 * (backcast_mean_ - mu);
-        s.h1 = theta[garch_omega] + persistence * moment;
-        s.partials[garch_mu] = persistence * moment_mu;
+        // fGarch weighs the sample moment by its own persistence: for GJR that of the APARCH
+        // form with delta = 2, a + beta (garch_fgarch_arch below); the backcast by p.
+        double weight = persistence;
+        double weight_alpha = 1.0;
+        double weight_gamma = 0.5;
+        if (fg && asymmetric_) {
+          const garch_fgarch_arch_term arch = garch_fgarch_arch(theta[garch_alpha], theta[garch_gamma]);
+          weight = arch.value + theta[garch_beta];
+          weight_alpha = arch.d_alpha;
+          weight_gamma = arch.d_gamma;
+        }
+        s.h1 = theta[garch_omega] + weight * moment;
+        s.partials[garch_mu] = weight * moment_mu;
         s.partials[garch_omega] = 1.0;
-        s.partials[garch_alpha] = moment;
-        s.partials[garch_gamma] = 0.5 * moment;
+        s.partials[garch_alpha] = weight_alpha * moment;
+        s.partials[garch_gamma] = weight_gamma * moment;
         s.partials[garch_beta] = moment;
         break;
       }
