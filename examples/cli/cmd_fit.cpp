@@ -73,10 +73,18 @@ void run_fit(const fit_options& o) {
   out["std_errors"] = parameter_object(fit.std_errors, options.asymmetric, student);
   out["robust_std_errors"] = parameter_object(fit.robust_std_errors, options.asymmetric, student);
   out["persistence"] = number(fit.persistence);
+  // "stationary" is kept for compatibility and means the constraint (--stationary); the two
+  // keys after it name the constraint and the fitted model's own stationarity separately.
   out["stationary"] = fit.stationarity_enforced;
+  out["stationarity_constraint"] = fit.stationarity_enforced;
+  out["fitted_stationary"] = fit.fitted_stationary;
   out["sigma2_next"] = number(fit.model.variance());
   out["seconds"] = fit.seconds;
   std::cout << out.dump(2) << '\n';
+  if (!fit.fitted_stationary) {
+    std::cerr << "fit: warning: the fitted model is not stationary (persistence " << fit.persistence
+              << " >= 1); its variance forecasts grow with the horizon. --stationary imposes the constraint.\n";
+  }
 }
 
 void add_fit_command(CLI::App& app) {

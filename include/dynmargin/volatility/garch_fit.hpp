@@ -108,6 +108,10 @@ struct garch_fit_result {
   std::vector<std::string> parameter_names;  ///< order of `hessian`: mu, omega, alpha, [gamma], beta, [nu]
   Eigen::MatrixXd hessian;                   ///< Hessian of the log-likelihood, original scale
   double persistence = std::numeric_limits<double>::quiet_NaN();
+  /// Whether the fitted model is covariance-stationary (persistence < 1), whatever the
+  /// constraint: an unconstrained fit can converge to an explosive model (BTC daily t: 1.078),
+  /// whose multi-step variance forecasts grow without bound; margin must not rest on it silently.
+  bool fitted_stationary = false;
   std::vector<double> conditional_variances;  ///< h_1..h_n when requested
   double seconds = 0.0;                       ///< wall time of the fit
 };
@@ -257,6 +261,7 @@ inline void garch_fit_box(const garch_bounds& box, double x_mean, garch_vector& 
   result.iterations = best.iterations;
   result.stationarity_enforced = stationary;
   result.persistence = garch_persistence(estimate);
+  result.fitted_stationary = result.persistence < 1.0;
   result.hessian = errors.hessian;
   for (std::size_t index : errors.indices) result.parameter_names.emplace_back(garch_parameter_name(index));
   result.std_errors_available = errors.available;
