@@ -72,6 +72,16 @@ void run_fit(const fit_options& o) {
   out["function_evaluations"] = fit.function_evaluations;
   out["std_errors"] = parameter_object(fit.std_errors, options.asymmetric, student);
   out["robust_std_errors"] = parameter_object(fit.robust_std_errors, options.asymmetric, student);
+  // Parameters at (or within a tolerance of) a bound have no standard error: null above, and
+  // the reason here, per parameter.
+  nlohmann::ordered_json at_bound = nlohmann::ordered_json::array();
+  nlohmann::ordered_json reasons = nlohmann::ordered_json::object();
+  for (const dynmargin::garch_bound_note& note : fit.parameters_at_bound) {
+    at_bound.push_back(note.description);
+    reasons[note.parameter] = note.description + ": a Hessian-based standard error is not valid at a bound";
+  }
+  out["parameters_at_bound"] = at_bound;
+  out["std_errors_null_reason"] = reasons;
   out["persistence"] = number(fit.persistence);
   // "stationary" is kept for compatibility and means the constraint (--stationary); the two
   // keys after it name the constraint and the fitted model's own stationarity separately.
@@ -84,6 +94,11 @@ void run_fit(const fit_options& o) {
   if (!fit.fitted_stationary) {
     std::cerr << "fit: warning: the fitted model is not stationary (persistence " << fit.persistence
               << " >= 1); its variance forecasts grow with the horizon. --stationary imposes the constraint.\n";
+  }
+  if (!fit.parameters_at_bound.empty()) {
+    std::cerr << "fit: warning: at a bound (no standard error):";
+    for (const auto& note : fit.parameters_at_bound) std::cerr << ' ' << note.description << ';';
+    std::cerr << '\n';
   }
 }
 

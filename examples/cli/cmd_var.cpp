@@ -17,7 +17,9 @@
 // on returns 0..t-1 every --refit returns (default 100); rows start at t = S and row t uses a
 // fit of returns before t, filtered up to t-1. The measure sees returns from S on. A refit
 // that fails keeps the previous fit (counted on standard error). --in-sample restores the
-// single fit on the whole input (look-ahead: for exploration, not for backtests).
+// single fit on the whole input (look-ahead: for exploration, not for backtests). Fits impose
+// stationarity (alpha + gamma/2 + beta < 1), since the horizon's variance forecast of a
+// persistence >= 1 grows without bound; --nonstationary lifts the constraint.
 // In-sample choices, stated: with --vol ewma or --in-sample, an omitted --nu (Student t) or
 // --skew/--kurt (Cornish-Fisher) is estimated on the whole input's standardised residuals;
 // with a rolling GARCH they must be given (an estimate on the whole input would look ahead).
@@ -73,6 +75,7 @@ struct var_options {
   std::optional<std::int64_t> refit;  // evt: tails every N returns (1); garch: parameters every N (100)
   std::int64_t fit_start = 500;
   bool in_sample = false;
+  bool nonstationary = false;
   std::string input;
   std::string column;
   bool prices = false;
@@ -346,6 +349,8 @@ void run_var(const var_options& o) {
   } else if (o.vol == "garch" || o.vol == "gjr") {
     dynmargin::fit_garch_config options;
     options.asymmetric = o.vol == "gjr";
+    // A margin estimate rests on the fitted model's forecasts: stationary unless asked otherwise.
+    options.stationary = !o.nonstationary;
     if (o.in_sample) {
       const auto fit = dynmargin::fit_garch(returns, options);
       dynmargin::garch_volatility_config config;
@@ -398,6 +403,8 @@ void add_var_command(CLI::App& app) {
                   "returns every this many returns (default 100)");
   sub->add_option("--fit-start", options->fit_start, "garch/gjr: returns before the first fit (rows start there)")
       ->capture_default_str();
+  sub->add_flag("--nonstationary", options->nonstationary,
+                "garch/gjr: fit without the stationarity constraint (default: alpha + gamma/2 + beta < 1)");
   sub->add_flag("--in-sample", options->in_sample,
                 "garch/gjr: fit once on the whole input (looks ahead: not for backtests)");
   sub->add_option("--input", options->input, "CSV of prices or returns")->required();

@@ -10,8 +10,12 @@
 ///    omega = s^2 omega_x, loglik = loglik_x - n log s; returns in fractions or percent fit
 ///    equally well.
 ///  - Bounds (fGarch's defaults, on the scaled data): |mu| <= 10 |mean(x)|,
-///    omega in [1e-6, 100], alpha and beta in [1e-8, 1 - 1e-8], nu in [2.01, 10] (fGarch's
-///    nominal lower shape bound 1 leaves the unit-variance t undefined below 2). GJR is
+///    omega in [1e-6, 100], alpha and beta in [1e-8, 1 - 1e-8], nu in [2.01, 100] (rugarch's
+///    upper bound 100: fGarch's 10 stops a thin-tailed fit at 10; fGarch's nominal lower shape
+///    bound 1 leaves the unit-variance t undefined below 2). A parameter at or within a
+///    tolerance of its bound is reported (`parameters_at_bound`) and has no standard error.
+///  - Exact zero returns (stale prices) leave the likelihood but not the recursion when they
+///    are at least 1% of the sample (`garch_zero_returns`). GJR is
 ///    optimised in (alpha, alpha + gamma), both in the alpha box, which keeps the weight of
 ///    negative residuals >= 0; gamma itself may be negative.
 ///  - Optional stationarity (alpha + gamma/2 + beta <= 1 - 1e-6 by default): beta is then
@@ -41,6 +45,7 @@ DYNMARGIN_SUPPRESS_GCC_105593_BEGIN
 #include <chrono>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <span>
 #include <string>
@@ -58,7 +63,7 @@ DYNMARGIN_SUPPRESS_GCC_105593_BEGIN
 namespace dynmargin {
 
 /// @brief Box constraints of the fit, on the data scaled to unit standard deviation
-///        (fGarch's defaults; see the file comment).
+///        (fGarch's defaults, nu up to rugarch's 100; see the file comment).
 struct garch_bounds {
   double mu_mean_multiple = 10.0;   ///< |mu| <= this * |mean(x)|
   double omega_lower = 1e-6;        ///< omega / var(r) lower bound
@@ -67,9 +72,23 @@ struct garch_bounds {
   double alpha_upper = 1.0 - 1e-8;  ///< upper bound of alpha (and of alpha + gamma for GJR)
   double beta_lower = 1e-8;
   double beta_upper = 1.0 - 1e-8;
-  double nu_lower = 2.01;
-  double nu_upper = 10.0;
+  double nu_lower = 2.01;   ///< the unit-variance t needs nu > 2 (fGarch's nominal 1 is not usable)
+  double nu_upper = 100.0;  ///< rugarch's upper bound (fGarch's 10 cut thin-tailed fits off at 10)
 };
+
+/// @brief What the fit does with exact zero returns. A return of exactly 0 is almost always a
+///        stale price (no trade, no new quote), not a draw of the innovation distribution: with
+///        10% of them in BTC daily returns the unit-variance t likelihood, whose density at 0
+///        grows without bound as nu falls to 2, fitted nu = 2.13 and persistence 1.40.
+///  - `automatic` (default): `exclude` when exact zeros are at least 1% of the sample
+///    (`zero_return_share`), else `keep` (so a fit on data without stale prices is fGarch's);
+///  - `keep`: every observation in the likelihood (fGarch, rugarch);
+///  - `exclude`: zeros stay in the variance recursion (their residual -mu feeds h_{t+1}) but
+///    leave the likelihood, as missing observations of the innovation.
+enum class garch_zero_returns : std::uint8_t { automatic, keep, exclude };
+
+/// @brief Share of exact zero returns from which `garch_zero_returns::automatic` excludes them.
+inline constexpr double zero_return_share = 0.01;
 
 /// @brief Settings of `fit_garch`.
 struct fit_garch_config {
@@ -84,6 +103,25 @@ struct fit_garch_config {
   garch_bounds bounds{};
   int starts = 1;  ///< best grid candidates optimised (>= 1)
   bool keep_conditional_variances = false;
+  garch_zero_returns zero_returns = garch_zero_returns::automatic;  ///< exact zero returns (stale prices)
+};
+
+/// @brief One flag per GARCH parameter (as `garch_parameters`).
+struct garch_parameter_flags {
+  bool mu = false;
+  bool omega = false;
+  bool alpha = false;
+  bool gamma = false;
+  bool beta = false;
+  bool nu = false;
+  [[nodiscard]] bool any() const noexcept { return mu || omega || alpha || gamma || beta || nu; }
+  friend bool operator==(const garch_parameter_flags&, const garch_parameter_flags&) = default;
+};
+
+/// @brief A parameter at or near a bound of the fit's box.
+struct garch_bound_note {
+  std::string parameter;    ///< "mu", "omega", "alpha", "gamma", "beta" or "nu"
+  std::string description;  ///< which bound: "nu at its lower bound", "alpha + gamma at its lower bound", ...
 };
 
 /// @brief Outcome of `fit_garch`.
@@ -112,6 +150,14 @@ struct garch_fit_result {
   /// constraint: an unconstrained fit can converge to an explosive model (BTC daily t: 1.078),
   /// whose multi-step variance forecasts grow without bound; margin must not rest on it silently.
   bool fitted_stationary = false;
+  std::size_t zero_returns_excluded = 0;  ///< exact zero returns left out of the likelihood
+  /// Parameters at or within a tolerance of a bound of the fit's box (1e-3 of the bound plus
+  /// 1e-8 of the box width, on the scaled data), with the bound ("nu at its lower bound",
+  /// "alpha + gamma at its lower bound" for gamma, "beta at the stationarity limit ...").
+  /// A Hessian-based standard error is not valid at a boundary of the parameter space, so
+  /// `std_errors` and `robust_std_errors` are NaN for each flagged parameter.
+  std::vector<garch_bound_note> parameters_at_bound;
+  garch_parameter_flags at_bound{};           ///< the same, per parameter
   std::vector<double> conditional_variances;  ///< h_1..h_n when requested
   double seconds = 0.0;                       ///< wall time of the fit
 };
@@ -219,6 +265,19 @@ inline void garch_fit_box(const garch_bounds& box, double x_mean, garch_vector& 
   const bool stationary = options.stationary || options.variance_targeting ||
                           options.start == garch_start::unconditional;
   garch_likelihood likelihood(scaled.values, options.asymmetric, options.innovation, options.start);
+  std::vector<std::size_t> zeros;
+  for (std::size_t t = 0; t < returns.size(); ++t)
+    if (returns[t] == 0.0) zeros.push_back(t);
+  const bool exclude_zeros = options.zero_returns == garch_zero_returns::exclude ||
+                             (options.zero_returns == garch_zero_returns::automatic &&
+                              static_cast<double>(zeros.size()) >=
+                                  zero_return_share * static_cast<double>(returns.size()));
+  if (exclude_zeros && returns.size() - zeros.size() < garch_fit_minimum_observations) {
+    throw_invalid_argument(component, "returns", "need at least 30 non-zero returns when zeros are excluded",
+                           returns.size() - zeros.size());
+  }
+  if (!exclude_zeros) zeros.clear();
+  likelihood.exclude_from_likelihood(zeros);
   garch_vector box_lower{};
   garch_vector box_upper{};
   garch_fit_box(options.bounds, likelihood.data_mean(), box_lower, box_upper);
@@ -270,13 +329,33 @@ inline void garch_fit_box(const garch_bounds& box, double x_mean, garch_vector& 
   result.std_errors = to_parameters(errors.std_errors);
   result.robust_std_errors = to_parameters(errors.robust_std_errors);
 
-  // Parameters resting on a bound deserve a word in the status.
-  const std::string at_bound = garch_variables_at_bound(problem, best.x);
-  if (!at_bound.empty()) result.status_reason += "; at a bound: " + at_bound;
+  // Parameters at or near a bound: named, and no standard error for them.
+  std::string at_bound;
+  for (const garch_bound_hit& hit : garch_bound_hits(problem, best.x)) {
+    result.parameters_at_bound.push_back({garch_parameter_name(hit.parameter), hit.description});
+    at_bound += (at_bound.empty() ? "" : ", ") + hit.description;
+    constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+    bool* flags[] = {&result.at_bound.mu,    &result.at_bound.omega, &result.at_bound.alpha,
+                     &result.at_bound.gamma, &result.at_bound.beta,  &result.at_bound.nu};
+    double* errors_of[] = {&result.std_errors.mu,    &result.std_errors.omega, &result.std_errors.alpha,
+                           &result.std_errors.gamma, &result.std_errors.beta,  &result.std_errors.nu};
+    double* robust_of[] = {&result.robust_std_errors.mu,    &result.robust_std_errors.omega,
+                           &result.robust_std_errors.alpha, &result.robust_std_errors.gamma,
+                           &result.robust_std_errors.beta,  &result.robust_std_errors.nu};
+    *flags[hit.parameter] = true;
+    *errors_of[hit.parameter] = nan;
+    *robust_of[hit.parameter] = nan;
+  }
+  if (!at_bound.empty()) result.status_reason += "; at a bound (no standard error): " + at_bound;
+  result.zero_returns_excluded = zeros.size();
+  if (!zeros.empty()) {
+    result.status_reason += "; " + std::to_string(zeros.size()) +
+                            " exact zero returns (stale prices) left out of the likelihood, kept in the recursion";
+  }
   if (!best.converged) result.status_reason = "not converged: " + result.status_reason;
 
   // Log-likelihood on the original scale (checks the mapping too).
-  const double count = static_cast<double>(returns.size());
+  const double count = static_cast<double>(likelihood.likelihood_size());
   int& evaluations = objective.evaluations();
   result.loglik = likelihood.value(theta_scaled) - count * std::log(scaled.scale);
   ++evaluations;

@@ -200,6 +200,17 @@ class garch_parameter_map {
     return "nu";
   }
 
+  /// Position in the full parameter vector of the public parameter optimiser variable i
+  /// stands for (alpha + gamma: gamma; the stationarity share: beta).
+  [[nodiscard]] std::size_t public_index_of(int i) const noexcept {
+    if (i == mu_) return garch_mu;
+    if (i == omega_) return garch_omega;
+    if (i == a_positive_) return garch_alpha;
+    if (i == a_negative_) return garch_gamma;
+    if (i == b_) return garch_beta;
+    return garch_nu;
+  }
+
   /// Names of the public parameters the model estimates, in `hessian` order, and their
   /// positions in the full vector.
   [[nodiscard]] std::vector<std::size_t> public_indices() const {
@@ -398,17 +409,37 @@ struct garch_start_candidate {
   return best;
 }
 
-/// Optimiser variables resting on a bound, named, comma-separated ("" if none).
-[[nodiscard]] inline std::string garch_variables_at_bound(const garch_fit_problem& problem, const optimize_vector& u) {
-  std::string at_bound;
+/// How close to a bound counts as "at" it: 1e-3 of the bound's magnitude plus 1e-8 of the box
+/// width. A projected optimiser lands exactly on a bound it presses against; one that stalls
+/// short of it (nu = 2.0104 against 2.01) is caught by the relative part.
+[[nodiscard]] inline bool garch_near_bound(double value, double bound, double width) noexcept {
+  return std::abs(value - bound) <= 1e-3 * std::abs(bound) + 1e-8 * width;
+}
+
+/// One optimiser variable at or near a bound.
+struct garch_bound_hit {
+  std::size_t parameter = 0;  ///< position of the public parameter in the full vector
+  bool upper = false;         ///< the upper bound (else the lower)
+  std::string description;    ///< e.g. "nu at its lower bound"
+};
+
+/// Optimiser variables at or near a bound (`garch_near_bound`), described.
+[[nodiscard]] inline std::vector<garch_bound_hit> garch_bound_hits(const garch_fit_problem& problem,
+                                                                   const optimize_vector& u) {
+  std::vector<garch_bound_hit> hits;
   for (int i = 0; i < problem.map.size(); ++i) {
-    const double span = problem.upper[i] - problem.lower[i];
-    if (u[i] <= problem.lower[i] + 1e-9 * span || u[i] >= problem.upper[i] - 1e-9 * span) {
-      at_bound += at_bound.empty() ? "" : ", ";
-      at_bound += problem.map.variable_name(i);
-    }
+    const double width = problem.upper[i] - problem.lower[i];
+    const bool low = garch_near_bound(u[i], problem.lower[i], width);
+    const bool high = !low && garch_near_bound(u[i], problem.upper[i], width);
+    if (!low && !high) continue;
+    const std::size_t index = problem.map.public_index_of(i);
+    const bool stationarity = problem.stationary && index == garch_beta && high;
+    const std::string name = index == garch_beta ? std::string("beta") : problem.map.variable_name(i);
+    std::string what = stationarity ? "beta at the stationarity limit (persistence " + std::to_string(problem.cap) + ")"
+                                    : name + (low ? " at its lower bound" : " at its upper bound");
+    hits.push_back({index, high, std::move(what)});
   }
-  return at_bound;
+  return hits;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -114,6 +114,16 @@ class garch_likelihood {
   }
 
   [[nodiscard]] std::size_t size() const noexcept { return x_.size(); }
+  /// Leaves observations out of the likelihood while they stay in the variance recursion
+  /// (exact zero returns, i.e. stale prices: see `garch_zero_returns` in garch_fit.hpp).
+  /// @param indices sorted, each < size().
+  void exclude_from_likelihood(std::vector<std::size_t> indices) {
+    excluded_ = std::move(indices);
+    in_likelihood_.assign(excluded_.empty() ? 0 : x_.size(), 1);
+    for (std::size_t t : excluded_) in_likelihood_[t] = 0;
+  }
+  /// Observations in the likelihood.
+  [[nodiscard]] std::size_t likelihood_size() const noexcept { return x_.size() - excluded_.size(); }
   [[nodiscard]] bool asymmetric() const noexcept { return asymmetric_; }
   [[nodiscard]] distribution_shape innovation() const noexcept { return innovation_; }
   [[nodiscard]] garch_start start() const noexcept { return start_; }
@@ -242,7 +252,10 @@ class garch_likelihood {
         double dl_dh = 0.0;
         double dl_dmu = 0.0;
         double dl_dnu = 0.0;
-        if (student) {
+        const bool in_likelihood = in_likelihood_.empty() || in_likelihood_[t] != 0;
+        if (!in_likelihood) {
+          one_plus_q[row] = 1.0;  // no score: the observation only drives the recursion
+        } else if (student) {
           const double scale = 1.0 / ((nu - 2.0) * h);
           const double q1 = 1.0 + e * scale;
           const double w = 1.0 - 1.0 / q1;
@@ -398,24 +411,44 @@ class garch_likelihood {
         sum_inverse_q += acc_inverse_q[j];
       }
     }
+    // Observations left out of the likelihood: their terms are taken back out (they keep
+    // their place in the recursion, and d_t = 0 drops them from the gradient).
+    for (std::size_t t : excluded_) {
+      const double hv = h[t];
+      const double z = x[t] - mu;
+      const double z_over_h = z / hv;
+      const double standardised = z * z_over_h;
+      sum_log_h -= std::log(hv);
+      if constexpr (Student) {
+        const double one_plus_q = 1.0 + standardised * inverse_scale;
+        const double inverse_q = 1.0 / one_plus_q;
+        sum_log_q -= std::log(one_plus_q);
+        sum_inverse_q -= inverse_q;
+        direct_mu -= z_over_h * inverse_q;
+      } else {
+        sum_standardised -= standardised;
+        direct_mu -= z_over_h;
+      }
+      if constexpr (Gradient) d[t] = 0.0;
+    }
+    const double used = static_cast<double>(n - excluded_.size());
     double loglik = 0.0;
     double direct_nu = 0.0;
     if constexpr (Student) {
       const double constant = boost::math::lgamma(0.5 * (nu + 1.0), math_policy()) -
                               boost::math::lgamma(0.5 * nu, math_policy()) -
                               0.5 * std::log(std::numbers::pi * nu_minus_2);
-      loglik = static_cast<double>(n) * constant - 0.5 * sum_log_h - 0.5 * nu_plus_1 * sum_log_q;
+      loglik = used * constant - 0.5 * sum_log_h - 0.5 * nu_plus_1 * sum_log_q;
       if (!std::isfinite(loglik)) return minus_infinity;
       if constexpr (Gradient) {
         direct_mu *= nu_plus_1 * inverse_scale;
-        const double sum_w = static_cast<double>(n) - sum_inverse_q;  // w = q / (1 + q)
+        const double sum_w = used - sum_inverse_q;  // w = q / (1 + q)
         const double constant_derivative = 0.5 * boost::math::digamma(0.5 * (nu + 1.0), math_policy()) -
                                            0.5 * boost::math::digamma(0.5 * nu, math_policy()) - 0.5 * inverse_scale;
-        direct_nu = static_cast<double>(n) * constant_derivative - 0.5 * sum_log_q +
-                    0.5 * nu_plus_1 * inverse_scale * sum_w;
+        direct_nu = used * constant_derivative - 0.5 * sum_log_q + 0.5 * nu_plus_1 * inverse_scale * sum_w;
       }
     } else {
-      loglik = -0.5 * (static_cast<double>(n) * std::log(2.0 * std::numbers::pi) + sum_log_h + sum_standardised);
+      loglik = -0.5 * (used * std::log(2.0 * std::numbers::pi) + sum_log_h + sum_standardised);
       if (!std::isfinite(loglik)) return minus_infinity;
     }
     if constexpr (!Gradient) {
@@ -548,6 +581,8 @@ class garch_likelihood {
   std::vector<double> dldh_;
   std::vector<double> work_;
   std::vector<double> work2_;
+  std::vector<std::size_t> excluded_;         ///< observations left out of the likelihood (sorted)
+  std::vector<unsigned char> in_likelihood_;  ///< 1 per observation in it (empty: all are)
   bool asymmetric_;
   distribution_shape innovation_;
   garch_start start_;
