@@ -80,6 +80,12 @@ void run_fit(const fit_options& o) {
     at_bound.push_back(note.description);
     reasons[note.parameter] = note.description + ": a Hessian-based standard error is not valid at a bound";
   }
+  if (!fit.std_errors_available) {
+    for (const auto& [name, value] : out["std_errors"].items()) {
+      if (!reasons.contains(name)) reasons[name] = "the negative Hessian is not positive definite";
+      (void)value;
+    }
+  }
   out["parameters_at_bound"] = at_bound;
   out["std_errors_null_reason"] = reasons;
   out["persistence"] = number(fit.persistence);

@@ -3,7 +3,7 @@
 # GARCH(1,1) fit of BTC daily (tests/data/garch11_fgarch_crypto.csv) to 1e-6 relative, GJR and
 # t keys, and non-zero exits for a bad model or a missing file.
 # Run with: cmake -DDYNMARGIN=<exe> -DEXAMPLES_DIR=<examples> -DWORK_DIR=<dir> -P fit.cmake
-cmake_minimum_required(VERSION 3.19)
+cmake_minimum_required(VERSION 3.21)
 
 foreach(var DYNMARGIN EXAMPLES_DIR WORK_DIR)
   if(NOT DEFINED ${var})
@@ -74,6 +74,50 @@ foreach(section params std_errors robust_std_errors)
   string(JSON object GET "${gjr}" ${section})
   require_keys("${object}" "gjr ${section}" mu omega alpha gamma beta nu)
 endforeach()
+
+# Stationarity (issue 12 §8): "stationary" (kept for scripts) and "stationarity_constraint"
+# are the constraint, "fitted_stationary" the fitted model's own; BTC daily t without the
+# constraint is fGarch's persistence 1.078: not stationary, said on standard error.
+function(fit_with_stderr prefix err_prefix)
+  execute_process(COMMAND "${DYNMARGIN}" fit ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "fit: exit code ${rc} for 'fit ${ARGN}': ${err}")
+  endif()
+  set(${prefix} "${out}" PARENT_SCOPE)
+  set(${err_prefix} "${err}" PARENT_SCOPE)
+endfunction()
+fit_with_stderr(free free_err --model garch --dist t --input "${returns_file}" --column r)
+require_keys("${free}" "t output" stationary stationarity_constraint fitted_stationary parameters_at_bound std_errors_null_reason)
+string(JSON constraint GET "${free}" stationarity_constraint)
+string(JSON fitted GET "${free}" fitted_stationary)
+string(JSON persistence GET "${free}" persistence)
+if(constraint OR fitted OR NOT persistence GREATER 1.0)
+  message(FATAL_ERROR "fit: BTC daily t: stationarity_constraint ${constraint}, fitted_stationary ${fitted}, persistence ${persistence}; expected false, false, > 1")
+endif()
+if(NOT free_err MATCHES "the fitted model is not stationary")
+  message(FATAL_ERROR "fit: no warning for a non-stationary fit on standard error: '${free_err}'")
+endif()
+fit_with_stderr(held held_err --model garch --dist t --input "${returns_file}" --column r --stationary)
+string(JSON constraint GET "${held}" stationarity_constraint)
+string(JSON fitted GET "${held}" fitted_stationary)
+if(NOT constraint OR NOT fitted OR held_err MATCHES "not stationary")
+  message(FATAL_ERROR "fit: --stationary: stationarity_constraint ${constraint}, fitted_stationary ${fitted}, stderr '${held_err}'")
+endif()
+
+# A parameter at a bound has a null standard error and a reason: a t fit of GARCH returns
+# simulated with normal innovations (tests/data/garch_normal_seeded.csv) takes nu to its upper
+# bound, rugarch's 100.
+file(COPY_FILE "${EXAMPLES_DIR}/../tests/data/garch_normal_seeded.csv" "${WORK_DIR}/thin.csv")
+fit_with_stderr(thin thin_err --model garch --dist t --input "${WORK_DIR}/thin.csv" --column r)
+string(JSON bound_count LENGTH "${thin}" parameters_at_bound)
+string(JSON nu_se TYPE "${thin}" std_errors nu)
+string(JSON nu_reason ERROR_VARIABLE no_reason GET "${thin}" std_errors_null_reason nu)
+string(JSON nu GET "${thin}" params nu)
+string(JSON beta_se TYPE "${thin}" std_errors beta)
+if(NOT bound_count EQUAL 1 OR NOT nu_se STREQUAL "NULL" OR no_reason OR NOT nu_reason MATCHES "nu at its upper bound"
+   OR nu LESS 99.9 OR NOT beta_se STREQUAL "NUMBER" OR NOT thin_err MATCHES "at a bound")
+  message(FATAL_ERROR "fit: thin-tailed data: parameters_at_bound ${bound_count}, std_errors.nu type ${nu_se}, reason '${nu_reason}': ${thin}")
+endif()
 
 # Bad input exits non-zero.
 execute_process(COMMAND "${DYNMARGIN}" fit --model egarch --input "${returns_file}" --column r

@@ -174,6 +174,14 @@ file(WRITE "${WORK_DIR}/brackets.json" "{${base}, \"policies\": [{\"type\": \"ti
 expect_error("brackets" "${WORK_DIR}/brackets.json" "${WORK_DIR}/three.csv" "policies[0] (tiers): tiers: brackets[1].notional_cap must be greater than")
 file(WRITE "${WORK_DIR}/lambda.json" "{\"volatility\": {\"model\": \"ewma\", \"lambda\": 1.2}, \"risk\": {\"method\": \"parametric\"}}")
 expect_error("lambda" "${WORK_DIR}/lambda.json" "${WORK_DIR}/three.csv" "volatility: ewma: lambda must be in (0, 1), got 1.2")
+# A GARCH with persistence >= 1 (fGarch's BTC daily t fit: 0.1892 + 0.8887 = 1.078) is refused for margin
+# unless "allow_nonstationary" says so (issue 12 §8).
+set(explosive [=["volatility": {"model": "garch", "omega": 0.0941, "alpha": 0.1892, "beta": 0.8887, "units": "percent"}, "risk": {"method": "parametric"}]=])
+file(WRITE "${WORK_DIR}/explosive.json" "{${explosive}}")
+expect_error("non-stationary garch" "${WORK_DIR}/explosive.json" "${WORK_DIR}/three.csv" "persistence alpha + gamma/2 + beta must be < 1 for a margin model")
+string(REPLACE "\"units\": \"percent\"" "\"units\": \"percent\", \"initial_variance\": 10, \"allow_nonstationary\": true" allowed "${explosive}")
+file(WRITE "${WORK_DIR}/explosive_allowed.json" "{${allowed}}")
+run_margin("${WORK_DIR}/explosive_allowed.out" "${WORK_DIR}/explosive_allowed.json" "${WORK_DIR}/three.csv")
 file(WRITE "${WORK_DIR}/not_json.json" "{\"volatility\": ")
 expect_error("json" "${WORK_DIR}/not_json.json" "${WORK_DIR}/three.csv" "is not valid JSON")
 file(WRITE "${WORK_DIR}/unordered.csv" "t,price\n0,100\n120,101\n60,102\n180,103\n")
