@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -319,4 +320,44 @@ TEST_CASE("fit_garch rejects bad input with a message naming the problem", "[vol
   const auto fit = fit_garch(returns, short_budget);
   CHECK_FALSE(fit.converged);
   CHECK_THAT(fit.status_reason, dmtest::contains("not converged: iteration limit reached"));
+}
+
+TEST_CASE("The default starts find the best of 12 starts on random BTC hourly windows", "[volatility][garch][fit]") {
+  // Issue 12 §8: on 360 random 300-3,000-hour windows of BTC hourly (normal, t, GJR-t), a
+  // single start ended more than 1e-6 relative below the best of 12 starts in 52 of 1,080
+  // fits (0.22 to 37 log-likelihood units, all reported converged). The default, four starts
+  // over four persistence levels and up to 12 when the best rests on a bound or did not
+  // converge, is within 1e-6 of the best of 12 in all 1,080 (a Release run of the same loop
+  // with 360 windows, seed 12345). Here the first 60 windows of that sequence (180 fits), to
+  // keep the sanitizer build fast; one start fails on some of them, so the check can fail.
+  const auto r = returns_of("btc_usd_1h");
+  std::mt19937_64 engine(12345);
+  int single_below = 0;
+  int default_below = 0;
+  for (int window = 0; window < 60; ++window) {
+    std::uniform_int_distribution<std::size_t> length_of(300, 3000);
+    const std::size_t length = length_of(engine);
+    std::uniform_int_distribution<std::size_t> start_of(0, r.size() - length);
+    const std::size_t from = start_of(engine);
+    const std::span<const double> sample(r.data() + from, length);
+    for (int spec = 0; spec < 3; ++spec) {
+      INFO("window " << window << " (" << length << " hours from " << from << ") spec " << spec);
+      fit_garch_config options;
+      options.innovation = spec == 0 ? distribution_shape::normal : distribution_shape::student_t;
+      options.asymmetric = spec == 2;
+      const auto by_default = fit_garch(sample, options);
+      options.starts = 12;
+      const auto best = fit_garch(sample, options);
+      options.starts = 1;
+      options.max_starts = 1;
+      const auto single = fit_garch(sample, options);
+      const double tolerance = 1e-6 * std::abs(best.loglik);
+      CHECK(by_default.loglik >= best.loglik - tolerance);
+      if (by_default.loglik < best.loglik - tolerance) ++default_below;
+      if (single.loglik < best.loglik - tolerance) ++single_below;
+      CHECK(by_default.starts >= 4);
+    }
+  }
+  CHECK(default_below == 0);
+  CHECK(single_below > 0);  // the sample holds the multimodal windows the starts are for
 }

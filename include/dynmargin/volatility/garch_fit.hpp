@@ -23,9 +23,11 @@
 ///    so the constraint is a box. Variance targeting (omega = mean(z^2) (1 - p), Engle and
 ///    Mezrich 1996) removes omega from the search and implies stationarity. The unconditional
 ///    start rule needs p < 1 and also implies it.
-///  - Start: fGarch's start (mu = mean, omega = 0.1 var, alpha 0.1, beta 0.8, nu 4) and a small
-///    grid over alpha, persistence (omega set by the sample variance), gamma and nu; the best
-///    `starts` candidates by log-likelihood are optimised and the best optimum kept.
+///  - Starts: fGarch's start (mu = mean, omega = 0.1 var, alpha 0.1, beta 0.8, nu 4) and a
+///    small grid over alpha, persistence (0.6, 0.9, 0.97, 0.995; omega set by the sample
+///    variance), gamma and nu, taken one persistence level at a time; `starts` (4) of them are
+///    optimised, up to `max_starts` (12) when the best optimum is unconverged or on a bound,
+///    and the best optimum is kept (GARCH likelihoods of short samples are often bimodal).
 ///  - Optimiser: projected BFGS (dynmargin/detail/optimize_box_bfgs.hpp) with analytic
 ///    gradients, started from a finite-difference Hessian of the analytic gradient.
 ///  - Standard errors: from the inverse of the negative Hessian of the log-likelihood
@@ -101,7 +103,14 @@ struct fit_garch_config {
   int max_iterations = 200;             ///< quasi-Newton iterations per start
   double tolerance = 1e-9;              ///< projected-gradient tolerance on log-likelihood / n (scaled data)
   garch_bounds bounds{};
-  int starts = 1;  ///< best grid candidates optimised (>= 1)
+  /// Start values optimised (>= 1), taken in the grid's order: one per persistence level
+  /// first (detail/garch_fit_steps.hpp). 4 by default: on 360 random 300-3,000-hour windows of
+  /// BTC hourly (normal, t and GJR-t) one start ended more than 1e-6 below the best of 12 in
+  /// 52 of 1,080 fits, four diverse starts in 5, all of them on a bound, which `max_starts` covers.
+  int starts = 4;
+  /// Starts in all when the best of `starts` is not converged or rests on a bound (>= starts
+  /// to take effect).
+  int max_starts = 12;
   bool keep_conditional_variances = false;
   garch_zero_returns zero_returns = garch_zero_returns::automatic;  ///< exact zero returns (stale prices)
 };
@@ -138,6 +147,7 @@ struct garch_fit_result {
   bool converged = false;
   std::string status_reason;     ///< why the optimiser stopped, and any caveat
   int iterations = 0;            ///< quasi-Newton iterations of the best start
+  int starts = 0;                ///< start values optimised
   int function_evaluations = 0;  ///< all likelihood evaluations (grid, starts, Hessian)
   bool stationarity_enforced = false;
   bool std_errors_available = false;         ///< false when -Hessian is not positive definite
@@ -177,6 +187,7 @@ inline void check_garch_fit_options(const fit_garch_config& options, std::string
     throw_invalid_argument(component, "max_iterations", "must be >= 1", options.max_iterations);
   if (!(options.tolerance > 0.0)) throw_invalid_argument(component, "tolerance", "must be > 0", options.tolerance);
   if (options.starts < 1) throw_invalid_argument(component, "starts", "must be >= 1", options.starts);
+  if (options.max_starts < 1) throw_invalid_argument(component, "max_starts", "must be >= 1", options.max_starts);
   const auto& box = options.bounds;
   if (!(box.omega_lower > 0.0 && box.omega_lower < box.omega_upper)) {
     throw_invalid_argument(component, "bounds.omega_lower", "must be > 0 and below omega_upper", box.omega_lower);
@@ -292,7 +303,9 @@ inline void garch_fit_box(const garch_bounds& box, double x_mean, garch_vector& 
   box_bfgs_options bfgs;
   bfgs.max_iterations = options.max_iterations;
   bfgs.gradient_tolerance = options.tolerance;
-  const box_bfgs_result best = optimise_garch(problem, objective, candidates, options.starts, bfgs, component);
+  int starts_run = 0;
+  const box_bfgs_result best = optimise_garch(problem, objective, candidates, options.starts, options.max_starts, bfgs,
+                                              component, &starts_run);
 
   // Back to the original scale.
   garch_vector theta_scaled;
@@ -318,6 +331,7 @@ inline void garch_fit_box(const garch_bounds& box, double x_mean, garch_vector& 
   result.converged = best.converged;
   result.status_reason = best.reason;
   result.iterations = best.iterations;
+  result.starts = starts_run;
   result.stationarity_enforced = stationary;
   result.persistence = garch_persistence(estimate);
   result.fitted_stationary = result.persistence < 1.0;

@@ -343,9 +343,17 @@ struct garch_start_candidate {
   double value;
 };
 
+/// Persistence levels of the start grid. GARCH likelihoods of a few thousand hourly returns
+/// are often bimodal: a persistent mode (p ~ 0.97) and a short-memory one (alpha ~ 0.25,
+/// beta ~ 0.35); a grid of high persistences only never starts near the second.
+inline constexpr std::array<double, 4> garch_start_persistences{0.6, 0.9, 0.97, 0.995};
+
 /// fGarch's start (mu = mean, omega = 0.1 var, alpha 0.1, beta 0.8, nu 4), then a grid over
 /// alpha + gamma/2, persistence, gamma and nu with omega set by the sample variance; clamped
-/// to the box, best first (a stable sort keeps fGarch's start first among equals).
+/// to the box. Ordered for diversity: the best candidate (by objective value) of each
+/// persistence level, best level first, then the second best of each, and so on, so that the
+/// first k starts cover min(k, 4) levels (fGarch's start counts in the 0.9 level and is first
+/// among equals).
 [[nodiscard]] inline std::vector<garch_start_candidate> garch_start_candidates(const garch_fit_problem& problem,
                                                                                garch_fit_objective& objective) {
   const int k = problem.map.size();
@@ -354,60 +362,45 @@ struct garch_start_candidate {
     for (int i = 0; i < k; ++i) u[i] = std::clamp(u[i], problem.lower[i], problem.upper[i]);
     return u;
   };
-  std::vector<garch_start_candidate> candidates;
-  auto add_candidate = [&](double alpha, double gamma, double beta, double nu, double omega) {
+  std::array<std::vector<garch_start_candidate>, garch_start_persistences.size()> levels;
+  auto add_candidate = [&](std::size_t level, double alpha, double gamma, double beta, double nu, double omega) {
     garch_vector theta{x_mean, omega, alpha, problem.asymmetric ? gamma : 0.0, beta, nu};
     const optimize_vector u = clamp_to_box(problem.map.inverse(theta));
-    candidates.push_back({u, objective.value(u)});
+    levels[level].push_back({u, objective.value(u)});
   };
-  add_candidate(0.1, problem.asymmetric ? 0.1 : 0.0, 0.8, 4.0, 0.1 * problem.likelihood->second_moment(x_mean));
+  add_candidate(1, 0.1, problem.asymmetric ? 0.1 : 0.0, 0.8, 4.0, 0.1 * problem.likelihood->second_moment(x_mean));
   constexpr std::array<double, 2> gamma_grid{0.0, 0.1};
   constexpr std::array<double, 2> nu_grid{3.0, 6.0};
   for (double arch : {0.05, 0.1, 0.2}) {
-    for (double persistence : {0.9, 0.97, 0.995}) {
+    for (std::size_t level = 0; level < garch_start_persistences.size(); ++level) {
+      const double persistence = garch_start_persistences[level];
       for (std::size_t gi = 0; gi < (problem.asymmetric ? gamma_grid.size() : 1); ++gi) {
         for (std::size_t ni = 0; ni < (problem.student ? nu_grid.size() : 1); ++ni) {
           const double gamma = gamma_grid[gi];
           const double p = problem.stationary ? std::min(persistence, problem.cap * 0.999) : persistence;
-          add_candidate(arch - 0.5 * gamma, gamma, p - arch, problem.student ? nu_grid[ni] : 0.0,
+          add_candidate(level, arch - 0.5 * gamma, gamma, p - arch, problem.student ? nu_grid[ni] : 0.0,
                         (1.0 - p) * problem.likelihood->second_moment(x_mean));
         }
       }
     }
   }
-  std::stable_sort(candidates.begin(), candidates.end(),
-                   [](const garch_start_candidate& a, const garch_start_candidate& b) { return a.value < b.value; });
+  auto by_value = [](const garch_start_candidate& a, const garch_start_candidate& b) { return a.value < b.value; };
+  for (auto& level : levels) std::stable_sort(level.begin(), level.end(), by_value);
+  std::vector<garch_start_candidate> candidates;
+  for (std::size_t rank = 0;; ++rank) {
+    std::vector<garch_start_candidate> round;
+    for (const auto& level : levels)
+      if (rank < level.size()) round.push_back(level[rank]);
+    if (round.empty()) break;
+    std::stable_sort(round.begin(), round.end(), by_value);
+    candidates.insert(candidates.end(), round.begin(), round.end());
+  }
   return candidates;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Optimise
 // ---------------------------------------------------------------------------------------------
-
-/// Projected BFGS from each of the best `starts` candidates with a finite value (started from
-/// a forward-difference Hessian); the best optimum.
-/// @throws dynmargin::evaluation_error naming `component` when no start has a finite value.
-[[nodiscard]] inline box_bfgs_result optimise_garch(const garch_fit_problem& problem, garch_fit_objective& objective,
-                                                    const std::vector<garch_start_candidate>& candidates, int starts,
-                                                    const box_bfgs_options& bfgs, std::string_view component) {
-  box_bfgs_result best;
-  bool have_best = false;
-  const int runs = std::min<int>(starts, static_cast<int>(candidates.size()));
-  for (int run = 0; run < runs; ++run) {
-    const optimize_vector& u0 = candidates[static_cast<std::size_t>(run)].u;
-    if (!std::isfinite(candidates[static_cast<std::size_t>(run)].value)) continue;
-    const optimize_matrix h0 = objective.hessian(u0, false);
-    box_bfgs_result outcome = minimize_box_bfgs(objective, u0, problem.lower, problem.upper, h0, bfgs);
-    if (!have_best || (std::isfinite(outcome.value) && outcome.value < best.value)) {
-      best = outcome;
-      have_best = true;
-    }
-  }
-  if (!have_best || !std::isfinite(best.value)) {
-    throw_evaluation_error(component, "the log-likelihood is not finite at any start value");
-  }
-  return best;
-}
 
 /// How close to a bound counts as "at" it: 1e-3 of the bound's magnitude plus 1e-8 of the box
 /// width. A projected optimiser lands exactly on a bound it presses against; one that stalls
@@ -440,6 +433,41 @@ struct garch_bound_hit {
     hits.push_back({index, high, std::move(what)});
   }
   return hits;
+}
+
+/// Projected BFGS from the first `starts` candidates with a finite value (started from a
+/// forward-difference Hessian), the best optimum kept; when that optimum is not converged or
+/// rests on a bound, which is where spurious optima of short samples sit, the next candidates
+/// too, up to `max_starts` in all.
+/// @throws dynmargin::evaluation_error naming `component` when no start has a finite value.
+[[nodiscard]] inline box_bfgs_result optimise_garch(const garch_fit_problem& problem, garch_fit_objective& objective,
+                                                    const std::vector<garch_start_candidate>& candidates, int starts,
+                                                    int max_starts, const box_bfgs_options& bfgs,
+                                                    std::string_view component, int* runs_made = nullptr) {
+  box_bfgs_result best;
+  bool have_best = false;
+  const int available = static_cast<int>(candidates.size());
+  const int first = std::min(starts, available);
+  const int most = std::min(std::max(starts, max_starts), available);
+  int run = 0;
+  auto run_one = [&] {
+    const garch_start_candidate& candidate = candidates[static_cast<std::size_t>(run++)];
+    if (!std::isfinite(candidate.value)) return;
+    const optimize_matrix h0 = objective.hessian(candidate.u, false);
+    box_bfgs_result outcome = minimize_box_bfgs(objective, candidate.u, problem.lower, problem.upper, h0, bfgs);
+    if (!have_best || (std::isfinite(outcome.value) && outcome.value < best.value)) {
+      best = outcome;
+      have_best = true;
+    }
+  };
+  while (run < first) run_one();
+  auto doubtful = [&] { return !have_best || !best.converged || !garch_bound_hits(problem, best.x).empty(); };
+  while (run < most && doubtful()) run_one();
+  if (runs_made != nullptr) *runs_made = run;
+  if (!have_best || !std::isfinite(best.value)) {
+    throw_evaluation_error(component, "the log-likelihood is not finite at any start value");
+  }
+  return best;
 }
 
 // ---------------------------------------------------------------------------------------------
