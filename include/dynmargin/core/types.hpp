@@ -11,10 +11,12 @@
 /// reports "ewma: lambda must be in (0, 1), got 1.2" rather than the type's own name.
 #pragma once
 
+#include <chrono>
 #include <cmath>
 #include <compare>
 #include <cstdint>
 #include <limits>
+#include <ratio>
 #include <string_view>
 
 #include "dynmargin/core/error.hpp"
@@ -27,6 +29,54 @@ using timestamp = std::int64_t;
 inline constexpr std::int64_t seconds_per_minute = 60;
 inline constexpr std::int64_t seconds_per_hour = 3600;
 inline constexpr std::int64_t seconds_per_day = 86400;
+
+/// @brief A point in time with microsecond resolution, UTC. `timestamp` (whole seconds) stays
+///        for compatibility; this type lets several prices within one second keep their order
+///        (issue 12 section 1), and being a `std::chrono` time point, seconds and microseconds
+///        cannot be mixed up silently.
+using timestamp_us = std::chrono::sys_time<std::chrono::microseconds>;
+
+inline constexpr std::int64_t microseconds_per_second = 1'000'000;
+
+/// @brief Epoch seconds as a microsecond time point, exactly.
+/// @throws dynmargin::invalid_argument when the time does not fit in int64 microseconds
+///         (about +-292,000 years), rather than wrapping round.
+[[nodiscard]] constexpr timestamp_us to_timestamp_us(timestamp seconds) {
+  constexpr std::int64_t limit = std::numeric_limits<std::int64_t>::max() / microseconds_per_second;
+  if (seconds > limit || seconds < -limit)
+    throw_invalid_argument("timestamp", "seconds", "must fit in int64 microseconds", seconds);
+  return timestamp_us{std::chrono::microseconds{seconds * microseconds_per_second}};
+}
+
+/// @brief Any integral `std::chrono::sys_time` as a microsecond time point, exactly: a coarser
+///        unit is scaled (with an overflow check), a finer one (nanoseconds) must be a whole
+///        number of microseconds, because rounding would reorder or merge distinct prints.
+/// @throws dynmargin::invalid_argument naming `time` when the conversion is not exact.
+template <class Rep, class Period>
+[[nodiscard]] constexpr timestamp_us to_timestamp_us(std::chrono::sys_time<std::chrono::duration<Rep, Period>> t) {
+  static_assert(std::numeric_limits<Rep>::is_integer, "to_timestamp_us: integral tick counts only");
+  using ratio = std::ratio_divide<Period, std::micro>;  // microseconds per tick of t
+  const auto count = static_cast<std::int64_t>(t.time_since_epoch().count());
+  if constexpr (ratio::den == 1) {
+    constexpr std::int64_t factor = ratio::num;
+    constexpr std::int64_t limit = std::numeric_limits<std::int64_t>::max() / factor;
+    if (count > limit || count < -limit)
+      throw_invalid_argument("timestamp", "time", "must fit in int64 microseconds", count);
+    return timestamp_us{std::chrono::microseconds{count * factor}};
+  } else {
+    static_assert(ratio::num == 1, "to_timestamp_us: tick periods must divide or be multiples of 1 us");
+    constexpr std::int64_t divisor = ratio::den;
+    if (count % divisor != 0)
+      throw_invalid_argument("timestamp", "time", "must be a whole number of microseconds", count);
+    return timestamp_us{std::chrono::microseconds{count / divisor}};
+  }
+}
+
+/// @brief The whole second (rounded towards the past) of a microsecond time, for code and
+///        output that still counts in `timestamp` seconds.
+[[nodiscard]] constexpr timestamp floor_seconds(timestamp_us t) noexcept {
+  return std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count();
+}
 
 /// @brief How many days make a year when annualising. Crypto markets never close, so the
 ///        default is 365; 252 reproduces equity-market conventions.

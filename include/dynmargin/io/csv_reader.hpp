@@ -41,6 +41,7 @@
 /// of Bitstamp and Binance, a Deribit option chain).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -74,6 +75,23 @@ namespace dynmargin::io {
   if (detail::io_parse_epoch(detail::io_trim(text), t, unit)) return t;
   throw_invalid_argument("parse_time", "text",
                          "must be a date (YYYY-MM-DD[ HH:MM:SS]) or epoch seconds or milliseconds",
+                         "\"" + std::string(text) + "\"");
+}
+
+/// @brief Microsecond time of a date text (as `parse_time`, with fractional seconds such as
+///        "2024-01-01T00:00:00.250Z" kept) or of epoch seconds / milliseconds with a decimal
+///        fraction ("1704067200.25"), converted exactly; several prints within one second keep
+///        their order (issue 12 section 1).
+/// @throws dynmargin::invalid_argument when the text is neither, or has a nonzero digit finer
+///         than a microsecond.
+[[nodiscard]] inline timestamp_us parse_time_us(std::string_view text) {
+  timestamp t = 0;
+  std::int64_t micros = 0;
+  if (detail::io_parse_date_time(text, t, &micros)) return to_timestamp_us(t) + std::chrono::microseconds{micros};
+  if (detail::io_parse_epoch_us(detail::io_trim(text), micros)) return timestamp_us{std::chrono::microseconds{micros}};
+  throw_invalid_argument("parse_time_us", "text",
+                         "must be a date (YYYY-MM-DD[ HH:MM:SS[.ffffff]]) or epoch seconds or milliseconds, "
+                         "exact to the microsecond",
                          "\"" + std::string(text) + "\"");
 }
 

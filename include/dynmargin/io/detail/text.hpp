@@ -11,6 +11,7 @@
 // IWYU pragma: private, include "dynmargin/io/csv_reader.hpp"
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -210,8 +211,10 @@ namespace io_detail {
 ///  or the 12-hour `HH-AM` / `HH-PM` of CryptoDataDownload's old export (12-AM is midnight),
 ///  then optionally `Z`, ` UTC`, or an offset `+HH:MM` / `-HHMM` / `+HH` (subtracted to get UTC).
 /// Fractional seconds are truncated. Returns false on anything else, or an impossible date.
-[[nodiscard]] inline bool io_parse_date_time(std::string_view s, timestamp& out) noexcept {
+[[nodiscard]] inline bool io_parse_date_time(std::string_view s, timestamp& out,
+                                             std::int64_t* microseconds = nullptr) noexcept {
   using io_detail::read_digits;
+  if (microseconds != nullptr) *microseconds = 0;
   s = io_trim(s);
   std::size_t i = 0;
   std::int64_t year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
@@ -242,7 +245,16 @@ namespace io_detail {
         if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
           ++i;
           std::int64_t fraction = 0;
+          const std::size_t fraction_start = i;
           if (!read_digits(s, i, 1, 18, fraction)) return false;
+          if (microseconds != nullptr) {
+            // the first six digits are microseconds; a nonzero digit beyond them is refused,
+            // because rounding it would merge or reorder distinct prints
+            for (std::size_t k = fraction_start; k < fraction_start + 6; ++k)
+              *microseconds = *microseconds * 10 + (k < i ? s[k] - '0' : 0);
+            for (std::size_t k = fraction_start + 6; k < i; ++k)
+              if (s[k] != '0') return false;
+          }
         }
       }
       std::size_t j = i;
@@ -278,6 +290,43 @@ namespace io_detail {
   }
   out = io_days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * seconds_per_day +
         hour * 3600 + minute * 60 + second - offset_seconds;
+  return true;
+}
+
+/// Epoch microseconds from a numeric cell written as `[-]digits[.digits]`, exactly (no double
+/// in between): seconds, or milliseconds from 1e11 up as in `io_parse_epoch`; a fraction finer
+/// than a microsecond must be zeros. Other forms (exponents) go through `io_parse_epoch`.
+[[nodiscard]] inline bool io_parse_epoch_us(std::string_view text, std::int64_t& out) noexcept {
+  constexpr std::int64_t millisecond_threshold = 100'000'000'000;  // 1e11
+  constexpr std::int64_t upper_limit = 100'000'000'000'000;        // 1e14 ms = year 5138
+  const std::size_t dot = text.find('.');
+  std::int64_t integer = 0;
+  const std::string_view whole = text.substr(0, dot);
+  const bool digits_only = !whole.empty() &&
+                           std::all_of(whole.begin() + ((whole.front() == '-' || whole.front() == '+') ? 1 : 0),
+                                       whole.end(), [](char c) { return io_is_digit(c); });
+  const std::string_view fraction = dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
+  const bool fraction_ok = std::all_of(fraction.begin(), fraction.end(), [](char c) { return io_is_digit(c); }) &&
+                           (dot == std::string_view::npos || !fraction.empty());
+  if (!digits_only || !fraction_ok || !io_parse_int(whole, integer)) {
+    timestamp seconds = 0;
+    io_epoch_unit unit{};
+    if (!io_parse_epoch(text, seconds, unit)) return false;
+    out = seconds * 1'000'000;
+    return true;
+  }
+  if (integer >= upper_limit || integer <= -upper_limit) return false;
+  const bool negative = whole.front() == '-';
+  const std::int64_t magnitude = integer < 0 ? -integer : integer;
+  const bool milliseconds = magnitude >= millisecond_threshold;
+  const std::size_t digits = milliseconds ? 3 : 6;  // fraction digits that make microseconds
+  std::int64_t part = 0;
+  for (std::size_t k = 0; k < digits; ++k) part = part * 10 + (k < fraction.size() ? fraction[k] - '0' : 0);
+  for (std::size_t k = digits; k < fraction.size(); ++k)
+    if (fraction[k] != '0') return false;
+  const std::int64_t scale = milliseconds ? 1'000 : 1'000'000;
+  out = magnitude * scale + part;
+  if (negative) out = -out;
   return true;
 }
 
