@@ -4,9 +4,12 @@
 // runs the margin function a JSON config describes (margin_config.hpp, docs/margin.md) over
 // a price history and prints CSV, one row per price:
 //   t,price,raw_rate,initial_rate,maintenance_rate,initial_amount,maintenance_amount,binding,
-//   <i>_<type>... (the initial rate after config policy i), price_suspect, apc_buffer, apc_stress
+//   <i>_<type>... (the initial rate after config policy i), price_suspect, apc_buffer, apc_stress,
+//   stale
 // (apc_buffer: the EMIR buffer in force over the requirement it received, apc_stress: its
-// stress indicator; both empty without an "apc_buffer" policy)
+// stress indicator; both empty without an "apc_buffer" policy; stale: 1 when the row arrived
+// after the feed had stopped for longer than price_guard.max_staleness, set in the config;
+// --now T also quotes the end of the file at time T and says on standard error if it is stale)
 // Rates are fractions of notional; amounts are for a signed notional of NOTIONAL (default 1,
 // so amounts equal rates; negative for a short). During the warm-up the numbers are empty and
 // binding is "warmup". A price the guard rejects (NaN, non-positive, outlying) keeps the last
@@ -28,6 +31,7 @@
 #include <iostream>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -48,6 +52,7 @@ struct margin_options {
   std::string column;
   double position = 1.0;
   std::string open_interest_column;
+  std::optional<std::int64_t> now;
 };
 
 // The open-interest column of the price file, aligned with the price rows by time.
@@ -101,10 +106,14 @@ void run_margin(const margin_options& options) {
   }
   std::string out = "t,price,raw_rate,initial_rate,maintenance_rate,initial_amount,maintenance_amount,binding";
   for (std::size_t i = 0; i < engine.policy_types.size(); ++i) out += "," + engine.column(i);
-  out += ",price_suspect,apc_buffer,apc_stress\n";
+  out += ",price_suspect,apc_buffer,apc_stress,stale\n";
   std::cout << out;
   const std::vector<double> open_interest = options.open_interest_column.empty() ? std::vector<double>{}
                                                                                  : read_open_interest(options, series);
+  const std::int64_t max_staleness = engine.function.config().guard.max_staleness;
+  dynmargin::timestamp last_accepted = 0;
+  bool have_accepted = false;
+  std::size_t stale_rows = 0;
   auto print_row = [&](std::size_t row, const dynmargin::margin_quote& q) {
     std::string line = std::to_string(series.times[row]) + "," + format_double(series.prices[row]);
     if (q.ready) {
@@ -121,7 +130,15 @@ void run_margin(const margin_options& options) {
     line += engine.function.price_suspect() ? ",1" : ",0";
     // The APC buffer in force and its stress indicator (empty without an apc_buffer policy).
     line += q.ready && q.apc.present ? "," + format_double(q.apc.buffer) + "," + format_double(q.apc.stress) : ",,";
-    line += "\n";
+    // stale: the feed had stopped for longer than price_guard.max_staleness when this row
+    // arrived (the time since the last accepted price before it).
+    const bool stale = max_staleness > 0 && have_accepted && series.times[row] - last_accepted > max_staleness;
+    if (stale) ++stale_rows;
+    line += stale ? ",1\n" : ",0\n";
+    if (const auto t = engine.function.last_time()) {
+      last_accepted = *t;
+      have_accepted = true;
+    }
     std::cout << line;
   };
   const std::span<const dynmargin::timestamp> times(series.times);
@@ -136,6 +153,17 @@ void run_margin(const margin_options& options) {
     ++warnings;
   };
   auto report = [&] {
+    if (stale_rows > 0) {
+      std::cerr << "margin: warning: " << stale_rows << " rows arrived after the feed had stopped for more than "
+                << max_staleness << " s (price_guard.max_staleness; column stale)\n";
+    }
+    if (options.now) {
+      const dynmargin::margin_quote at_now = engine.function.quote(*options.now, 0.0);
+      if (at_now.stale) {
+        std::cerr << "margin: warning: at --now " << *options.now << " the last accepted price is " << at_now.price_age
+                  << " s old, more than price_guard.max_staleness " << max_staleness << " s: the feed is stale\n";
+      }
+    }
     if (warnings == 0) return;
     std::cerr << "margin: warning: " << warnings << " of " << prices.size()
               << " updates returned refit_failed (first at row " << first_warning
@@ -182,6 +210,9 @@ void add_margin_command(CLI::App& app) {
   sub->add_option("--column", options->column, "price column to use (default: close)");
   sub->add_option("--position", options->position, "signed notional the amounts are for (negative: short)")
       ->capture_default_str();
+  sub->add_option("--now", options->now,
+                  "epoch seconds to quote the end of the file at: with price_guard.max_staleness, says on standard "
+                  "error when the last accepted price is older (a stopped feed)");
   sub->add_option("--open-interest-column", options->open_interest_column,
                   "column of the input with the market's open notional per row (open interest x price),\n"
                   "fed to the margin function before each price (for an oi_scaling policy)");

@@ -718,13 +718,26 @@ inline margin_engine build_margin_engine(const nlohmann::json& config) {
   } else if (top.has("price_guard")) {
     const dynmargin::price_guard_config defaults{};
     const d::fields g(top.at("price_guard"), "price_guard");
-    g.only({"max_age", "max_deviation", "min_sources", "max_jump"});
+    g.only({"max_age", "max_deviation", "min_sources", "max_jump", "max_staleness"});
     fc.guard.max_age = g.integer_or("max_age", defaults.max_age);
     fc.guard.max_deviation = g.number_or("max_deviation", defaults.max_deviation);
     const std::int64_t sources = g.integer_or("min_sources", static_cast<std::int64_t>(defaults.min_sources));
     if (sources < 1) d::fail("price_guard.min_sources must be >= 1, got " + std::to_string(sources));
     fc.guard.min_sources = static_cast<std::size_t>(sources);
     fc.guard.max_jump = g.number_or("max_jump", defaults.max_jump);
+    // A span of time, not of updates: seconds, or a duration string ("90s", "15m", "2d").
+    if (g.has("max_staleness")) {
+      const auto& v = g.at("max_staleness");
+      if (v.is_number_integer()) {
+        fc.guard.max_staleness = v.get<std::int64_t>();
+      } else if (v.is_string()) {
+        const dynmargin::duration span = dynmargin::parse_duration(v.get<std::string>(), "margin config",
+                                                                   "price_guard.max_staleness");
+        fc.guard.max_staleness = std::chrono::duration_cast<std::chrono::seconds>(span).count();
+      } else {
+        d::fail("price_guard.max_staleness must be seconds or a duration such as \"15m\", got " + v.dump());
+      }
+    }
   }
 
   std::vector<d::rate_variant> rates;

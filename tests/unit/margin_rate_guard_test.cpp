@@ -235,3 +235,28 @@ TEST_CASE("one bad print injected into each shipped price file moves no margin a
     }
   }
 }
+
+TEST_CASE("quoting with the current time flags a feed older than max_staleness", "[margin][guard]") {
+  // Prices at t = 0, 60, 120; max_staleness 600 s. At now = 720 the last price (t = 120) is
+  // 600 s old: not stale (the limit is "more than"); at 721 it is stale. quote(quantity) knows
+  // no "now" and never flags; with max_staleness 0 (the default) nothing is flagged.
+  margin_function_config config;
+  config.guard.max_staleness = 600;
+  margin_function fn(config, ready_after_one_return(), parametric_risk());
+  for (int i = 0; i < 3; ++i) REQUIRE(fn.update(60 * i, 100.0 + i) == status::ok);
+  const margin_quote fresh = fn.quote(720, 1.0);
+  CHECK(fresh.price_age == 600);
+  CHECK_FALSE(fresh.stale);
+  const margin_quote old = fn.quote(721, 1.0);
+  CHECK(old.price_age == 601);
+  CHECK(old.stale);
+  CHECK(old.initial_rate == fresh.initial_rate);  // flagged, the margin itself unchanged
+  CHECK_FALSE(fn.quote(1.0).stale);
+  margin_function unset(margin_function_config{}, ready_after_one_return(), parametric_risk());
+  for (int i = 0; i < 3; ++i) REQUIRE(unset.update(60 * i, 100.0 + i) == status::ok);
+  CHECK_FALSE(unset.quote(1'000'000, 1.0).stale);
+  CHECK(unset.quote(1'000'000, 1.0).price_age == 1'000'000 - 120);
+  price_guard_config bad;
+  bad.max_staleness = -1;
+  REQUIRE_THROWS_WITH(price_guard(bad), "price_guard: max_staleness must be >= 0 seconds, got -1");
+}

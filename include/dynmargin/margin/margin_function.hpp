@@ -145,6 +145,11 @@ struct margin_quote {
   std::string_view binding = "risk";  ///< name of the last policy that changed the initial requirement
   int binding_index = -1;             ///< its index in the breakdown, -1 for "risk", effect_count for the long cap
   bool price_suspect = false;         ///< the last price offered was rejected by the guard
+  /// Quoted with the current time (`quote(now, quantity)`): seconds since the last accepted
+  /// price, and whether that exceeds `price_guard_config::max_staleness` (a stopped feed). 0 and
+  /// false from `quote(quantity)`, which knows no "now".
+  std::int64_t price_age = 0;
+  bool stale = false;
   /// The anti-procyclicality buffer in force at the last update (apc.hpp): `present` when the
   /// function has an `apc_buffer_policy`, `buffer` the margin it returned over the requirement
   /// it received, minus 1, and `stress` its stress indicator. All 0 without such a policy.
@@ -384,6 +389,17 @@ requires streaming_risk_measure<Risk, Vol> &&(margin_policy<Policies>&&...) clas
       q.binding = long_notional_cap_name;
       q.binding_index = static_cast<int>(q.effect_count);  // after every policy in the breakdown
     }
+    return q;
+  }
+
+  /// @brief `quote(quantity)` at the current time `now` (epoch seconds): also says how old the
+  ///        last accepted price is and flags the quote `stale` when that exceeds
+  ///        `price_guard_config::max_staleness` (when set). noexcept, no allocation.
+  [[nodiscard]] margin_quote quote(timestamp now, double quantity) const noexcept {
+    margin_quote q = quote(quantity);
+    if (!core_.started) return q;
+    q.price_age = now - core_.last_time;
+    q.stale = config_.guard.max_staleness > 0 && q.price_age > config_.guard.max_staleness;
     return q;
   }
 

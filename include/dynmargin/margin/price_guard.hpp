@@ -68,9 +68,14 @@ struct price_guard_config {
   double max_deviation = default_max_deviation;  ///< fraction from the reference or the sources' median
   std::size_t min_sources = 1;                   ///< sources needed within max_deviation of the median (dYdX: 3)
   double max_jump = default_max_jump;            ///< log move from the last accepted price that needs confirmation
+  /// Seconds since the last accepted price beyond which `margin_function::quote(now, ...)`
+  /// flags the quote `stale` (a feed that stopped). 0 (the default) is off: the right age
+  /// depends on the feed (seconds for a tick feed, a day and more for daily closes), so it is
+  /// set, never guessed.
+  std::int64_t max_staleness = 0;
 
   /// @brief Every check off (the behaviour before the guard was on by default).
-  [[nodiscard]] static constexpr price_guard_config none() noexcept { return price_guard_config{0, 0.0, 1, 0.0}; }
+  [[nodiscard]] static constexpr price_guard_config none() noexcept { return price_guard_config{0, 0.0, 1, 0.0, 0}; }
 };
 
 /// @brief One price offered to the margin function.
@@ -135,9 +140,13 @@ class price_guard {
     friend bool operator==(const state_type&, const state_type&) = default;
   };
 
-  /// @throws dynmargin::invalid_argument naming max_age, max_deviation, min_sources or max_jump.
+  /// @throws dynmargin::invalid_argument naming max_age, max_deviation, min_sources, max_jump or
+  ///         max_staleness.
   explicit price_guard(const price_guard_config& config = {}) : config_(config) {
     if (config.max_age < 0) throw_invalid_argument("price_guard", "max_age", "must be >= 0 seconds", config.max_age);
+    if (config.max_staleness < 0) {
+      throw_invalid_argument("price_guard", "max_staleness", "must be >= 0 seconds", config.max_staleness);
+    }
     if (!(std::isfinite(config.max_deviation) && config.max_deviation >= 0.0)) {
       throw_invalid_argument("price_guard", "max_deviation", "must be finite and >= 0", config.max_deviation);
     }
