@@ -260,3 +260,33 @@ TEST_CASE("quoting with the current time flags a feed older than max_staleness",
   bad.max_staleness = -1;
   REQUIRE_THROWS_WITH(price_guard(bad), "price_guard: max_staleness must be >= 0 seconds, got -1");
 }
+
+TEST_CASE("a held jump is confirmed at once by two distinct sources that agree", "[margin][guard]") {
+  // Multi-source updates, max_jump 0.2, 5% filter. Last accepted 100.
+  //  - {150, 151, 100.5}: median 150, kept {150, 151} (100.5 is 33% away): two sources agree
+  //    on the new level, index 150.5, accepted at once;
+  //  - one source at 150 (with {150}): a single source never confirms itself: held;
+  //  - the filter off (max_deviation 0): nothing says the sources agree: held.
+  margin_function_config config;
+  config.guard = price_guard_config{0, 0.05, 1, 0.2, 0};
+  margin_function fn(config, ready_after_one_return(), parametric_risk());
+  REQUIRE(fn.update(0, std::vector<double>{100.0, 100.1}) == status::ok);
+  REQUIRE(fn.update(60, std::vector<double>{100.0, 99.9}) == status::ok);
+  (void)fn.update(120, std::vector<double>{150.0, 151.0, 100.5});
+  CHECK_FALSE(fn.price_suspect());
+  CHECK(fn.quote(1.0).price == 150.5);
+
+  margin_function single(config, ready_after_one_return(), parametric_risk());
+  REQUIRE(single.update(0, std::vector<double>{100.0}) == status::ok);
+  REQUIRE(single.update(60, std::vector<double>{100.0}) == status::ok);
+  (void)single.update(120, std::vector<double>{150.0});
+  CHECK(single.price_suspect());
+  CHECK(single.quote(1.0).price == 100.0);
+
+  config.guard.max_deviation = 0.0;
+  margin_function unfiltered(config, ready_after_one_return(), parametric_risk());
+  REQUIRE(unfiltered.update(0, std::vector<double>{100.0, 100.1}) == status::ok);
+  REQUIRE(unfiltered.update(60, std::vector<double>{100.0, 99.9}) == status::ok);
+  (void)unfiltered.update(120, std::vector<double>{150.0, 151.0});
+  CHECK(unfiltered.price_suspect());
+}

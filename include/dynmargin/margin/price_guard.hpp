@@ -18,10 +18,11 @@
 ///    than `min_sources` such sources is "too few sources";
 ///  - unconfirmed jump: a log move larger than `max_jump` from the last accepted price is
 ///    held as suspect until a second print within `max_jump` of it, at a later time,
-///    confirms it; the confirmed move is then accepted whole. A second print with the same
-///    time (the same feed repeating itself) never confirms: two bad prints of one update
-///    must not vouch for each other. A single bad print therefore never reaches the volatility
-///    model and never moves margin by itself.
+///    confirms it, or until at least two distinct sources of one multi-source update agree
+///    on it (within `max_deviation` of their median); the confirmed move is then accepted
+///    whole. A second print with the same time (the same feed repeating itself) never
+///    confirms: two bad prints of one update must not vouch for each other. A single bad print therefore never reaches
+///    the volatility model and never moves margin by itself.
 /// What the margin function does with a suspect price is in margin_function.hpp: it keeps
 /// the last accepted price and rates, flags the quote, and sizes the notional with the more
 /// conservative of the two prices. Any check whose parameter is 0 is off.
@@ -229,6 +230,13 @@ class price_guard {
       if (state_.pending && observation.time > state_.pending_time && !outside_jump_band(p / state_.pending_price)) {
         state_ = state_type{};
         return price_verdict::accepted;  // confirmed by a second print
+      }
+      // Confirmed at once by independent sources: at least two distinct sources of this update
+      // agree on the new level (within max_deviation of their median). One source never
+      // confirms itself, and without the deviation filter nothing says the sources agree.
+      if (sources >= 2 && config_.max_deviation > 0.0) {
+        state_ = state_type{};
+        return price_verdict::accepted;
       }
       state_ = state_type{true, p, observation.time};
       return price_verdict::unconfirmed_jump;
