@@ -81,9 +81,8 @@ void run_fit(const fit_options& o) {
     reasons[note.parameter] = note.description + ": a Hessian-based standard error is not valid at a bound";
   }
   if (!fit.std_errors_available) {
-    for (const auto& [name, value] : out["std_errors"].items()) {
-      if (!reasons.contains(name)) reasons[name] = "the negative Hessian is not positive definite";
-      (void)value;
+    for (const auto& item : out["std_errors"].items()) {
+      if (!reasons.contains(item.key())) reasons[item.key()] = "the negative Hessian is not positive definite";
     }
   }
   out["parameters_at_bound"] = at_bound;

@@ -10,22 +10,10 @@
 
 #include "dynmargin/core/bar_sampler.hpp"
 #include "dynmargin/core/duration.hpp"
+#include "error_message.hpp"
 
 using namespace dynmargin;
 using namespace std::chrono_literals;
-
-namespace {
-
-std::string message_of(auto&& f) {
-  try {
-    f();
-  } catch (const invalid_argument& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
-}  // namespace
 
 TEST_CASE("duration strings: every unit, decimals, and the 365-day year", "[core][duration]") {
   CHECK(parse_duration("90s") == 90s);
@@ -51,29 +39,32 @@ TEST_CASE("duration strings: every unit, decimals, and the 365-day year", "[core
 }
 
 TEST_CASE("duration strings that are not durations are refused, naming the setting and the text", "[core][duration]") {
-  CHECK(message_of([] { (void)parse_duration("24", "speed_limit", "window"); }) ==
+  CHECK(dmtest::message_of([] { (void)parse_duration("24", "speed_limit", "window"); }) ==
         "speed_limit: window must be a number with a unit (us, ms, s, m, h, d, w, y), e.g. \"24h\", got \"24\"");
-  CHECK(
-      message_of([] { (void)parse_duration("1mo", "apc", "lookback"); }).starts_with("apc: lookback must be a number"));
-  CHECK(message_of([] { (void)parse_duration("h"); }).find("got \"h\"") != std::string::npos);
-  CHECK(message_of([] { (void)parse_duration("-5h"); }).find("got \"-5h\"") != std::string::npos);
-  CHECK(message_of([] { (void)parse_duration("1.2.3h"); }).find("must be a number") != std::string::npos);
-  CHECK(message_of([] { (void)parse_duration("0h", "ewma", "half_life"); }) ==
+  CHECK(dmtest::message_of([] {
+          (void)parse_duration("1mo", "apc", "lookback");
+        }).starts_with("apc: lookback must be a number"));
+  CHECK(dmtest::message_of([] { (void)parse_duration("h"); }).find("got \"h\"") != std::string::npos);
+  CHECK(dmtest::message_of([] { (void)parse_duration("-5h"); }).find("got \"-5h\"") != std::string::npos);
+  CHECK(dmtest::message_of([] { (void)parse_duration("1.2.3h"); }).find("must be a number") != std::string::npos);
+  CHECK(dmtest::message_of([] { (void)parse_duration("0h", "ewma", "half_life"); }) ==
         "ewma: half_life must be a positive duration, got \"0h\"");
-  CHECK(message_of([] { (void)parse_duration("0.5us"); }).find("whole number of microseconds") != std::string::npos);
-  CHECK(message_of([] { (void)parse_duration("300000y"); }).find("too long") != std::string::npos);
-  CHECK(message_of([] { (void)parse_duration("99999999999999999999s"); }).find("too long") != std::string::npos);
+  CHECK(dmtest::message_of([] { (void)parse_duration("0.5us"); }).find("whole number of microseconds") !=
+        std::string::npos);
+  CHECK(dmtest::message_of([] { (void)parse_duration("300000y"); }).find("too long") != std::string::npos);
+  CHECK(dmtest::message_of([] { (void)parse_duration("99999999999999999999s"); }).find("too long") !=
+        std::string::npos);
 }
 
 TEST_CASE("bars_in counts whole bars and refuses a span that is not a multiple", "[core][duration]") {
   CHECK(bars_in(24h, 1h) == 24);
   CHECK(bars_in(24h, 5min) == 288);
   CHECK(bars_in(parse_duration("10y"), 24h) == 3650);
-  CHECK(message_of([] { (void)bars_in(90min, 1h, "risk", "horizon"); }) ==
+  CHECK(dmtest::message_of([] { (void)bars_in(90min, 1h, "risk", "horizon"); }) ==
         "risk: horizon must be a whole number of bars of 1h, got 90m");
-  CHECK(message_of([] { (void)bars_in(0h, 1h, "risk", "horizon"); }) ==
+  CHECK(dmtest::message_of([] { (void)bars_in(0h, 1h, "risk", "horizon"); }) ==
         "risk: horizon must be a positive duration, got 0s");
-  CHECK(message_of([] { (void)bars_in(1h, 0s, "risk", "horizon"); }) ==
+  CHECK(dmtest::message_of([] { (void)bars_in(1h, 0s, "risk", "horizon"); }) ==
         "risk: bar must be a positive duration, got 0s");
 }
 
@@ -89,7 +80,7 @@ TEST_CASE("an EWMA half-life in time gives the same weights on every bar length"
   CHECK(minutely == Approx(0.5).epsilon(1e-12));
   const auto riskmetrics = half_life_of(decay_factor(0.94), 24h);
   CHECK(static_cast<double>(riskmetrics.count()) / 86400e6 == Approx(std::log(2.0) / -std::log(0.94)).epsilon(1e-9));
-  CHECK(message_of([] { (void)decay_from_half_life(0h, 1h); }) ==
+  CHECK(dmtest::message_of([] { (void)decay_from_half_life(0h, 1h); }) ==
         "ewma: half_life must be a positive duration, got 0s");
 }
 
@@ -132,9 +123,9 @@ TEST_CASE("bar sampler: right-closed hourly bars, the last price of each, at the
   CHECK_FALSE(s.advance(9 * h).completed);
   CHECK(s.advance(h).outcome == status::invalid_argument);
 
-  CHECK(message_of([] { bar_sampler bad(1500ms); }) ==
+  CHECK(dmtest::message_of([] { bar_sampler bad(1500ms); }) ==
         "bar_sampler: bar_length must be a positive whole number of seconds, got 1500ms");
-  CHECK(message_of([] { bar_sampler bad(0s); }).find("bar_length") != std::string::npos);
+  CHECK(dmtest::message_of([] { bar_sampler bad(0s); }).find("bar_length") != std::string::npos);
 }
 
 TEST_CASE("bar sampler: minute and hourly feeds of one path give identical hourly bars", "[core][bar_sampler]") {

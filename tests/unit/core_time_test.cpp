@@ -11,20 +11,12 @@
 #include <string>
 
 #include "dynmargin/core/types.hpp"
+#include "error_message.hpp"
 
 using namespace dynmargin;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string message_of(auto&& f) {
-  try {
-    f();
-  } catch (const invalid_argument& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 constexpr std::int64_t jan_2024 = 1'704'067'200;
 
@@ -57,12 +49,13 @@ TEST_CASE("timestamp_us: two prints within one second keep their order", "[core]
 
 TEST_CASE("timestamp_us: inexact or overflowing conversions are refused", "[core][time]") {
   using std::chrono::sys_time;
-  CHECK(message_of([] {
+  CHECK(dmtest::message_of([] {
           (void)to_timestamp_us(sys_time<std::chrono::nanoseconds>{std::chrono::nanoseconds{1'500}});
         }) == "timestamp: time must be a whole number of microseconds, got 1500");
   const std::int64_t too_late = std::numeric_limits<std::int64_t>::max() / 1'000'000 + 1;
-  CHECK(message_of([&] { (void)to_timestamp_us(timestamp{too_late}); }) ==
+  CHECK(dmtest::message_of([&] { (void)to_timestamp_us(timestamp{too_late}); }) ==
         "timestamp: seconds must fit in int64 microseconds, got " + std::to_string(too_late));
-  CHECK(message_of([&] { (void)to_timestamp_us(sys_time<std::chrono::seconds>{std::chrono::seconds{-too_late}}); }) ==
-        "timestamp: time must fit in int64 microseconds, got " + std::to_string(-too_late));
+  CHECK(dmtest::message_of([&] {
+          (void)to_timestamp_us(sys_time<std::chrono::seconds>{std::chrono::seconds{-too_late}});
+        }) == "timestamp: time must fit in int64 microseconds, got " + std::to_string(-too_late));
 }

@@ -8,21 +8,13 @@
 #include <string>
 
 #include "dynmargin/io/csv_reader.hpp"
+#include "error_message.hpp"
 
 using namespace dynmargin;
 
 namespace {
 
 std::int64_t us(std::string_view text) { return io::parse_time_us(text).time_since_epoch().count(); }
-
-std::string message_of(auto&& f) {
-  try {
-    f();
-  } catch (const invalid_argument& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 constexpr std::int64_t jan_2024_us = 1'704'067'200'000'000;
 
@@ -57,12 +49,12 @@ TEST_CASE("parse_time_us: prints within one second keep their order", "[io][time
 }
 
 TEST_CASE("parse_time_us: inexact or malformed text is refused with the value", "[io][time]") {
-  CHECK(message_of([] {
+  CHECK(dmtest::message_of([] {
           (void)io::parse_time_us("2024-01-01T00:00:00.0000001Z");
         }).find("parse_time_us: text must be a date") == 0);
-  CHECK(message_of([] { (void)io::parse_time_us("1704067200.0000001"); }).find("\"1704067200.0000001\"") !=
+  CHECK(dmtest::message_of([] { (void)io::parse_time_us("1704067200.0000001"); }).find("\"1704067200.0000001\"") !=
         std::string::npos);
-  CHECK(message_of([] { (void)io::parse_time_us("yesterday"); }) ==
+  CHECK(dmtest::message_of([] { (void)io::parse_time_us("yesterday"); }) ==
         "parse_time_us: text must be a date (YYYY-MM-DD[ HH:MM:SS[.ffffff]]) or epoch seconds or milliseconds, "
         "exact to the microsecond, got \"yesterday\"");
 }

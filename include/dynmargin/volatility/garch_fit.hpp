@@ -44,6 +44,7 @@
 #include "dynmargin/detail/diagnostics.hpp"
 DYNMARGIN_SUPPRESS_GCC_105593_BEGIN
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
@@ -340,26 +341,23 @@ inline void garch_fit_box(const garch_bounds& box, double x_mean, garch_vector& 
   result.std_errors_available = errors.available;
   if (!errors.available)
     result.status_reason += "; standard errors unavailable: the negative Hessian is not positive definite";
-  result.std_errors = to_parameters(errors.std_errors);
-  result.robust_std_errors = to_parameters(errors.robust_std_errors);
 
   // Parameters at or near a bound: named, and no standard error for them.
   std::string at_bound;
+  garch_vector std_errors = errors.std_errors;
+  garch_vector robust_std_errors = errors.robust_std_errors;
+  std::array<bool, garch_full_size> flagged{};
   for (const garch_bound_hit& hit : garch_bound_hits(problem, best.x)) {
     result.parameters_at_bound.push_back({garch_parameter_name(hit.parameter), hit.description});
     at_bound += (at_bound.empty() ? "" : ", ") + hit.description;
-    constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-    bool* flags[] = {&result.at_bound.mu,    &result.at_bound.omega, &result.at_bound.alpha,
-                     &result.at_bound.gamma, &result.at_bound.beta,  &result.at_bound.nu};
-    double* errors_of[] = {&result.std_errors.mu,    &result.std_errors.omega, &result.std_errors.alpha,
-                           &result.std_errors.gamma, &result.std_errors.beta,  &result.std_errors.nu};
-    double* robust_of[] = {&result.robust_std_errors.mu,    &result.robust_std_errors.omega,
-                           &result.robust_std_errors.alpha, &result.robust_std_errors.gamma,
-                           &result.robust_std_errors.beta,  &result.robust_std_errors.nu};
-    *flags[hit.parameter] = true;
-    *errors_of[hit.parameter] = nan;
-    *robust_of[hit.parameter] = nan;
+    flagged[hit.parameter] = true;
+    std_errors[hit.parameter] = std::numeric_limits<double>::quiet_NaN();
+    robust_std_errors[hit.parameter] = std::numeric_limits<double>::quiet_NaN();
   }
+  result.std_errors = to_parameters(std_errors);
+  result.robust_std_errors = to_parameters(robust_std_errors);
+  result.at_bound = garch_parameter_flags{flagged[garch_mu],    flagged[garch_omega], flagged[garch_alpha],
+                                          flagged[garch_gamma], flagged[garch_beta],  flagged[garch_nu]};
   if (!at_bound.empty()) result.status_reason += "; at a bound (no standard error): " + at_bound;
   result.zero_returns_excluded = zeros.size();
   if (!zeros.empty()) {
