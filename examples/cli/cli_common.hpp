@@ -15,11 +15,15 @@
 #include <array>
 #include <charconv>
 #include <cstddef>
+#include <cstdint>
+#include <iostream>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <utility>
 #include <vector>
 
+#include "dynmargin/core/duration.hpp"
 #include "dynmargin/core/error.hpp"
 #include "dynmargin/core/returns.hpp"
 #include "dynmargin/core/types.hpp"
@@ -29,18 +33,18 @@ namespace dynmargin_cli {
 
 /// A series for the models: returns (percent) with their times, and the prices they came from.
 struct input_series {
-  std::vector<dynmargin::timestamp> times;        // time of each value (empty when the file has no time column)
-  std::vector<double> values;                     // returns, percent when computed from prices
-  std::vector<double> prices;                     // the prices (values.size() + 1 of them) when from_prices
-  std::string column;                             // the column read ("close" for a price file)
-  bool from_prices = false;                       // values were computed from prices
-  std::vector<dynmargin::timestamp> price_times;  // time of each price (empty without a time column)
-  dynmargin::io::load_report report;              // what the reader found
+  std::vector<dynmargin::timestamp_us> times;        // time of each value (empty when the file has no time column)
+  std::vector<double> values;                        // returns, percent when computed from prices
+  std::vector<double> prices;                        // the prices (values.size() + 1 of them) when from_prices
+  std::string column;                                // the column read ("close" for a price file)
+  bool from_prices = false;                          // values were computed from prices
+  std::vector<dynmargin::timestamp_us> price_times;  // time of each price (empty without a time column)
+  dynmargin::io::load_report report;                 // what the reader found
 };
 
 /// Prices with their times, oldest first.
 struct price_series {
-  std::vector<dynmargin::timestamp> times;  // empty when the file has no time column
+  std::vector<dynmargin::timestamp_us> times;  // empty when the file has no time column (microseconds: tick files)
   std::vector<double> prices;
   std::string column;
   dynmargin::io::load_report report;
@@ -64,6 +68,65 @@ inline std::string describe_columns(const std::vector<std::string>& columns) {
   return out;
 }
 
+/// A flag that takes a count of rows ("500", its meaning before durations) or a span of time
+/// ("30d", "24h", "90s", "250ms"). A span becomes rows of the input's usual spacing (the load
+/// report's modal step), or bars of `bar` when the run samples the input into bars. Refused,
+/// naming the flag and the text: a negative count, a span that is not a whole number of rows,
+/// and a span on input without times. A span over a feed with gaps or irregular spacings is
+/// converted with the usual spacing and said so on standard error, since its windows then
+/// cover more time than the span.
+/// @param minimum the smallest count accepted.
+inline std::int64_t rows_from_flag(std::string_view command, std::string_view flag, const std::string& text,
+                                   const dynmargin::io::load_report& report, std::int64_t minimum = 0,
+                                   std::optional<dynmargin::duration> bar = std::nullopt) {
+  const std::string quoted = "\"" + text + "\"";
+  std::int64_t count = 0;
+  const char* const first = text.data();
+  const char* const last = text.data() + text.size();
+  if (const auto [ptr, ec] = std::from_chars(first, last, count); ec == std::errc{} && ptr == last) {
+    if (count < minimum) {
+      dynmargin::throw_invalid_argument(command, flag, "must be at least " + std::to_string(minimum), text);
+    }
+    return count;
+  }
+  if (!dynmargin::looks_like_duration(text)) {
+    dynmargin::throw_invalid_argument(command, flag,
+                                      "must be a count of rows or a span of time such as \"30d\" or \"24h\"", quoted);
+  }
+  const dynmargin::duration span = dynmargin::parse_duration(text, command, flag);
+  std::int64_t step = 0;
+  std::string step_name;
+  if (bar) {
+    step = bar->count();
+    step_name = "bars of " + dynmargin::format_duration(*bar);
+  } else {
+    if (!report.has_times || report.step_microseconds <= 0) {
+      dynmargin::throw_invalid_argument(command, flag,
+                                        "is a span of time, but the input has no times to measure it with; give a "
+                                        "count of rows",
+                                        quoted);
+    }
+    step = report.step_microseconds;
+    step_name = "rows of the input's spacing of " + dynmargin::format_duration(dynmargin::duration{step});
+  }
+  if (span.count() % step != 0) {
+    dynmargin::throw_invalid_argument(command, flag, "must be a whole number of " + step_name, quoted);
+  }
+  const std::int64_t rows = span.count() / step;
+  if (rows < minimum) {
+    dynmargin::throw_invalid_argument(command, flag,
+                                      "must be at least " + std::to_string(minimum) + " " + step_name + ", got " +
+                                          std::to_string(rows) + " from",
+                                      quoted);
+  }
+  if (!bar && (report.gaps > 0 || report.irregular_spacings > 0)) {
+    std::cerr << command << ": " << flag << " " << text << " counts " << rows << " " << step_name << "; the input has "
+              << report.gaps << " gaps and " << report.irregular_spacings
+              << " irregular spacings, so a window across them covers more time\n";
+  }
+  return rows;
+}
+
 namespace input_support {
 inline void add_returns(input_series& series) {
   if (series.price_times.empty()) {
@@ -74,7 +137,7 @@ inline void add_returns(input_series& series) {
   series.values.reserve(returns.size());
   series.times.reserve(returns.size());
   for (const auto& point : returns.points) {
-    series.times.push_back(point.time);
+    series.times.push_back(point.time_us);
     series.values.push_back(point.value);
   }
 }
@@ -90,7 +153,7 @@ inline price_series read_prices(const std::string& path, const std::string& colu
     const auto layout = dynmargin::io::inspect_csv(path);
     if (dynmargin::io::is_price_format(layout.format)) {
       auto table = dynmargin::io::read_price_csv(path);
-      out.times = table.times();
+      out.times = table.times_us();
       out.prices = table.closes();
       out.column = "close";
       out.report = std::move(table.report);
@@ -110,7 +173,7 @@ inline price_series read_prices(const std::string& path, const std::string& colu
     }
   }
   auto table = dynmargin::io::read_column_csv(path, chosen);
-  out.times = std::move(table.times);
+  out.times = std::move(table.times_us);
   out.prices = std::move(table.values);
   out.column = table.report.value_column;
   out.report = std::move(table.report);
@@ -126,7 +189,7 @@ inline input_series read_input(const std::string& path, const std::string& colum
     const auto layout = dynmargin::io::inspect_csv(path);
     if (dynmargin::io::is_price_format(layout.format)) {
       auto table = dynmargin::io::read_price_csv(path);
-      out.price_times = table.times();
+      out.price_times = table.times_us();
       out.prices = table.closes();
       out.column = "close";
       out.from_prices = true;
@@ -143,7 +206,7 @@ inline input_series read_input(const std::string& path, const std::string& colum
                                         describe_columns(layout.columns) + ")");
     }
     auto table = dynmargin::io::read_column_csv(path, "r");
-    out.times = std::move(table.times);
+    out.times = std::move(table.times_us);
     out.values = std::move(table.values);
     out.column = "r";
     out.report = std::move(table.report);
@@ -153,12 +216,12 @@ inline input_series read_input(const std::string& path, const std::string& colum
   out.column = table.report.value_column;
   out.report = std::move(table.report);
   if (prices) {
-    out.price_times = std::move(table.times);
+    out.price_times = std::move(table.times_us);
     out.prices = std::move(table.values);
     out.from_prices = true;
     input_support::add_returns(out);
   } else {
-    out.times = std::move(table.times);
+    out.times = std::move(table.times_us);
     out.values = std::move(table.values);
   }
   return out;

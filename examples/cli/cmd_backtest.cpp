@@ -46,10 +46,10 @@ struct backtest_options {
   std::string input;
   std::string column;
   std::string paths;
-  double coverage = 0.0;     // 0: the config's risk.confidence
-  std::int64_t horizon = 0;  // 0: the config's risk.horizon
+  double coverage = 0.0;      // 0: the config's risk.confidence
+  std::string horizon = "0";  // rows (bars with a config "bar") or a span of time; 0: the config's risk.horizon
   std::string side = "long";
-  std::size_t warmup = 0;
+  std::string warmup = "0";        // rows (bars with a config "bar") or a span of time
   std::int64_t steps_per_day = 0;  // 0: from the data's step
   std::size_t simulations = 1000;
   std::uint64_t seed = 20140101;
@@ -69,6 +69,14 @@ json read_json_file(const std::string& path) {
 
 // The JSON of a double; never NaN or infinity (the library returns neither).
 json number(double value) { return std::isfinite(value) ? json(value) : json(nullptr); }
+
+// Epoch seconds: an integer for a whole second (as before tick data), else a number with the
+// microseconds as its fraction.
+json epoch_seconds_json(dynmargin::timestamp_us t) {
+  const dynmargin::timestamp whole = dynmargin::floor_seconds(t);
+  if (dynmargin::to_timestamp_us(whole) == t) return json(whole);
+  return json(static_cast<double>(dynmargin::epoch_microseconds(t)) / 1e6);
+}
 
 json procyclicality_json(const dynmargin::procyclicality_result& p, std::int64_t steps_per_day) {
   json horizons = json::array();
@@ -107,8 +115,8 @@ json report_json(const dynmargin::backtest_report& r, const dynmargin::backtest_
   out["expected_rate"] = number(r.expected_rate);
   out["horizon_steps"] = r.horizon_steps;
   out["side"] = r.side == dynmargin::position_side::long_position ? "long" : "short";
-  out["first_evaluated_time"] = path.times[r.first_evaluated];
-  out["last_evaluated_time"] = path.times[r.last_evaluated];
+  out["first_evaluated_time"] = epoch_seconds_json(path.times[r.first_evaluated]);
+  out["last_evaluated_time"] = epoch_seconds_json(path.times[r.last_evaluated]);
   out["overlap"] = r.horizon_steps > 1 ? "tests on every horizon_steps-th evaluated row (non-overlapping periods)"
                                        : "none: one-step periods";
   out["test_observations"] = r.test_observations;
@@ -165,7 +173,7 @@ void write_paths(const std::string& file, const dynmargin::backtest_path& path) 
   if (!out) throw dynmargin::invalid_argument("backtest: cannot write \"" + file + "\"");
   std::string text = "t,price,initial_rate,loss,exception\n";
   for (std::size_t i = 0; i < path.rows(); ++i) {
-    text += std::to_string(path.times[i]) + "," + format_double(path.prices[i]) + "," +
+    text += dynmargin::format_epoch_seconds(path.times[i]) + "," + format_double(path.prices[i]) + "," +
             format_double(path.initial_rate[i]);
     if (path.evaluated[i]) {
       text += "," + format_double(path.loss[i]) + (path.exception[i] ? ",1\n" : ",0\n");
@@ -189,7 +197,8 @@ void run_backtest(const backtest_options& options) {
   auto series = read_prices(options.input, options.column);
   if (series.times.empty()) {
     series.times.resize(series.prices.size());
-    for (std::size_t i = 0; i < series.times.size(); ++i) series.times[i] = static_cast<dynmargin::timestamp>(i);
+    for (std::size_t i = 0; i < series.times.size(); ++i)
+      series.times[i] = dynmargin::to_timestamp_us(static_cast<dynmargin::timestamp>(i));
   }
   if (options.side != "long" && options.side != "short") {
     throw dynmargin::invalid_argument("backtest: --side must be long or short, got " + options.side);
@@ -211,7 +220,7 @@ void run_backtest(const backtest_options& options) {
     auto engine = build_margin_engine(config_json);
     // A config with a "bar" is backtested on the bars it samples (days then count bars of it);
     // one without is warned about when the feed is irregular.
-    std::span<const dynmargin::timestamp> times(series.times);
+    std::span<const dynmargin::timestamp_us> times(series.times);
     std::span<const double> prices(series.prices);
     bar_series bars;
     std::int64_t config_steps_per_day = steps_per_day;
@@ -235,10 +244,12 @@ void run_backtest(const backtest_options& options) {
       }
     }
     config.coverage = dynmargin::confidence_level(coverage);
-    config.horizon_steps = options.horizon;
+    // Spans of time count rows of the input, or bars when the config samples into bars.
+    config.horizon_steps = rows_from_flag("backtest", "--horizon", options.horizon, series.report, 0, engine.bar);
     config.side = options.side == "long" ? dynmargin::position_side::long_position
                                          : dynmargin::position_side::short_position;
-    config.warmup = options.warmup;
+    config.warmup = static_cast<std::size_t>(
+        rows_from_flag("backtest", "--warmup", options.warmup, series.report, 0, engine.bar));
     config.steps_per_day = config_steps_per_day;
     config.constant_quantity_metrics = true;
     config.es_simulations = options.simulations;
@@ -299,9 +310,12 @@ void add_backtest_command(CLI::App& app) {
   sub->add_option("--paths", options->paths, "write the margin path CSV: t,price,initial_rate,loss,exception");
   sub->add_option("--coverage", options->coverage,
                   "coverage tested, e.g. 0.99 (default: the config's risk.confidence)");
-  sub->add_option("--horizon", options->horizon, "margin period of risk in steps (default: the config's risk.horizon)");
+  sub->add_option("--horizon", options->horizon,
+                  "margin period of risk in steps, or a span of time such as 2d (steps of the input, or bars of a "
+                  "config's \"bar\"; default: the config's risk.horizon)");
   sub->add_option("--side", options->side, "position side: long or short")->capture_default_str();
-  sub->add_option("--warmup", options->warmup, "rows not evaluated at the start")->capture_default_str();
+  sub->add_option("--warmup", options->warmup, "rows not evaluated at the start, or a span of time such as 30d")
+      ->capture_default_str();
   sub->add_option("--steps-per-day", options->steps_per_day,
                   "steps per day for the 1/5/30-day measures (default: from the data)");
   sub->add_option("--simulations", options->simulations, "Z2 simulations and bootstrap resamples")

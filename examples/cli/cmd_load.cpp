@@ -36,6 +36,7 @@ ordered_json report_json(const dynmargin::io::load_report& report) {
   out["file_order"] = report.file_order;
   out["reordered"] = report.reordered;
   out["step_seconds"] = report.step_seconds;
+  out["step_microseconds"] = report.step_microseconds;
   out["gaps"] = report.gaps;
   out["missing_steps"] = report.missing_steps;
   out["irregular_spacings"] = report.irregular_spacings;

@@ -52,14 +52,14 @@ struct margin_options {
   std::string column;
   double position = 1.0;
   std::string open_interest_column;
-  std::optional<std::int64_t> now;
+  std::optional<std::string> now;
 };
 
 // The open-interest column of the price file, aligned with the price rows by time.
 std::vector<double> read_open_interest(const margin_options& options, const price_series& series) {
   auto table = dynmargin::io::read_column_csv(options.input, options.open_interest_column);
   const std::string name = "--open-interest-column " + options.open_interest_column;
-  if (table.times.empty() || series.times.empty()) {
+  if (table.times_us.empty() || series.times.empty()) {
     if (table.values.size() != series.prices.size()) {
       throw dynmargin::invalid_argument("margin: " + name + " has " + std::to_string(table.values.size()) +
                                         " values for " + std::to_string(series.prices.size()) + " prices");
@@ -70,8 +70,8 @@ std::vector<double> read_open_interest(const margin_options& options, const pric
   std::vector<double> aligned(series.times.size(), std::numeric_limits<double>::quiet_NaN());
   std::size_t k = 0;
   for (std::size_t i = 0; i < series.times.size(); ++i) {
-    while (k < table.times.size() && table.times[k] < series.times[i]) ++k;
-    if (k < table.times.size() && table.times[k] == series.times[i]) aligned[i] = table.values[k];
+    while (k < table.times_us.size() && table.times_us[k] < series.times[i]) ++k;
+    if (k < table.times_us.size() && table.times_us[k] == series.times[i]) aligned[i] = table.values[k];
   }
   return aligned;
 }
@@ -87,7 +87,8 @@ void run_margin(const margin_options& options) {
   }
   if (series.times.empty()) {
     series.times.resize(series.prices.size());
-    for (std::size_t i = 0; i < series.times.size(); ++i) series.times[i] = static_cast<dynmargin::timestamp>(i);
+    for (std::size_t i = 0; i < series.times.size(); ++i)
+      series.times[i] = dynmargin::to_timestamp_us(static_cast<dynmargin::timestamp>(i));
   }
   if (engine.bar) {
     // Every count in the config is a count of bars: the function sees the last price of each.
@@ -111,11 +112,11 @@ void run_margin(const margin_options& options) {
   const std::vector<double> open_interest = options.open_interest_column.empty() ? std::vector<double>{}
                                                                                  : read_open_interest(options, series);
   const std::int64_t max_staleness = engine.function.config().guard.max_staleness;
-  dynmargin::timestamp last_accepted = 0;
+  dynmargin::timestamp_us last_accepted{};
   bool have_accepted = false;
   std::size_t stale_rows = 0;
   auto print_row = [&](std::size_t row, const dynmargin::margin_quote& q) {
-    std::string line = std::to_string(series.times[row]) + "," + format_double(series.prices[row]);
+    std::string line = dynmargin::format_epoch_seconds(series.times[row]) + "," + format_double(series.prices[row]);
     if (q.ready) {
       for (double v : {q.raw_rate, q.initial_rate, q.maintenance_rate, q.initial_amount, q.maintenance_amount}) {
         line += "," + format_double(v);
@@ -132,7 +133,8 @@ void run_margin(const margin_options& options) {
     line += q.ready && q.apc.present ? "," + format_double(q.apc.buffer) + "," + format_double(q.apc.stress) : ",,";
     // stale: the feed had stopped for longer than price_guard.max_staleness when this row
     // arrived (the time since the last accepted price before it).
-    const bool stale = max_staleness > 0 && have_accepted && series.times[row] - last_accepted > max_staleness;
+    const bool stale = max_staleness > 0 && have_accepted &&
+                       series.times[row] - last_accepted > std::chrono::seconds{max_staleness};
     if (stale) ++stale_rows;
     line += stale ? ",1\n" : ",0\n";
     if (const auto t = engine.function.last_time()) {
@@ -141,7 +143,7 @@ void run_margin(const margin_options& options) {
     }
     std::cout << line;
   };
-  const std::span<const dynmargin::timestamp> times(series.times);
+  const std::span<const dynmargin::timestamp_us> times(series.times);
   const std::span<const double> prices(series.prices);
   // Warnings (a failed EVT refit: previous tails kept, the price absorbed) do not stop the run;
   // they are counted and reported on standard error after the CSV.
@@ -158,10 +160,12 @@ void run_margin(const margin_options& options) {
                 << max_staleness << " s (price_guard.max_staleness; column stale)\n";
     }
     if (options.now) {
-      const dynmargin::margin_quote at_now = engine.function.quote(*options.now, 0.0);
+      const dynmargin::timestamp_us now = dynmargin::io::parse_time_us(*options.now);
+      const dynmargin::margin_quote at_now = engine.function.quote(now, 0.0);
       if (at_now.stale) {
-        std::cerr << "margin: warning: at --now " << *options.now << " the last accepted price is " << at_now.price_age
-                  << " s old, more than price_guard.max_staleness " << max_staleness << " s: the feed is stale\n";
+        std::cerr << "margin: warning: at --now " << *options.now << " the last accepted price is "
+                  << format_double(at_now.price_age) << " s old, more than price_guard.max_staleness " << max_staleness
+                  << " s: the feed is stale\n";
       }
     }
     if (warnings == 0) return;
@@ -180,9 +184,9 @@ void run_margin(const margin_options& options) {
   }
   for (std::size_t row = 0; row < prices.size(); ++row) {
     if (row > 0 && times[row] <= times[row - 1]) {
-      throw dynmargin::invalid_argument("margin: time at row " + std::to_string(row) +
-                                        " must be later than the previous row's " + std::to_string(times[row - 1]) +
-                                        ", got " + std::to_string(times[row]));
+      throw dynmargin::invalid_argument(
+          "margin: time at row " + std::to_string(row) + " must be later than the previous row's " +
+          dynmargin::format_epoch_seconds(times[row - 1]) + ", got " + dynmargin::format_epoch_seconds(times[row]));
     }
     const double oi = open_interest[row];
     if (!std::isnan(oi) && engine.function.set_open_interest(oi) != dynmargin::status::ok) {
@@ -211,8 +215,9 @@ void add_margin_command(CLI::App& app) {
   sub->add_option("--position", options->position, "signed notional the amounts are for (negative: short)")
       ->capture_default_str();
   sub->add_option("--now", options->now,
-                  "epoch seconds to quote the end of the file at: with price_guard.max_staleness, says on standard "
-                  "error when the last accepted price is older (a stopped feed)");
+                  "time to quote the end of the file at (epoch seconds, with a fraction, or a UTC date such as "
+                  "2026-03-01T13:49:00.25Z): with price_guard.max_staleness, says on standard error when the last "
+                  "accepted price is older (a stopped feed)");
   sub->add_option("--open-interest-column", options->open_interest_column,
                   "column of the input with the market's open notional per row (open interest x price),\n"
                   "fed to the margin function before each price (for an oi_scaling policy)");

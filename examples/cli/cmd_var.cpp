@@ -79,6 +79,13 @@ struct var_options {
   std::string input;
   std::string column;
   bool prices = false;
+  // The texts typed for the flags that take rows or a span of time (cli_common.hpp's
+  // rows_from_flag); resolved into window, horizon, refit and fit_start once the input's
+  // spacing is known.
+  std::string window_text = "500";
+  std::string horizon_text = "1";
+  std::optional<std::string> refit_text;
+  std::string fit_start_text = "500";
 };
 
 // Checks an option by constructing the library's strong type from it (the type owns the
@@ -331,13 +338,18 @@ void run_rolling_garch(const var_options& o, const std::vector<double>& returns,
   std::cerr << '\n';
 }
 
-void run_var(const var_options& o) {
+void run_var(var_options o) {
   // Validate the common parameters before reading data, so errors name them first.
   check_option<dynmargin::confidence_level>("confidence", "must be in (0, 1)", o.confidence);
-  check_option<dynmargin::horizon>("horizon_steps", "must be at least 1", o.horizon);
   if (o.side != "long" && o.side != "short")
     dynmargin::throw_invalid_argument("var", "--side", "must be long or short", o.side);
   const auto series = read_input(o.input, o.column, o.prices);
+  // Rows or spans of time: a span counts returns of the input's usual spacing.
+  o.window = rows_from_flag("var", "--window", o.window_text, series.report);
+  o.horizon = rows_from_flag("var", "--horizon", o.horizon_text, series.report);
+  check_option<dynmargin::horizon>("horizon_steps", "must be at least 1", o.horizon);
+  if (o.refit_text) o.refit = rows_from_flag("var", "--refit", *o.refit_text, series.report);
+  o.fit_start = rows_from_flag("var", "--fit-start", o.fit_start_text, series.report);
   const auto& returns = series.values;
   for (std::size_t i = 0; i < returns.size(); ++i) {
     if (!std::isfinite(returns[i])) {
@@ -375,7 +387,10 @@ void add_var_command(CLI::App& app) {
       "forecast return; values in the units of the returns).");
   sub->add_option("--method", options->method, "historical, parametric, fhs, evt or montecarlo")->required();
   sub->add_option("--confidence", options->confidence, "confidence level p in (0, 1)")->capture_default_str();
-  sub->add_option("--window", options->window, "window of returns (historical, fhs, evt)")->capture_default_str();
+  sub->add_option("--window", options->window_text,
+                  "window of returns (historical, fhs, evt): a count, or a span of time such as 30d (rows of the "
+                  "input's spacing)")
+      ->capture_default_str();
   sub->add_option("--quantile", options->quantile, "type1 (inverse CDF) or type7 (R default)")->capture_default_str();
   sub->add_option("--es", options->es, "tail-mean (mean at or below the type-1 quantile) or acerbi-tasche")
       ->capture_default_str();
@@ -384,7 +399,8 @@ void add_var_command(CLI::App& app) {
   sub->add_option("--nu", options->nu, "Student t degrees of freedom (> 2); default: fitted in-sample");
   sub->add_option("--skew", options->skew, "Cornish-Fisher skewness of the returns; default: in-sample");
   sub->add_option("--kurt", options->kurt, "Cornish-Fisher excess kurtosis; default: in-sample");
-  sub->add_option("--horizon", options->horizon, "horizon in steps of the data")->capture_default_str();
+  sub->add_option("--horizon", options->horizon_text, "horizon: steps of the data, or a span of time such as 24h")
+      ->capture_default_str();
   sub->add_option("--horizon-rule", options->horizon_rule,
                   "model (vol.variance(h)), sqrt, overlapping (h-step sums) or bootstrap; default model for "
                   "parametric, overlapping for historical and fhs");
@@ -398,10 +414,11 @@ void add_var_command(CLI::App& app) {
   sub->add_option("--age-decay", options->age_decay, "historical: BRW age-weight lambda in (0, 1] (needs type1)");
   sub->add_option("--paths", options->paths, "bootstrap paths or Monte Carlo scenarios");
   sub->add_option("--seed", options->seed, "seed of the bootstrap or Monte Carlo")->capture_default_str();
-  sub->add_option("--refit", options->refit,
+  sub->add_option("--refit", options->refit_text,
                   "evt: refit the tails every this many returns (default 1); garch/gjr: re-estimate on past "
-                  "returns every this many returns (default 100)");
-  sub->add_option("--fit-start", options->fit_start, "garch/gjr: returns before the first fit (rows start there)")
+                  "returns every this many returns (default 100); or a span of time such as 7d");
+  sub->add_option("--fit-start", options->fit_start_text,
+                  "garch/gjr: returns before the first fit (rows start there), or a span of time such as 365d")
       ->capture_default_str();
   sub->add_flag("--nonstationary", options->nonstationary,
                 "garch/gjr: fit without the stationarity constraint (default: alpha + gamma/2 + beta < 1)");

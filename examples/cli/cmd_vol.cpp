@@ -4,6 +4,7 @@
 // series and prints CSV `t,sigma`, where row t holds the model's forecast of the volatility
 // of observation t made from the data before t (see the --help text for the exceptions).
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <iostream>
@@ -53,9 +54,10 @@ struct vol_options {
   std::string column;
   bool prices = false;
   double lambda = 0.94;
-  std::int64_t window = 0;  // 0: the model's default
+  std::string window;  // rows or a span of time; empty: the model's default
   std::string start = "first";
-  std::int64_t warmup = 0;
+  std::string warmup;     // rows or a span of time
+  std::string half_life;  // ewma: a span of time, or a count of rows
   std::string mean = "zero";
   std::string dist = "normal";
   std::string init = "fgarch";
@@ -67,12 +69,12 @@ struct vol_options {
 class csv_output {
  public:
   csv_output() { text_ = "t,sigma\n"; }
-  void row(std::int64_t t, double variance) {
+  void row(const std::string& t, double variance) {
     if (!(std::isfinite(variance) && variance >= 0.0)) {
-      throw dynmargin::domain_error("vol: the forecast for t=" + std::to_string(t) +
-                                    " is not a finite non-negative variance (" + format_double(variance) + ")");
+      throw dynmargin::domain_error("vol: the forecast for t=" + t + " is not a finite non-negative variance (" +
+                                    format_double(variance) + ")");
     }
-    text_ += std::to_string(t);
+    text_ += t;
     text_ += ',';
     text_ += format_double(std::sqrt(variance));
     text_ += '\n';
@@ -83,8 +85,9 @@ class csv_output {
   std::string text_;
 };
 
-std::int64_t time_of(const std::vector<dynmargin::timestamp>& times, std::size_t i) {
-  return times.empty() ? static_cast<std::int64_t>(i + 1) : times[i];
+// Epoch seconds of row i (a fraction for sub-second rows), or its 1-based number without times.
+std::string time_of(const std::vector<dynmargin::timestamp_us>& times, std::size_t i) {
+  return times.empty() ? std::to_string(i + 1) : dynmargin::format_epoch_seconds(times[i]);
 }
 
 // Runs a return-fed model: the forecast before each return, then the update.
@@ -109,11 +112,29 @@ void run_bars(Model model, const dynmargin::io::price_table& table, csv_output& 
   for (std::size_t i = 0; i < table.bars.size(); ++i) {
     const auto& b = table.bars[i];
     const dynmargin::ohlc_bar bar{b.open, b.high, b.low, b.close};
-    const std::int64_t t = has_times ? b.time : static_cast<std::int64_t>(i + 1);
+    const std::string t = has_times ? dynmargin::format_epoch_seconds(b.time_us()) : std::to_string(i + 1);
     if (model.ready()) out.row(t, model.variance());
-    dynmargin::check_bar(bar, Model::name(), "bar " + std::to_string(i + 1) + " (t=" + std::to_string(t) + ")");
+    dynmargin::check_bar(bar, Model::name(), "bar " + std::to_string(i + 1) + " (t=" + t + ")");
     (void)model.update(bar);
   }
+}
+
+// The EWMA decay of a --half-life: a span of time over the input's usual spacing, or a count
+// of rows.
+dynmargin::decay_factor half_life_decay(const std::string& text, const dynmargin::io::load_report& report) {
+  if (!dynmargin::looks_like_duration(text)) {
+    const std::int64_t rows = rows_from_flag("vol", "--half-life", text, report, 1);
+    return dynmargin::decay_from_half_life(std::chrono::microseconds{rows}, std::chrono::microseconds{1}, "vol",
+                                           "--half-life");
+  }
+  const dynmargin::duration span = dynmargin::parse_duration(text, "vol", "--half-life");
+  if (!report.has_times || report.step_microseconds <= 0) {
+    dynmargin::throw_invalid_argument("vol", "--half-life",
+                                      "is a span of time, but the input has no times to measure it with; give a "
+                                      "count of rows",
+                                      "\"" + text + "\"");
+  }
+  return dynmargin::decay_from_half_life(span, dynmargin::duration{report.step_microseconds}, "vol", "--half-life");
 }
 
 bool is_range_model(const std::string& model) {
@@ -133,6 +154,10 @@ void run_vol(const CLI::App& sub, const vol_options& o) {
   // Options that do not belong to the chosen model are errors, not silently ignored.
   if (m != "ewma" && !range) reject_option(sub, "--lambda", m, "ewma and the range estimators");
   if (m != "rolling" && !range) reject_option(sub, "--window", m, "rolling and the range estimators");
+  if (m != "ewma") reject_option(sub, "--half-life", m, "ewma");
+  if (sub.count("--half-life") > 0 && sub.count("--lambda") > 0) {
+    throw dynmargin::invalid_argument("vol: give --lambda or --half-life, not both");
+  }
   if (m != "ewma") {
     reject_option(sub, "--start", m, "ewma");
     reject_option(sub, "--warmup", m, "ewma");
@@ -168,7 +193,7 @@ void run_vol(const CLI::App& sub, const vol_options& o) {
       std::replace(component.begin(), component.end(), '-', '_');
       config.lambda = dynmargin::decay_factor(o.lambda, component, "lambda");
     } else if (sub.count("--window") > 0) {
-      config.window = o.window;
+      config.window = rows_from_flag("vol", "--window", o.window, table.report);
     }
     config.units = dynmargin::return_units::percent;
     if (m == "parkinson") {
@@ -194,10 +219,16 @@ void run_vol(const CLI::App& sub, const vol_options& o) {
   if (m == "ewma") {
     dynmargin::ewma_volatility_config config;
     config.lambda = dynmargin::decay_factor(o.lambda, "ewma", "lambda");
+    if (sub.count("--half-life") > 0) {
+      // weights halve every half-life: lambda = 0.5^(step / half-life), the step being the
+      // input's usual spacing (a half-life need not be a whole number of steps), or
+      // 0.5^(1 / N) for a count of N rows
+      config.lambda = half_life_decay(o.half_life, series.report);
+    }
     if (o.start == "warmup") {
       if (sub.count("--warmup") == 0) throw dynmargin::invalid_argument("vol: --start warmup needs --warmup N");
       config.start = dynmargin::ewma_start::warmup_window;
-      config.warmup = o.warmup;
+      config.warmup = rows_from_flag("vol", "--warmup", o.warmup, series.report);
     } else if (sub.count("--warmup") > 0) {
       throw dynmargin::invalid_argument("vol: --warmup applies to --start warmup only");
     }
@@ -208,7 +239,7 @@ void run_vol(const CLI::App& sub, const vol_options& o) {
     run_returns(model, series, out, config.start == dynmargin::ewma_start::first_squared_return);
   } else if (m == "rolling") {
     dynmargin::rolling_volatility_config config;
-    if (sub.count("--window") > 0) config.window = o.window;
+    if (sub.count("--window") > 0) config.window = rows_from_flag("vol", "--window", o.window, series.report);
     config.mean = o.mean == "sample" ? dynmargin::rolling_mean::sample : dynmargin::rolling_mean::zero;
     run_returns(dynmargin::rolling_volatility(config), series, out);
   } else {  // garch, gjr
@@ -252,11 +283,16 @@ void add_vol_command(CLI::App& app) {
   sub->add_option("--lambda", options->lambda,
                   "Decay in (0, 1): ewma (default 0.94), or EWMA weighting of a range estimator");
   sub->add_option("--window", options->window,
-                  "Window length >= 2: rolling (default 250 returns), range estimators (default 30 bars)");
+                  "Window length >= 2: rolling (default 250 returns), range estimators (default 30 bars); a count "
+                  "or a span of time such as 30d (rows of the input's spacing)");
+  sub->add_option("--half-life", options->half_life,
+                  "ewma: the half-life of the weights as a span of time (e.g. 11.2d; lambda = 0.5^(step / half-life)) "
+                  "or a count of rows; instead of --lambda");
   sub->add_option("--start", options->start,
                   "ewma start-up: first (sigma2_1 = r_1^2, default) or warmup (mean square of --warmup N)")
       ->check(CLI::IsMember({"first", "warmup"}));
-  sub->add_option("--warmup", options->warmup, "ewma --start warmup: returns in the warm-up window (>= 1)");
+  sub->add_option("--warmup", options->warmup,
+                  "ewma --start warmup: returns in the warm-up window (>= 1), or a span of time such as 30d");
   sub->add_option("--mean", options->mean,
                   "rolling: zero (mean of squares, default) or sample (variance around the window mean, n - 1)")
       ->check(CLI::IsMember({"zero", "sample"}));

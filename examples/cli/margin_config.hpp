@@ -782,23 +782,23 @@ inline margin_engine build_margin_engine(const nlohmann::json& config) {
 
 /// A price history sampled into bars: the close and end time of every bar that has a price.
 struct bar_series {
-  std::vector<dynmargin::timestamp> times;
+  std::vector<dynmargin::timestamp_us> times;
   std::vector<double> prices;
 };
 
 /// Samples `prices` at `times` into bars of `bar` (core/bar_sampler.hpp); the end of the
 /// data completes the last bar.
 /// @throws dynmargin::invalid_argument naming `command` and the row for a time before the previous row's.
-inline bar_series sample_into_bars(std::span<const dynmargin::timestamp> times, std::span<const double> prices,
+inline bar_series sample_into_bars(std::span<const dynmargin::timestamp_us> times, std::span<const double> prices,
                                    dynmargin::duration bar, const std::string& command) {
   dynmargin::bar_sampler sampler(bar);
   bar_series out;
   for (std::size_t i = 0; i < prices.size(); ++i) {
     const dynmargin::bar_sample s = sampler.push(times[i], prices[i]);
     if (s.outcome != dynmargin::status::ok) {
-      throw dynmargin::invalid_argument(command + ": time at row " + std::to_string(i) +
-                                        " must not be before the previous row's " + std::to_string(times[i - 1]) +
-                                        ", got " + std::to_string(times[i]));
+      throw dynmargin::invalid_argument(
+          command + ": time at row " + std::to_string(i) + " must not be before the previous row's " +
+          dynmargin::format_epoch_seconds(times[i - 1]) + ", got " + dynmargin::format_epoch_seconds(times[i]));
     }
     if (s.completed) {
       out.times.push_back(s.bar.time);
@@ -815,10 +815,13 @@ inline bar_series sample_into_bars(std::span<const dynmargin::timestamp> times, 
 /// A warning for standard error when a config that counts updates (no "bar") meets a feed
 /// whose spacing is irregular (more than 1% of the steps differ from the most common one), so
 /// that its windows and horizon are not the spans of time they look like; empty otherwise.
-inline std::string irregular_feed_warning(std::span<const dynmargin::timestamp> times, const std::string& command) {
+inline std::string irregular_feed_warning(std::span<const dynmargin::timestamp_us> times, const std::string& command) {
   if (times.size() < 3) return {};
-  std::map<dynmargin::timestamp, std::size_t> counts;
-  for (std::size_t i = 1; i < times.size(); ++i) ++counts[times[i] - times[i - 1]];
+  std::map<std::int64_t, std::size_t> counts;  // spacing in microseconds -> steps
+  for (std::size_t i = 1; i < times.size(); ++i) ++counts[(times[i] - times[i - 1]).count()];
+  auto seconds = [](std::int64_t us) {
+    return dynmargin::format_epoch_seconds(dynmargin::timestamp_us{std::chrono::microseconds{us}});
+  };
   const auto modal = std::max_element(counts.begin(), counts.end(),
                                       [](const auto& a, const auto& b) { return a.second < b.second; });
   const std::size_t steps = times.size() - 1;
@@ -826,8 +829,8 @@ inline std::string irregular_feed_warning(std::span<const dynmargin::timestamp> 
   if (off * 100 <= steps) return {};
   return command +
          ": warning: the config counts updates (it has no \"bar\") and the feed is irregular: " + std::to_string(off) +
-         " of " + std::to_string(steps) + " steps differ from the usual " + std::to_string(modal->first) + " s (from " +
-         std::to_string(counts.begin()->first) + " to " + std::to_string(counts.rbegin()->first) +
+         " of " + std::to_string(steps) + " steps differ from the usual " + seconds(modal->first) + " s (from " +
+         seconds(counts.begin()->first) + " to " + seconds(counts.rbegin()->first) +
          " s), so windows and the horizon are not fixed spans of time; set "
          "\"bar\" (e.g. \"1h\") to sample prices into bars\n";
 }

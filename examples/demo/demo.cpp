@@ -179,7 +179,8 @@ void write_path(const std::filesystem::path& file, const policy_result& r) {
   out << std::setprecision(17);
   const auto& p = r.path;
   for (std::size_t i = 0; i < p.rows(); ++i) {
-    out << p.times[i] << ',' << io::format_utc(p.times[i]) << ',' << p.prices[i] << ',' << p.initial_rate[i];
+    out << format_epoch_seconds(p.times[i]) << ',' << io::format_utc(p.times[i]) << ',' << p.prices[i] << ','
+        << p.initial_rate[i];
     if (p.evaluated[i]) {
       out << ',' << p.loss[i] << ',' << static_cast<int>(p.exception[i]) << '\n';
     } else {
@@ -196,7 +197,8 @@ bool plot_crash(const std::filesystem::path& out_dir, const dataset& d, const st
   const auto& path = runs.front().path;
   const timestamp from = crash - days * seconds_per_day;
   const timestamp to = crash + (days + 1) * seconds_per_day;
-  if (path.times.empty() || path.times.front() > from || path.times.back() < to) return false;
+  if (path.times.empty() || floor_seconds(path.times.front()) > from || floor_seconds(path.times.back()) < to)
+    return false;
   const std::string stem = d.name + "_crash_" + label;
   const auto data_file = out_dir / (stem + ".csv");
   {
@@ -205,8 +207,9 @@ bool plot_crash(const std::filesystem::path& out_dir, const dataset& d, const st
     for (const auto& r : runs) out << ',' << r.policy;
     out << '\n' << std::setprecision(10);
     for (std::size_t i = 0; i < path.rows(); ++i) {
-      if (path.times[i] < from || path.times[i] >= to) continue;
-      out << path.times[i] << ',' << path.prices[i];
+      const timestamp t = floor_seconds(path.times[i]);
+      if (t < from || t >= to) continue;
+      out << format_epoch_seconds(path.times[i]) << ',' << path.prices[i];
       for (const auto& r : runs) out << ',' << 100.0 * r.path.initial_rate[i];
       out << '\n';
     }

@@ -6,13 +6,16 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "dynmargin/core/bar_sampler.hpp"
 #include "dynmargin/core/duration.hpp"
 #include "error_message.hpp"
+#include "time_points.hpp"
 
 using namespace dynmargin;
+using dmtest::at_s;
 using namespace std::chrono_literals;
 
 TEST_CASE("duration strings: every unit, decimals, and the 365-day year", "[core][duration]") {
@@ -87,12 +90,12 @@ TEST_CASE("an EWMA half-life in time gives the same weights on every bar length"
 TEST_CASE("bar sampler: right-closed hourly bars, the last price of each, at the bar's end", "[core][bar_sampler]") {
   constexpr timestamp h = 3600;
   bar_sampler s(1h);
-  CHECK(s.bar_end(0) == 0);
-  CHECK(s.bar_end(1) == h);
-  CHECK(s.bar_end(h) == h);
-  CHECK(s.bar_end(h + 1) == 2 * h);
-  CHECK(s.bar_end(-1) == 0);
-  CHECK(s.bar_end(-h - 1) == -h);
+  CHECK(s.bar_end(at_s(0)) == at_s(0));
+  CHECK(s.bar_end(at_s(1)) == at_s(h));
+  CHECK(s.bar_end(at_s(h)) == at_s(h));
+  CHECK(s.bar_end(at_s(h + 1)) == at_s(2 * h));
+  CHECK(s.bar_end(at_s(-1)) == at_s(0));
+  CHECK(s.bar_end(at_s(-h - 1)) == at_s(-h));
 
   // Prices at 00:30, 01:00 (bar ending 01:00), 01:00 again (same second: accepted in order).
   CHECK_FALSE(s.push(h / 2, 100.0).completed);
@@ -102,7 +105,7 @@ TEST_CASE("bar sampler: right-closed hourly bars, the last price of each, at the
   // 01:00:01 opens the bar ending 02:00 and completes the one ending 01:00 with close 102.
   const bar_sample first = s.push(h + 1, 103.0);
   REQUIRE(first.completed);
-  CHECK(first.bar.time == h);
+  CHECK(first.bar.time == at_s(h));
   CHECK(first.bar.close == 102.0);
   CHECK(first.bar.price_count == 3);
   // A time before the last is refused and changes nothing.
@@ -111,21 +114,47 @@ TEST_CASE("bar sampler: right-closed hourly bars, the last price of each, at the
   // A gap of several bars completes only the open bar; empty bars are not invented.
   const bar_sample after_gap = s.push(5 * h, 104.0);
   REQUIRE(after_gap.completed);
-  CHECK(after_gap.bar.time == 2 * h);
+  CHECK(after_gap.bar.time == at_s(2 * h));
   CHECK(after_gap.bar.close == 103.0);
   // advance: not before the bar's end, then once past it.
   CHECK_FALSE(s.advance(5 * h).completed);
   const bar_sample closed = s.advance(5 * h + 1);
   REQUIRE(closed.completed);
-  CHECK(closed.bar.time == 5 * h);
+  CHECK(closed.bar.time == at_s(5 * h));
   CHECK(closed.bar.close == 104.0);
   CHECK_FALSE(s.has_open_bar());
   CHECK_FALSE(s.advance(9 * h).completed);
   CHECK(s.advance(h).outcome == status::invalid_argument);
 
-  CHECK(dmtest::message_of([] { bar_sampler bad(1500ms); }) ==
-        "bar_sampler: bar_length must be a positive whole number of seconds, got 1500ms");
+  CHECK(dmtest::message_of([] { bar_sampler bad(1500ns); }) ==
+        "bar_sampler: bar_length must be a positive whole number of microseconds, got 1500ns");
   CHECK(dmtest::message_of([] { bar_sampler bad(0s); }).find("bar_length") != std::string::npos);
+}
+
+TEST_CASE("bar sampler: bars shorter than a second, several prices within one second", "[core][bar_sampler]") {
+  using dmtest::at_us;
+  bar_sampler s(250ms);
+  // Three prints inside the first quarter second after 00:00:01, one at 1.25 s exactly (still
+  // that bar: right-closed), then 1.25 s + 1 us opens the next bar.
+  CHECK_FALSE(s.push(at_us(1'000'001), 100.0).completed);
+  CHECK_FALSE(s.push(at_us(1'100'000), 101.0).completed);
+  CHECK_FALSE(s.push(at_us(1'100'000), 101.5).completed);  // same microsecond: in order
+  CHECK_FALSE(s.push(at_us(1'250'000), 102.0).completed);
+  const bar_sample next = s.push(at_us(1'250'001), 103.0);
+  REQUIRE(next.completed);
+  CHECK(next.bar.time == at_us(1'250'000));
+  CHECK(next.bar.close == 102.0);
+  CHECK(next.bar.price_count == 4);
+  CHECK(s.push(at_us(1'250'000), 99.0).outcome == status::invalid_argument);
+  // Seconds and microseconds agree: 2 s is 2,000,000 us.
+  const bar_sample whole = s.push(timestamp{2}, 104.0);
+  REQUIRE(whole.completed);
+  CHECK(whole.bar.time == at_us(1'500'000));
+  CHECK(s.open_bar().time == at_s(2));
+  CHECK(s.bar_length() == 250ms);
+  CHECK(s.bar_length_seconds() == 0.25);
+  // Times outside the representable span are refused, not wrapped.
+  CHECK(s.push(timestamp{std::numeric_limits<timestamp>::max() / 2}, 1.0).outcome == status::invalid_argument);
 }
 
 TEST_CASE("bar sampler: minute and hourly feeds of one path give identical hourly bars", "[core][bar_sampler]") {

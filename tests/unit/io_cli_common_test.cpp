@@ -32,7 +32,7 @@ TEST_CASE("read_input: a price file without a column gives percent log returns o
   CHECK(series.price_times.size() == 37387);
   CHECK(series.values.size() == 37386);
   CHECK(series.times.size() == 37386);
-  CHECK(series.times.front() == dynmargin::io::parse_time("2018-05-15 07:00:00"));  // time of the later price
+  CHECK(series.times.front() == dynmargin::io::parse_time_us("2018-05-15 07:00:00"));  // time of the later price
   CHECK(count_mismatches(series.values, reference) == 0);
   CHECK(series.report.rows_read == 37387);
 }
@@ -73,7 +73,7 @@ TEST_CASE("read_prices: closes by default, a named column otherwise", "[io][cli]
   const auto daily = dynmargin_cli::read_prices(dmtest::market_path("btc_usd_daily.csv"));
   CHECK(daily.prices.size() == 2723);
   CHECK(daily.prices.front() == 457.334015);
-  CHECK(daily.times.front() == dynmargin::io::parse_time("2014-09-17"));
+  CHECK(daily.times.front() == dynmargin::io::parse_time_us("2014-09-17"));
   CHECK(daily.column == "close");
   const auto opens = dynmargin_cli::read_prices(dmtest::market_path("btc_usd_daily.csv"), "Open");
   CHECK(opens.prices.front() == 465.864014);

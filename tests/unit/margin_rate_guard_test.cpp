@@ -17,6 +17,7 @@
 #include "dynmargin/risk/parametric.hpp"
 #include "dynmargin/volatility/ewma.hpp"
 #include "test_data.hpp"
+#include "time_points.hpp"
 
 using namespace dynmargin;
 
@@ -72,12 +73,13 @@ TEST_CASE("the margin function flags too few sources, stale and deviating prices
   one.guard = price_guard_config{60, 0.05, 1, 0.0};
   margin_function single(one, ready_after_one_return(), parametric_risk());
   REQUIRE(single.update(0, 100.0) == status::ok);
-  CHECK(single.update(price_observation{60, 101.0, 0, std::numeric_limits<double>::quiet_NaN()}) ==
-        status::ok);  // 60 s: fresh
-  CHECK(single.update(price_observation{120, 101.0, 59, std::numeric_limits<double>::quiet_NaN()}) ==
-        status::suspect_input);
-  CHECK(single.update(price_observation{180, 110.0, 180, 100.0}) == status::suspect_input);  // 10% from the reference
-  CHECK(single.update(price_observation{240, 103.0, 240, 100.0}) == status::ok);             // 3%
+  CHECK(single.update(price_observation{dmtest::at_s(60), 101.0, dmtest::at_s(0),
+                                        std::numeric_limits<double>::quiet_NaN()}) == status::ok);  // 60 s: fresh
+  CHECK(single.update(price_observation{dmtest::at_s(120), 101.0, dmtest::at_s(59),
+                                        std::numeric_limits<double>::quiet_NaN()}) == status::suspect_input);
+  CHECK(single.update(price_observation{dmtest::at_s(180), 110.0, dmtest::at_s(180), 100.0}) ==
+        status::suspect_input);  // 10% from the reference
+  CHECK(single.update(price_observation{dmtest::at_s(240), 103.0, dmtest::at_s(240), 100.0}) == status::ok);  // 3%
 }
 
 TEST_CASE("a single bad print never reaches the model; a confirmed jump does", "[margin][guard]") {
@@ -136,14 +138,14 @@ TEST_CASE("a held jump is confirmed only by a print at a later time", "[margin][
   // ln(150 / 100) = 0.405 > 0.2: held. A second print of the same time (the same feed
   // repeating a bad value) must not confirm it; the same value one second later does.
   price_guard guard(price_guard_config{0, 0.0, 1, 0.2});
-  CHECK(guard.check(price_observation{10, 150.0}, 100.0) == price_verdict::unconfirmed_jump);
-  CHECK(guard.check(price_observation{10, 150.0}, 100.0) == price_verdict::unconfirmed_jump);
-  CHECK(guard.state().pending_time == 10);
-  CHECK(guard.check(price_observation{11, 150.0}, 100.0) == price_verdict::accepted);
+  CHECK(guard.check(price_observation{dmtest::at_s(10), 150.0}, 100.0) == price_verdict::unconfirmed_jump);
+  CHECK(guard.check(price_observation{dmtest::at_s(10), 150.0}, 100.0) == price_verdict::unconfirmed_jump);
+  CHECK(guard.state().pending_time == dmtest::at_s(10));
+  CHECK(guard.check(price_observation{dmtest::at_s(11), 150.0}, 100.0) == price_verdict::accepted);
   CHECK_FALSE(guard.state().pending);
   // An earlier time never confirms either (a late, out-of-order print).
-  CHECK(guard.check(price_observation{20, 150.0}, 100.0) == price_verdict::unconfirmed_jump);
-  CHECK(guard.check(price_observation{19, 151.0}, 100.0) == price_verdict::unconfirmed_jump);
+  CHECK(guard.check(price_observation{dmtest::at_s(20), 150.0}, 100.0) == price_verdict::unconfirmed_jump);
+  CHECK(guard.check(price_observation{dmtest::at_s(19), 151.0}, 100.0) == price_verdict::unconfirmed_jump);
 }
 
 namespace {

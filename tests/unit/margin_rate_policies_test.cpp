@@ -18,6 +18,7 @@
 #include "dynmargin/risk/parametric.hpp"
 #include "dynmargin/volatility/ewma.hpp"
 #include "test_data.hpp"
+#include "time_points.hpp"
 
 using namespace dynmargin;
 
@@ -33,7 +34,7 @@ std::vector<double> btc_hourly_prices() {
 
 market_context at(timestamp t, double raw = 0.0, double vol = 0.0) {
   market_context c;
-  c.time = t;
+  c.time = dmtest::at_s(t);
   c.raw_rate = raw;
   c.volatility = vol;
   c.stressed_volatility = vol;

@@ -22,6 +22,7 @@
 #include "dynmargin/margin/sampled_margin_function.hpp"
 #include "dynmargin/risk/parametric.hpp"
 #include "dynmargin/volatility/ewma.hpp"
+#include "time_points.hpp"
 
 using namespace dynmargin;
 using namespace std::chrono_literals;
@@ -64,11 +65,12 @@ std::map<timestamp, double> sampled_margins(const std::vector<double>& prices, K
   for (std::size_t i = 0; i < prices.size(); ++i) {
     if (!keep(i)) continue;
     REQUIRE(fn.update(start_time + static_cast<timestamp>(i) * minute, prices[i]) == status::ok);
-    const auto bar_time = fn.function().last_time();
-    if (bar_time && *bar_time != last_bar) {
-      last_bar = *bar_time;
+    const auto bar_time_us = fn.function().last_time();
+    if (bar_time_us && floor_seconds(*bar_time_us) != last_bar) {
+      const timestamp bar_time = floor_seconds(*bar_time_us);
+      last_bar = bar_time;
       const margin_quote q = fn.quote(1.0);
-      if (q.ready) out[*bar_time] = q.initial_rate;
+      if (q.ready) out[bar_time] = q.initial_rate;
     }
   }
   return out;
@@ -140,5 +142,5 @@ TEST_CASE("a sampled margin function refuses an earlier time and passes the func
   CHECK(fn.update(7300, std::nan("")) == status::ok);
   CHECK(fn.advance(10'800) == status::ok);  // the bar ending 10,800 is still open at 10,800
   CHECK(fn.advance(10'801) == status::non_finite_input);
-  CHECK_FALSE((fn.function().last_time().has_value() && *fn.function().last_time() == 10'800));
+  CHECK_FALSE((fn.function().last_time().has_value() && *fn.function().last_time() == dmtest::at_s(10'800)));
 }

@@ -20,8 +20,8 @@ namespace dynmargin {
 ///        none where this replay or this function has nothing to say (see each group).
 struct backtest_path {
   // ---- every replay ----
-  std::vector<timestamp> times;
-  std::vector<double> prices;  ///< price offered at the row
+  std::vector<timestamp_us> times;  ///< time of each row (seconds inputs converted exactly)
+  std::vector<double> prices;       ///< price offered at the row
   /// quoted initial rate (0 before the function is ready; `replay_margin` also leaves 0 until
   /// the first positive rate)
   std::vector<double> initial_rate;

@@ -154,56 +154,42 @@ inline void check_backtest_config(const backtest_config& config) {
 }
 }  // namespace detail
 
-/// @brief Runs a history through `function`, calling `visitor(row, status, quote)` per row
-///        with what `update` returned and the quote of `notional` (see the file comment).
-/// @param notional signed notional quoted (negative: short).
-/// @throws dynmargin::invalid_argument, before any update, when the sizes differ, the notional
-///         is not finite, or naming the row whose time is not later than the previous row's
-///         (for row 0: the function's last accepted time, when it has `last_time()`).
-template <replayable_margin_function F, class Visitor>
-void replay_each(F& function, std::span<const timestamp> times, std::span<const double> prices, double notional,
-                 Visitor&& visitor) {
-  detail::check_quote_replay(function, times, prices, notional);
-  detail::replay_rows(
-      function, times, prices, [&](std::size_t i) { return detail::quote_notional_at(function, notional, prices[i]); },
+namespace detail {
+template <class F, replay_time Time, class Visitor>
+void replay_each_impl(F& function, std::span<const Time> times, std::span<const double> prices, double notional,
+                      Visitor& visitor) {
+  check_quote_replay(function, times, prices, notional);
+  replay_rows(
+      function, times, prices, [&](std::size_t i) { return quote_notional_at(function, notional, prices[i]); },
       visitor);
 }
 
-/// @brief Runs a history through `function` and returns the path of the quotes of `notional`:
-///        rates, amounts, binding policy and each policy's effect per row (see the file comment).
-/// @param notional signed notional the amounts are for (default 1: amounts = rates).
-/// @throws dynmargin::invalid_argument as `replay_each`.
-template <replayable_margin_function F>
-[[nodiscard]] backtest_path replay_quotes(F& function, std::span<const timestamp> times, std::span<const double> prices,
-                                          double notional = 1.0) {
-  detail::check_quote_replay(function, times, prices, notional);
-  backtest_path path = detail::start_path(function, times, prices);
+template <class F, replay_time Time>
+[[nodiscard]] backtest_path replay_quotes_impl(F& function, std::span<const Time> times, std::span<const double> prices,
+                                               double notional) {
+  check_quote_replay(function, times, prices, notional);
+  backtest_path path = start_path(function, times, prices);
   path.side = notional < 0.0 ? position_side::short_position : position_side::long_position;
-  detail::replay_rows(
-      function, times, prices, [&](std::size_t i) { return detail::quote_notional_at(function, notional, prices[i]); },
+  replay_rows(
+      function, times, prices, [&](std::size_t i) { return quote_notional_at(function, notional, prices[i]); },
       [&](std::size_t i, const auto& s, const auto& q) {
-        detail::record_quote(path, i, s, q);
+        record_quote(path, i, s, q);
         path.initial_rate[i] = static_cast<double>(q.initial_rate);
       });
   return path;
 }
 
-/// @brief Replays `function` over the history and marks exceptions (see the file comment).
-/// @param function advanced through every row (pass a copy to keep the original).
-/// @throws dynmargin::invalid_argument when the sizes differ, a price is not finite and
-///         positive, a time does not increase (naming the row), on a bad configuration, or
-///         when an evaluated rate is not finite and positive.
-template <replayable_margin_function F>
-[[nodiscard]] backtest_path replay_margin(F& function, std::span<const timestamp> times, std::span<const double> prices,
-                                          const backtest_config& config = {}) {
+template <class F, replay_time Time>
+[[nodiscard]] backtest_path replay_margin_impl(F& function, std::span<const Time> times, std::span<const double> prices,
+                                               const backtest_config& config) {
   constexpr std::string_view component = "replay_margin";
-  detail::check_backtest_config(config);
-  detail::check_replay_sizes(component, times, prices);
-  detail::check_replay_rows(component, times, prices, true, std::nullopt);
+  check_backtest_config(config);
+  check_replay_sizes(component, times, prices);
+  check_replay_rows(component, times, prices, true, std::nullopt);
   const std::size_t n = prices.size();
-  backtest_path path = detail::start_path(function, times, prices);
+  backtest_path path = start_path(function, times, prices);
   path.side = config.side;
-  path.horizon_steps = config.horizon_steps > 0 ? config.horizon_steps : detail::default_horizon(function);
+  path.horizon_steps = config.horizon_steps > 0 ? config.horizon_steps : default_horizon(function);
   path.has_risk_model = exposes_risk_model<F>;
   path.evaluated.assign(n, 0);
   path.loss.assign(n, 0.0);
@@ -217,8 +203,8 @@ template <replayable_margin_function F>
   const std::size_t h = static_cast<std::size_t>(path.horizon_steps);
   bool rated = false;  // a positive rate has been quoted
   auto quote_at = [&](std::size_t i) { return function.quote(sign * config.notional / prices[i]); };
-  detail::replay_rows(function, times, prices, quote_at, [&](std::size_t i, const auto& s, const auto& q) {
-    detail::record_quote(path, i, s, q);
+  replay_rows(function, times, prices, quote_at, [&](std::size_t i, const auto& s, const auto& q) {
+    record_quote(path, i, s, q);
     if (!static_cast<bool>(q.ready)) return;
     const double rate = static_cast<double>(q.initial_rate);
     if (!rated && !(rate > 0.0)) return;  // zero rates at the very start (e.g. a first return of 0)
@@ -238,13 +224,66 @@ template <replayable_margin_function F>
     path.evaluated[i] = 1;
     if (path.first_evaluated == n) path.first_evaluated = i;
     ++path.evaluated_count;
-    path.loss[i] = detail::horizon_loss(prices[i], prices[i + h], config.side);
+    path.loss[i] = horizon_loss(prices[i], prices[i + h], config.side);
     if (path.loss[i] > rate) {
       path.exception[i] = 1;
       ++path.exception_count;
     }
   });
   return path;
+}
+
+}  // namespace detail
+
+/// @brief Runs a history through `function`, calling `visitor(row, status, quote)` per row
+///        with what `update` returned and the quote of `notional` (see the file comment).
+/// @param notional signed notional quoted (negative: short).
+/// @throws dynmargin::invalid_argument, before any update, when the sizes differ, the notional
+///         is not finite, or naming the row whose time is not later than the previous row's
+///         (for row 0: the function's last accepted time, when it has `last_time()`).
+template <replayable_margin_function F, class Visitor>
+void replay_each(F& function, std::span<const timestamp> times, std::span<const double> prices, double notional,
+                 Visitor&& visitor) {
+  detail::replay_each_impl(function, times, prices, notional, visitor);
+}
+/// @brief `replay_each` over microsecond times (several prices within one second).
+template <replayable_margin_function F, class Visitor>
+void replay_each(F& function, std::span<const timestamp_us> times, std::span<const double> prices, double notional,
+                 Visitor&& visitor) {
+  detail::replay_each_impl(function, times, prices, notional, visitor);
+}
+
+/// @brief Runs a history through `function` and returns the path of the quotes of `notional`:
+///        rates, amounts, binding policy and each policy's effect per row (see the file comment).
+/// @param notional signed notional the amounts are for (default 1: amounts = rates).
+/// @throws dynmargin::invalid_argument as `replay_each`.
+template <replayable_margin_function F>
+[[nodiscard]] backtest_path replay_quotes(F& function, std::span<const timestamp> times, std::span<const double> prices,
+                                          double notional = 1.0) {
+  return detail::replay_quotes_impl(function, times, prices, notional);
+}
+/// @brief `replay_quotes` over microsecond times (several prices within one second).
+template <replayable_margin_function F>
+[[nodiscard]] backtest_path replay_quotes(F& function, std::span<const timestamp_us> times,
+                                          std::span<const double> prices, double notional = 1.0) {
+  return detail::replay_quotes_impl(function, times, prices, notional);
+}
+
+/// @brief Replays `function` over the history and marks exceptions (see the file comment).
+/// @param function advanced through every row (pass a copy to keep the original).
+/// @throws dynmargin::invalid_argument when the sizes differ, a price is not finite and
+///         positive, a time does not increase (naming the row), on a bad configuration, or
+///         when an evaluated rate is not finite and positive.
+template <replayable_margin_function F>
+[[nodiscard]] backtest_path replay_margin(F& function, std::span<const timestamp> times, std::span<const double> prices,
+                                          const backtest_config& config = {}) {
+  return detail::replay_margin_impl(function, times, prices, config);
+}
+/// @brief `replay_margin` over microsecond times (several prices within one second).
+template <replayable_margin_function F>
+[[nodiscard]] backtest_path replay_margin(F& function, std::span<const timestamp_us> times,
+                                          std::span<const double> prices, const backtest_config& config = {}) {
+  return detail::replay_margin_impl(function, times, prices, config);
 }
 
 namespace detail {
@@ -375,6 +414,15 @@ struct backtest_report {
 /// @throws as `replay_margin` and `backtest_statistics`.
 template <replayable_margin_function F>
 [[nodiscard]] backtest_report backtest(F function, std::span<const timestamp> times, std::span<const double> prices,
+                                       const backtest_config& config = {}, backtest_path* path_out = nullptr) {
+  backtest_path path = replay_margin(function, times, prices, config);
+  backtest_report report = backtest_statistics(path, config);
+  if (path_out != nullptr) *path_out = std::move(path);
+  return report;
+}
+/// @brief `backtest` over microsecond times (several prices within one second).
+template <replayable_margin_function F>
+[[nodiscard]] backtest_report backtest(F function, std::span<const timestamp_us> times, std::span<const double> prices,
                                        const backtest_config& config = {}, backtest_path* path_out = nullptr) {
   backtest_path path = replay_margin(function, times, prices, config);
   backtest_report report = backtest_statistics(path, config);

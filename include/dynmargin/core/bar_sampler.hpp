@@ -15,14 +15,17 @@
 ///  - a bar is complete, and returned, when a price arrives in a later bar or when the caller
 ///    advances the clock past its end (`advance`); bars with no price are skipped, not filled,
 ///    since inventing a price would understate volatility;
-///  - several prices with the same time are accepted in the order given; a price earlier than
-///    the last one is refused with no change;
+///  - times are microseconds (bars may be shorter than a second); several prices with the
+///    same time are accepted in the order given; a price earlier than the last one is refused
+///    with no change;
 ///  - prices are not checked here (the margin function's price guard does that): a sampler
 ///    that dropped a bad print would hide it from the guard.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <ratio>
+#include <string>
 
 #include "dynmargin/core/duration.hpp"
 #include "dynmargin/core/error.hpp"
@@ -32,7 +35,7 @@ namespace dynmargin {
 
 /// @brief One completed bar.
 struct sampled_bar {
-  timestamp time = 0;            ///< the bar's end (epoch seconds)
+  timestamp_us time{};           ///< the bar's end
   double close = 0.0;            ///< the last price received in the bar
   std::int64_t price_count = 0;  ///< prices received in the bar
 };
@@ -45,38 +48,50 @@ struct bar_sample {
 };
 
 /// @brief Samples a price feed into bars of a fixed length (see the file comment).
-///        `push` and `advance` are O(1), noexcept and allocation-free.
+///        `push` and `advance` are O(1), noexcept and allocation-free. Times are microseconds;
+///        the overloads taking `timestamp` read epoch seconds.
 class bar_sampler {
  public:
-  /// @param bar_length a whole number of seconds, at least one (timestamps are in seconds).
-  /// @param origin a time on the bar grid; the default 0 puts hourly and daily bars on UTC hours and days.
+  /// @param bar_length a whole number of microseconds, at least one.
+  /// @param origin a time on the bar grid; the default (the epoch) puts hourly and daily bars on
+  ///        UTC hours and days.
   /// @throws dynmargin::invalid_argument naming `bar_length` when it is not a positive whole
-  ///         number of seconds.
+  ///         number of microseconds, or `origin` when it is outside `within_time_span`.
   template <class Rep, class Period>
-  explicit bar_sampler(std::chrono::duration<Rep, Period> bar_length, timestamp origin = 0) : origin_(origin) {
+  explicit bar_sampler(std::chrono::duration<Rep, Period> bar_length, timestamp_us origin = timestamp_us{})
+      : origin_(origin) {
     const auto micros = std::chrono::duration_cast<duration>(bar_length);
-    if (micros.count() <= 0 || micros.count() % 1'000'000 != 0)
-      throw_invalid_argument("bar_sampler", "bar_length", "must be a positive whole number of seconds",
+    if constexpr (std::ratio_less_v<Period, std::micro>) {  // finer ticks: must make whole microseconds
+      if (std::chrono::duration_cast<std::chrono::duration<Rep, Period>>(micros) != bar_length) {
+        const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(bar_length);
+        throw_invalid_argument("bar_sampler", "bar_length", "must be a positive whole number of microseconds",
+                               std::to_string(nanos.count()) + "ns");
+      }
+    }
+    if (micros.count() <= 0)
+      throw_invalid_argument("bar_sampler", "bar_length", "must be a positive whole number of microseconds",
                              format_duration(micros));
-    length_ = micros.count() / 1'000'000;
-    if (length_ > max_abs_time)
-      throw_invalid_argument("bar_sampler", "bar_length", "must be at most 2^62 seconds", format_duration(micros));
-    if (origin < -max_abs_time || origin > max_abs_time)
-      throw_invalid_argument("bar_sampler", "origin", "must be within 2^62 seconds of the epoch", origin);
+    length_ = micros.count();
+    if (length_ > max_abs_time_us)
+      throw_invalid_argument("bar_sampler", "bar_length", "must be at most 2^62 microseconds", format_duration(micros));
+    if (!within_time_span(origin))
+      throw_invalid_argument("bar_sampler", "origin", "must be within 2^62 microseconds of the epoch",
+                             epoch_microseconds(origin));
   }
+  /// @brief `origin` in epoch seconds.
+  template <class Rep, class Period>
+  bar_sampler(std::chrono::duration<Rep, Period> bar_length, timestamp origin_seconds)
+      : bar_sampler(bar_length, to_timestamp_us(origin_seconds)) {}
 
-  /// @brief Times further than this from the epoch (2^62 s, about 1.5e11 years) are refused,
-  ///        so that the bar arithmetic cannot overflow.
-  static constexpr timestamp max_abs_time = timestamp{1} << 62;
-
-  /// @brief Feeds one price; returns the previous bar when `time` lies in a later one.
-  [[nodiscard]] bar_sample push(timestamp time, double price) noexcept {
+  /// @brief Feeds one price; returns the previous bar when `time` lies in a later one. A time
+  ///        before the last one, or outside `within_time_span`, is refused with no change.
+  [[nodiscard]] bar_sample push(timestamp_us time, double price) noexcept {
     bar_sample result;
-    if ((started_ && time < last_time_) || time < -max_abs_time || time > max_abs_time) {
+    if ((started_ && time < last_time_) || !within_time_span(time)) {
       result.outcome = status::invalid_argument;
       return result;
     }
-    const timestamp end = bar_end(time);
+    const timestamp_us end = bar_end(time);
     if (has_open_ && end != open_.time) {
       result.completed = true;
       result.bar = open_;
@@ -90,12 +105,18 @@ class bar_sampler {
     last_time_ = time;
     return result;
   }
+  /// @brief `push` with `time` in epoch seconds.
+  [[nodiscard]] bar_sample push(timestamp time, double price) noexcept {
+    timestamp_us t{};
+    if (!try_to_timestamp_us(time, t)) return bar_sample{status::invalid_argument, false, {}};
+    return push(t, price);
+  }
 
   /// @brief Completes the open bar when `now` is past its end (no later price can belong to
   ///        it); otherwise does nothing. A `now` before the last price is refused.
-  [[nodiscard]] bar_sample advance(timestamp now) noexcept {
+  [[nodiscard]] bar_sample advance(timestamp_us now) noexcept {
     bar_sample result;
-    if ((started_ && now < last_time_) || now < -max_abs_time || now > max_abs_time) {
+    if ((started_ && now < last_time_) || !within_time_span(now)) {
       result.outcome = status::invalid_argument;
       return result;
     }
@@ -106,28 +127,40 @@ class bar_sampler {
     }
     return result;
   }
-
-  /// @brief The end of the bar that holds `time`: the first grid point at or after it.
-  [[nodiscard]] timestamp bar_end(timestamp time) const noexcept {
-    const timestamp offset = time - origin_;
-    // Ceiling division: truncation toward zero already rounds a negative offset up.
-    timestamp k = offset / length_;
-    if (offset % length_ != 0 && offset > 0) ++k;
-    return origin_ + k * length_;
+  /// @brief `advance` with `now` in epoch seconds.
+  [[nodiscard]] bar_sample advance(timestamp now) noexcept {
+    timestamp_us t{};
+    if (!try_to_timestamp_us(now, t)) return bar_sample{status::invalid_argument, false, {}};
+    return advance(t);
   }
 
-  [[nodiscard]] std::int64_t bar_length_seconds() const noexcept { return length_; }
-  [[nodiscard]] timestamp origin() const noexcept { return origin_; }
+  /// @brief The end of the bar that holds `time`: the first grid point at or after it.
+  ///        Both within `within_time_span`, so nothing here can overflow.
+  [[nodiscard]] timestamp_us bar_end(timestamp_us time) const noexcept {
+    const std::int64_t offset = (time - origin_).count();
+    // Ceiling division: truncation toward zero already rounds a negative offset up.
+    std::int64_t k = offset / length_;
+    if (offset % length_ != 0 && offset > 0) ++k;
+    return origin_ + std::chrono::microseconds{k * length_};
+  }
+
+  /// @brief The bar length.
+  [[nodiscard]] std::chrono::microseconds bar_length() const noexcept { return std::chrono::microseconds{length_}; }
+  /// @brief The bar length in seconds (a fraction for sub-second bars).
+  [[nodiscard]] double bar_length_seconds() const noexcept {
+    return static_cast<double>(length_) / static_cast<double>(microseconds_per_second);
+  }
+  [[nodiscard]] timestamp_us origin() const noexcept { return origin_; }
   /// @brief True when a bar has prices and is not yet complete.
   [[nodiscard]] bool has_open_bar() const noexcept { return has_open_; }
   /// @brief The bar being filled (meaningful when `has_open_bar()`).
   [[nodiscard]] const sampled_bar& open_bar() const noexcept { return open_; }
 
  private:
-  std::int64_t length_ = 1;
-  timestamp origin_ = 0;
+  std::int64_t length_ = 1;  // microseconds
+  timestamp_us origin_{};
   sampled_bar open_{};
-  timestamp last_time_ = 0;
+  timestamp_us last_time_{};
   bool has_open_ = false;
   bool started_ = false;  // a price was pushed: later times may not go back before last_time_
 };

@@ -37,6 +37,7 @@ struct timed_return {
   timestamp time = 0;            ///< time of the later price, epoch seconds
   double value = 0.0;            ///< the return, in the requested kind and units
   double elapsed_seconds = 0.0;  ///< time between the two prices (> 0)
+  timestamp_us time_us{};        ///< time of the later price to the microsecond (`time` is its whole second)
   friend bool operator==(const timed_return&, const timed_return&) = default;
 };
 
@@ -99,8 +100,44 @@ inline void check_price(std::span<const double> prices, std::size_t i) {
       throw_invalid_argument("returns_from_prices", "time at row " + std::to_string(i),
                              "must be later than the previous row's " + std::to_string(times[i - 1]), times[i]);
     }
+    timestamp_us t{};
+    if (!try_to_timestamp_us(times[i], t)) {
+      throw_invalid_argument("returns_from_prices", "time at row " + std::to_string(i),
+                             "must fit in int64 microseconds", times[i]);
+    }
     out.points.push_back(timed_return{times[i], price_return(prices[i - 1], prices[i], kind, units),
-                                      static_cast<double>(times[i] - times[i - 1])});
+                                      static_cast<double>(times[i] - times[i - 1]), t});
+  }
+  return out;
+}
+
+/// @brief Returns from prices at increasing microsecond times (tick data: several prices
+///        within one second). `timed_return::time` is the whole second of `time_us`.
+/// @throws dynmargin::invalid_argument as the overload taking seconds.
+[[nodiscard]] inline return_series returns_from_prices(std::span<const timestamp_us> times,
+                                                       std::span<const double> prices,
+                                                       return_kind kind = return_kind::log,
+                                                       return_units units = return_units::percent) {
+  if (times.size() != prices.size()) {
+    throw_invalid_argument("returns_from_prices", "times",
+                           "must have one entry per price (" + std::to_string(prices.size()) + " prices)",
+                           times.size());
+  }
+  return_series out;
+  out.kind = kind;
+  out.units = units;
+  if (prices.empty()) return out;
+  detail::check_price(prices, 0);
+  out.points.reserve(prices.size() - 1);
+  for (std::size_t i = 1; i < prices.size(); ++i) {
+    detail::check_price(prices, i);
+    if (!within_time_span(times[i]) || !within_time_span(times[i - 1]) || times[i] <= times[i - 1]) {
+      throw_invalid_argument("returns_from_prices", "time at row " + std::to_string(i),
+                             "must be later than the previous row's " + format_epoch_seconds(times[i - 1]),
+                             format_epoch_seconds(times[i]));
+    }
+    out.points.push_back(timed_return{floor_seconds(times[i]), price_return(prices[i - 1], prices[i], kind, units),
+                                      seconds_between(times[i - 1], times[i]), times[i]});
   }
   return out;
 }

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <limits>
 #include <ratio>
+#include <string>
 #include <string_view>
 
 #include "dynmargin/core/error.hpp"
@@ -76,6 +77,56 @@ template <class Rep, class Period>
 ///        output that still counts in `timestamp` seconds.
 [[nodiscard]] constexpr timestamp floor_seconds(timestamp_us t) noexcept {
   return std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count();
+}
+
+/// @brief Epoch seconds as a microsecond time point without throwing, for the noexcept update
+///        paths that take seconds: false (and `out` unchanged) when the time does not fit.
+[[nodiscard]] constexpr bool try_to_timestamp_us(timestamp seconds, timestamp_us& out) noexcept {
+  constexpr std::int64_t limit = std::numeric_limits<std::int64_t>::max() / microseconds_per_second;
+  if (seconds > limit || seconds < -limit) return false;
+  out = timestamp_us{std::chrono::microseconds{seconds * microseconds_per_second}};
+  return true;
+}
+
+/// @brief Times the streaming components accept lie within 2^62 microseconds (about 146,000
+///        years) of the epoch, so that any difference of two of them, or a limit in seconds
+///        added to one, fits in int64 microseconds: out-of-span times are refused, never wrapped.
+inline constexpr std::int64_t max_abs_time_us = std::int64_t{1} << 62;
+inline constexpr std::int64_t max_abs_time_seconds = max_abs_time_us / microseconds_per_second;
+
+/// @brief True when `t` lies within `max_abs_time_us` of the epoch.
+[[nodiscard]] constexpr bool within_time_span(timestamp_us t) noexcept {
+  const std::int64_t count = t.time_since_epoch().count();
+  return count >= -max_abs_time_us && count <= max_abs_time_us;
+}
+
+/// @brief Microseconds since the epoch of a time point (the integer a CSV or a binding writes).
+[[nodiscard]] constexpr std::int64_t epoch_microseconds(timestamp_us t) noexcept {
+  return t.time_since_epoch().count();
+}
+
+/// @brief Epoch seconds as text: the integer for a whole second ("1767225600"), else with the
+///        fraction to the microsecond, trailing zeros dropped ("1767225600.1", "-0.000001").
+///        Whole-second data thus prints exactly as it did when times were whole seconds.
+[[nodiscard]] inline std::string format_epoch_seconds(timestamp_us t) {
+  const std::int64_t count = t.time_since_epoch().count();
+  std::int64_t whole = count / microseconds_per_second;
+  std::int64_t fraction = count % microseconds_per_second;
+  if (fraction == 0) return std::to_string(whole);
+  const bool negative = count < 0;
+  if (negative) {
+    whole = -whole;
+    fraction = -fraction;
+  }
+  std::string digits = std::to_string(fraction);
+  digits.insert(0, 6 - digits.size(), '0');
+  while (digits.back() == '0') digits.pop_back();
+  return (negative ? "-" : "") + std::to_string(whole) + "." + digits;
+}
+
+/// @brief Seconds between two time points as a double (exact below 2^53 microseconds, 285 years).
+[[nodiscard]] constexpr double seconds_between(timestamp_us earlier, timestamp_us later) noexcept {
+  return static_cast<double>((later - earlier).count()) / static_cast<double>(microseconds_per_second);
 }
 
 /// @brief How many days make a year when annualising. Crypto markets never close, so the

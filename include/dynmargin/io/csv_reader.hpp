@@ -58,6 +58,13 @@ namespace dynmargin::io {
 
 /// @brief "YYYY-MM-DDTHH:MM:SSZ" of an epoch-seconds time (the plain number outside +-1e15 s).
 [[nodiscard]] inline std::string format_utc(timestamp t) { return detail::io_format_utc(t); }
+/// @brief "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" of a microsecond time (the fraction only when nonzero,
+///        trailing zeros dropped).
+[[nodiscard]] inline std::string format_utc(timestamp_us t) {
+  const timestamp whole = floor_seconds(t);
+  return detail::io_format_utc(whole,
+                               static_cast<std::int32_t>(epoch_microseconds(t) - whole * microseconds_per_second));
+}
 
 /// @brief True when two names are equal ignoring ASCII case ("Close", "close", "CLOSE"): the
 ///        rule by which `read_column_csv` matches a column name it does not find exactly.

@@ -5,6 +5,7 @@
 ///        load report (the JSON of `dynmargin load`).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -66,13 +67,16 @@ struct read_csv_config {
 
 /// @brief One OHLCV bar; `time` is the bar's opening time (epoch seconds, UTC).
 struct price_bar {
-  timestamp time = 0;
+  timestamp time = 0;  ///< whole seconds (rounded towards the past); see `microsecond`
   double open = 0.0;
   double high = 0.0;
   double low = 0.0;
   double close = 0.0;
-  double volume = 0.0;  ///< in the base asset (BTC) for CryptoDataDownload files, USD for Yahoo; 0 when absent
+  double volume = 0.0;           ///< in the base asset (BTC) for CryptoDataDownload files, USD for Yahoo; 0 when absent
+  std::int32_t microsecond = 0;  ///< sub-second part of the time, 0..999,999 (tick files)
   friend bool operator==(const price_bar&, const price_bar&) = default;
+  /// @brief The full time, to the microsecond.
+  [[nodiscard]] timestamp_us time_us() const { return to_timestamp_us(time) + std::chrono::microseconds{microsecond}; }
 };
 
 /// @brief A gap: consecutive kept rows further apart than the detected step.
@@ -105,7 +109,8 @@ struct load_report {
   std::size_t null_rows_skipped = 0;    ///< rows whose values were all null
   std::string file_order;               ///< "oldest_first", "newest_first", "unsorted" or "none" (no time)
   bool reordered = false;               ///< rows were not oldest first in the file
-  std::int64_t step_seconds = 0;        ///< modal spacing of the kept rows (0 with fewer than 2 times)
+  std::int64_t step_seconds = 0;        ///< modal spacing of the kept rows, whole seconds (0 with fewer than 2 times)
+  std::int64_t step_microseconds = 0;   ///< the same spacing to the microsecond (tick files step below a second)
   std::size_t gaps = 0;                 ///< spacings larger than the step
   std::int64_t missing_steps = 0;       ///< rows missing in all gaps together
   std::size_t irregular_spacings = 0;   ///< spacings that are not a multiple of the step
@@ -137,6 +142,13 @@ struct price_table {
     for (const auto& bar : bars) out.push_back(bar.time);
     return out;
   }
+  /// @brief The bar times to the microsecond, oldest first (strictly increasing).
+  [[nodiscard]] std::vector<timestamp_us> times_us() const {
+    std::vector<timestamp_us> out;
+    out.reserve(bars.size());
+    for (const auto& bar : bars) out.push_back(bar.time_us());
+    return out;
+  }
   /// @brief The closing prices, oldest first.
   [[nodiscard]] std::vector<double> closes() const {
     std::vector<double> out;
@@ -149,7 +161,8 @@ struct price_table {
 /// @brief One numeric column, oldest first when the file has a time column (`times` is then
 ///        the same size as `values`; otherwise empty and the file order is kept).
 struct column_table {
-  std::vector<timestamp> times;
+  std::vector<timestamp> times;        ///< whole seconds (rounded towards the past)
+  std::vector<timestamp_us> times_us;  ///< the same times to the microsecond (strictly increasing)
   std::vector<double> values;
   load_report report;
 };

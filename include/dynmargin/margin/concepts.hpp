@@ -47,7 +47,7 @@ struct margin_amounts {
 
 /// @brief What a rate policy sees on each price update.
 struct market_context {
-  timestamp time = 0;                ///< time of the update, epoch seconds
+  timestamp_us time{};               ///< time of the update
   double price = 0.0;                ///< the price the function accepted (after the price guard)
   std::int64_t step = 0;             ///< number of accepted updates so far (1 on the first)
   double raw_rate = 0.0;             ///< risk-based initial rate before any policy
@@ -67,7 +67,7 @@ struct market_context {
 
 /// @brief What a position-level policy sees at quote time.
 struct position_context {
-  timestamp time = 0;
+  timestamp_us time{};
   double price = 0.0;     ///< current accepted price
   double quantity = 0.0;  ///< signed size in units of the underlying (+ long, - short)
   double notional = 0.0;  ///< |quantity| * price, >= 0

@@ -130,7 +130,7 @@ inline constexpr std::string_view long_notional_cap_name = "long_notional_cap";
 struct margin_quote {
   status result = status::not_enough_data;  ///< ok, not_enough_data (warm-up) or non_finite_input (quantity)
   bool ready = false;                       ///< false during warm-up: every number below is 0
-  timestamp time = 0;                       ///< time of the last accepted price
+  timestamp_us time{};                      ///< time of the last accepted price
   double price = 0.0;                       ///< last accepted price
   double quantity = 0.0;                    ///< signed size, units of the underlying
   double notional = 0.0;                    ///< |quantity| * price (the conservative price if suspect)
@@ -145,10 +145,10 @@ struct margin_quote {
   std::string_view binding = "risk";  ///< name of the last policy that changed the initial requirement
   int binding_index = -1;             ///< its index in the breakdown, -1 for "risk", effect_count for the long cap
   bool price_suspect = false;         ///< the last price offered was rejected by the guard
-  /// Quoted with the current time (`quote(now, quantity)`): seconds since the last accepted
-  /// price, and whether that exceeds `price_guard_config::max_staleness` (a stopped feed). 0 and
-  /// false from `quote(quantity)`, which knows no "now".
-  std::int64_t price_age = 0;
+  /// Quoted with the current time (`quote(now, quantity)`): seconds (to the microsecond) since
+  /// the last accepted price, and whether that exceeds `price_guard_config::max_staleness` (a
+  /// stopped feed). 0 and false from `quote(quantity)`, which knows no "now".
+  double price_age = 0.0;
   bool stale = false;
   /// The anti-procyclicality buffer in force at the last update (apc.hpp): `present` when the
   /// function has an `apc_buffer_policy`, `buffer` the margin it returned over the requirement
@@ -196,9 +196,9 @@ requires streaming_risk_measure<Risk, Vol> &&(margin_policy<Policies>&&...) clas
 
   /// @brief The function's own mutable state (beside the models' and the policies').
   struct core_state {
-    bool started = false;     ///< an accepted price exists
-    bool ready = false;       ///< rates are computed (warm-up over)
-    timestamp last_time = 0;  ///< time of the last accepted price
+    bool started = false;      ///< an accepted price exists
+    bool ready = false;        ///< rates are computed (warm-up over)
+    timestamp_us last_time{};  ///< time of the last accepted price
     double last_price = 0.0;
     std::int64_t returns = 0;  ///< returns fed to the models
     std::int64_t step = 0;     ///< updates on which the rate policies ran
@@ -268,10 +268,18 @@ requires streaming_risk_measure<Risk, Vol> &&(margin_policy<Policies>&&...) clas
   ///         tails); suspect_input, non_finite_input or invalid_argument from the guard (rates
   ///         kept, quotes flagged); invalid_argument with no change for a time out of order;
   ///         domain_error if the risk measure gave a non-finite loss (rates kept).
-  status update(timestamp time, double price) noexcept { return update(price_observation{time, price}); }
+  ///         Times are microseconds: several prices within one second are accepted in order.
+  status update(timestamp_us time, double price) noexcept { return update(price_observation{time, price}); }
+  /// @brief One price at `time` in epoch seconds (the same as `update(to_timestamp_us(time), price)`).
+  status update(timestamp time, double price) noexcept {
+    timestamp_us t{};
+    if (!try_to_timestamp_us(time, t)) return status::invalid_argument;
+    return update(t, price);
+  }
 
   /// @brief One price with its observation time and an optional reference (see price_guard.hpp).
   status update(const price_observation& observation) noexcept {
+    if (!within_time_span(observation.time)) return status::invalid_argument;
     if (core_.started && observation.time <= core_.last_time) return status::invalid_argument;
     const price_verdict verdict = guard_.check(observation, core_.started ? core_.last_price : nan_, 1);
     return accept(observation, verdict);
@@ -279,7 +287,8 @@ requires streaming_risk_measure<Risk, Vol> &&(margin_policy<Policies>&&...) clas
 
   /// @brief Several sources' prices at `time`, combined into an index by the guard (median
   ///        filter at `max_deviation`, then the median of the kept; at least `min_sources`).
-  status update(timestamp time, std::span<const double> sources) noexcept {
+  status update(timestamp_us time, std::span<const double> sources) noexcept {
+    if (!within_time_span(time)) return status::invalid_argument;
     if (core_.started && time <= core_.last_time) return status::invalid_argument;
     const price_index index = guard_.combine(sources);
     const price_observation observation{time, index.verdict == price_verdict::accepted ? index.price : index.median,
@@ -287,6 +296,13 @@ requires streaming_risk_measure<Risk, Vol> &&(margin_policy<Policies>&&...) clas
     if (index.verdict != price_verdict::accepted) return accept(observation, index.verdict);
     const price_verdict verdict = guard_.check(observation, core_.started ? core_.last_price : nan_, index.kept);
     return accept(observation, verdict);
+  }
+
+  /// @brief Several sources' prices at `time` in epoch seconds.
+  status update(timestamp time, std::span<const double> sources) noexcept {
+    timestamp_us t{};
+    if (!try_to_timestamp_us(time, t)) return status::invalid_argument;
+    return update(t, sources);
   }
 
   /// @brief Sets the market's open notional (open interest * oracle price, quote currency),
@@ -305,8 +321,8 @@ requires streaming_risk_measure<Risk, Vol> &&(margin_policy<Policies>&&...) clas
     return core_.has_open_interest ? std::optional<double>(core_.open_interest) : std::nullopt;
   }
   /// @brief Time of the last accepted price, if any (a later update must come after it).
-  [[nodiscard]] std::optional<timestamp> last_time() const noexcept {
-    return core_.started ? std::optional<timestamp>(core_.last_time) : std::nullopt;
+  [[nodiscard]] std::optional<timestamp_us> last_time() const noexcept {
+    return core_.started ? std::optional<timestamp_us>(core_.last_time) : std::nullopt;
   }
 
   /// @brief Margin for a signed position of `quantity` units. noexcept, no allocation.
@@ -392,15 +408,28 @@ requires streaming_risk_measure<Risk, Vol> &&(margin_policy<Policies>&&...) clas
     return q;
   }
 
-  /// @brief `quote(quantity)` at the current time `now` (epoch seconds): also says how old the
-  ///        last accepted price is and flags the quote `stale` when that exceeds
-  ///        `price_guard_config::max_staleness` (when set). noexcept, no allocation.
-  [[nodiscard]] margin_quote quote(timestamp now, double quantity) const noexcept {
+  /// @brief `quote(quantity)` at the current time `now`: also says how old the last accepted
+  ///        price is and flags the quote `stale` when that exceeds
+  ///        `price_guard_config::max_staleness` (when set). noexcept, no allocation. A `now`
+  ///        outside the representable span (`within_time_span`) counts as stale.
+  [[nodiscard]] margin_quote quote(timestamp_us now, double quantity) const noexcept {
     margin_quote q = quote(quantity);
     if (!core_.started) return q;
-    q.price_age = now - core_.last_time;
-    q.stale = config_.guard.max_staleness > 0 && q.price_age > config_.guard.max_staleness;
+    if (!within_time_span(now)) {
+      q.price_age = std::numeric_limits<double>::infinity();
+      q.stale = true;
+      return q;
+    }
+    q.price_age = seconds_between(core_.last_time, now);
+    q.stale = config_.guard.max_staleness > 0 &&
+              now - core_.last_time > std::chrono::seconds{config_.guard.max_staleness};
     return q;
+  }
+  /// @brief `quote(now, quantity)` with `now` in epoch seconds.
+  [[nodiscard]] margin_quote quote(timestamp now, double quantity) const noexcept {
+    timestamp_us t{};
+    if (!try_to_timestamp_us(now, t)) t = timestamp_us::max();  // out of span: reported stale
+    return quote(t, quantity);
   }
 
   /// @brief `quote` for a signed notional (quantity = notional / price).
@@ -562,7 +591,7 @@ requires streaming_risk_measure<Risk, Vol> &&(margin_policy<Policies>&&...) clas
     return s == status::ok ? warning : s;
   }
 
-  status recompute(timestamp time, double price) noexcept {
+  status recompute(timestamp_us time, double price) noexcept {
     const risk_estimate long_estimate = risk_.estimate(vol_, position_side::long_position);
     const risk_estimate short_estimate = risk_.estimate(vol_, position_side::short_position);
     const bool es = config_.statistic == risk_statistic::expected_shortfall;

@@ -46,7 +46,7 @@ namespace dynmargin {
 inline constexpr std::size_t max_price_sources = 16;
 
 /// @brief "No time given" for `price_observation::observed_at`.
-inline constexpr timestamp no_observation_time = std::numeric_limits<timestamp>::min();
+inline constexpr timestamp_us no_observation_time = timestamp_us::min();
 
 /// @brief Default `price_guard_config::max_deviation`: Binance's 5% from the median.
 inline constexpr double default_max_deviation = 0.05;
@@ -81,9 +81,9 @@ struct price_guard_config {
 
 /// @brief One price offered to the margin function.
 struct price_observation {
-  timestamp time = 0;  ///< time of the update, epoch seconds
+  timestamp_us time{};  ///< time of the update (`to_timestamp_us(seconds)` from epoch seconds)
   double price = std::numeric_limits<double>::quiet_NaN();
-  timestamp observed_at = no_observation_time;                  ///< when the source observed the price (staleness)
+  timestamp_us observed_at = no_observation_time;               ///< when the source observed the price (staleness)
   double reference = std::numeric_limits<double>::quiet_NaN();  ///< optional reference price
 };
 
@@ -137,17 +137,25 @@ class price_guard {
   struct state_type {
     bool pending = false;  ///< a jump awaits confirmation
     double pending_price = 0.0;
-    timestamp pending_time = 0;  ///< time of the held print; only a later print confirms it
+    timestamp_us pending_time{};  ///< time of the held print; only a later print confirms it
     friend bool operator==(const state_type&, const state_type&) = default;
   };
 
   /// @throws dynmargin::invalid_argument naming max_age, max_deviation, min_sources, max_jump or
   ///         max_staleness.
   explicit price_guard(const price_guard_config& config = {}) : config_(config) {
+    // Ages are compared in microseconds between times within max_abs_time_us of the epoch,
+    // so a limit beyond that span (146,000 years) could only overflow.
+    const std::string too_long = "must be at most " + std::to_string(max_abs_time_seconds) +
+                                 " seconds (2^62 microseconds)";
     if (config.max_age < 0) throw_invalid_argument("price_guard", "max_age", "must be >= 0 seconds", config.max_age);
+    if (config.max_age > max_abs_time_seconds)
+      throw_invalid_argument("price_guard", "max_age", too_long, config.max_age);
     if (config.max_staleness < 0) {
       throw_invalid_argument("price_guard", "max_staleness", "must be >= 0 seconds", config.max_staleness);
     }
+    if (config.max_staleness > max_abs_time_seconds)
+      throw_invalid_argument("price_guard", "max_staleness", too_long, config.max_staleness);
     if (!(std::isfinite(config.max_deviation) && config.max_deviation >= 0.0)) {
       throw_invalid_argument("price_guard", "max_deviation", "must be finite and >= 0", config.max_deviation);
     }
@@ -214,9 +222,11 @@ class price_guard {
     if (!std::isfinite(p)) return price_verdict::not_finite;
     if (!(p > 0.0)) return price_verdict::not_positive;
     if (sources < config_.min_sources) return price_verdict::too_few_sources;
-    if (config_.max_age > 0 && observation.observed_at != no_observation_time &&
-        observation.time - observation.observed_at > config_.max_age) {
-      return price_verdict::stale;
+    if (config_.max_age > 0 && observation.observed_at != no_observation_time) {
+      // an observation time outside the representable span has no meaningful age: stale
+      if (!within_time_span(observation.observed_at) || !within_time_span(observation.time) ||
+          observation.time - observation.observed_at > std::chrono::seconds{config_.max_age})
+        return price_verdict::stale;
     }
     const double ref = observation.reference;
     if (config_.max_deviation > 0.0 && std::isfinite(ref) && ref > 0.0 &&

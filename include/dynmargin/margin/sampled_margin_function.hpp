@@ -27,7 +27,7 @@ namespace dynmargin {
 
 /// @brief What a function must offer to be sampled: `update(time, price)` returning a status.
 template <class Function>
-concept price_updatable = requires(Function& f, timestamp t, double p) {
+concept price_updatable = requires(Function& f, timestamp_us t, double p) {
   { f.update(t, p) } -> std::same_as<status>;
 };
 
@@ -41,18 +41,14 @@ class sampled_margin_function {
   /// @brief One price at `time`. Returns the function's status when this price completed a
   ///        bar (the function then absorbed that bar), `ok` when the price only joined the open
   ///        bar, and `invalid_argument` with no change for a time before the last one.
-  status update(timestamp time, double price) noexcept {
-    const bar_sample sample = sampler_.push(time, price);
-    if (sample.outcome != status::ok) return sample.outcome;
-    return sample.completed ? function_.update(sample.bar.time, sample.bar.close) : status::ok;
-  }
+  status update(timestamp_us time, double price) noexcept { return absorb(sampler_.push(time, price)); }
+  /// @brief `update` with `time` in epoch seconds.
+  status update(timestamp time, double price) noexcept { return absorb(sampler_.push(time, price)); }
 
   /// @brief Completes the open bar once `now` is past its end and passes it to the function.
-  status advance(timestamp now) noexcept {
-    const bar_sample sample = sampler_.advance(now);
-    if (sample.outcome != status::ok) return sample.outcome;
-    return sample.completed ? function_.update(sample.bar.time, sample.bar.close) : status::ok;
-  }
+  status advance(timestamp_us now) noexcept { return absorb(sampler_.advance(now)); }
+  /// @brief `advance` with `now` in epoch seconds.
+  status advance(timestamp now) noexcept { return absorb(sampler_.advance(now)); }
 
   /// @brief The wrapped function, for quotes, breakdowns and state.
   [[nodiscard]] const Function& function() const noexcept { return function_; }
@@ -66,6 +62,11 @@ class sampled_margin_function {
   }
 
  private:
+  status absorb(const bar_sample& sample) noexcept {
+    if (sample.outcome != status::ok) return sample.outcome;
+    return sample.completed ? function_.update(sample.bar.time, sample.bar.close) : status::ok;
+  }
+
   bar_sampler sampler_;
   Function function_;
 };

@@ -74,6 +74,25 @@ class parameter_schedule {
     const double w = static_cast<double>(time - a.time) / static_cast<double>(b.time - a.time);
     return a.value + w * (b.value - a.value);
   }
+  /// @brief The value at a microsecond time (knots stay in epoch seconds). O(log knots).
+  [[nodiscard]] double value_at(timestamp_us time) const noexcept {
+    const timestamp whole = floor_seconds(time);
+    const auto fraction = static_cast<double>((time - std::chrono::floor<std::chrono::seconds>(time)).count()) /
+                          static_cast<double>(microseconds_per_second);
+    if (whole < knots_.front().time || (whole == knots_.front().time && fraction == 0.0)) return knots_.front().value;
+    if (whole >= knots_.back().time) return knots_.back().value;
+    std::size_t lo = 0;
+    std::size_t hi = knots_.size() - 1;  // knots_[lo].time <= whole < knots_[hi].time
+    while (hi - lo > 1) {
+      const std::size_t mid = lo + (hi - lo) / 2;
+      if (knots_[mid].time <= whole) lo = mid;
+      else hi = mid;
+    }
+    const schedule_knot& a = knots_[lo];
+    const schedule_knot& b = knots_[hi];
+    const double w = (static_cast<double>(whole - a.time) + fraction) / static_cast<double>(b.time - a.time);
+    return a.value + w * (b.value - a.value);
+  }
   /// @brief The smallest and largest values the schedule takes.
   [[nodiscard]] double minimum() const noexcept {
     double m = knots_.front().value;

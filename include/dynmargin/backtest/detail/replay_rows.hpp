@@ -42,8 +42,24 @@ template <class F>
 inline constexpr bool update_returns_status =
     std::same_as<std::remove_cvref_t<decltype(std::declval<F&>().update(timestamp{}, 0.0))>, status>;
 
-inline void check_replay_sizes(std::string_view component, std::span<const timestamp> times,
-                               std::span<const double> prices) {
+/// The time types a replay takes: epoch seconds or microsecond time points.
+template <class Time>
+concept replay_time = std::same_as<Time, timestamp> || std::same_as<Time, timestamp_us>;
+
+/// A row's time as a microsecond time point; seconds beyond int64 microseconds are refused
+/// naming the row.
+[[nodiscard]] inline timestamp_us replay_time_us(std::string_view /*component*/, timestamp_us t, std::size_t) {
+  return t;
+}
+[[nodiscard]] inline timestamp_us replay_time_us(std::string_view component, timestamp seconds, std::size_t row) {
+  timestamp_us t{};
+  if (!try_to_timestamp_us(seconds, t))
+    throw_invalid_argument(component, "time at row " + std::to_string(row), "must fit in int64 microseconds", seconds);
+  return t;
+}
+
+template <replay_time Time>
+void check_replay_sizes(std::string_view component, std::span<const Time> times, std::span<const double> prices) {
   if (times.size() != prices.size()) {
     throw_invalid_argument(component, "times",
                            "must have one entry per price (" + std::to_string(prices.size()) + " prices)",
@@ -53,34 +69,55 @@ inline void check_replay_sizes(std::string_view component, std::span<const times
 
 /// Times strictly increasing (the first one after `after` when given) and, when asked, prices
 /// finite and positive; names the row at fault.
-inline void check_replay_rows(std::string_view component, std::span<const timestamp> times,
-                              std::span<const double> prices, bool positive_prices, std::optional<timestamp> after) {
+template <replay_time Time>
+void check_replay_rows(std::string_view component, std::span<const Time> times, std::span<const double> prices,
+                       bool positive_prices, std::optional<timestamp_us> after) {
+  timestamp_us previous{};
   for (std::size_t i = 0; i < times.size(); ++i) {
     if (positive_prices && !(std::isfinite(prices[i]) && prices[i] > 0.0)) {
       throw_invalid_argument(component, "price at row " + std::to_string(i), "must be finite and > 0", prices[i]);
     }
-    if ((i > 0 && times[i] <= times[i - 1]) || (i == 0 && after && times[0] <= *after)) {
+    const timestamp_us t = replay_time_us(component, times[i], i);
+    if (!within_time_span(t)) {
       throw_invalid_argument(component, "time at row " + std::to_string(i),
-                             "must be later than the previous row's " + std::to_string(i > 0 ? times[i - 1] : *after),
-                             times[i]);
+                             "must be within 2^62 microseconds of the epoch", format_epoch_seconds(t));
     }
+    if ((i > 0 && t <= previous) || (i == 0 && after && t <= *after)) {
+      throw_invalid_argument(component, "time at row " + std::to_string(i),
+                             "must be later than the previous row's " + format_epoch_seconds(i > 0 ? previous : *after),
+                             format_epoch_seconds(t));
+    }
+    previous = t;
+  }
+}
+
+/// The function's last accepted time as a microsecond time point (seconds from functions that
+/// still count in seconds), when it says.
+template <class F>
+[[nodiscard]] std::optional<timestamp_us> last_time_us(const F& function) {
+  if constexpr (requires {
+                  { function.last_time() } -> std::convertible_to<std::optional<timestamp_us>>;
+                }) {
+    return function.last_time();
+  } else if constexpr (requires {
+                         { function.last_time() } -> std::convertible_to<std::optional<timestamp>>;
+                       }) {
+    const std::optional<timestamp> seconds = function.last_time();
+    if (!seconds) return std::nullopt;
+    return replay_time_us("margin_function", *seconds, 0);
+  } else {
+    return std::nullopt;
   }
 }
 
 /// The checks of `replay_quotes` and `replay_each`.
-template <class F>
-void check_quote_replay(const F& function, std::span<const timestamp> times, std::span<const double> prices,
+template <class F, replay_time Time>
+void check_quote_replay(const F& function, std::span<const Time> times, std::span<const double> prices,
                         double notional) {
   constexpr std::string_view component = "margin_function";
   check_replay_sizes(component, times, prices);
   if (!std::isfinite(notional)) throw_invalid_argument(component, "notional", "must be finite", notional);
-  std::optional<timestamp> after;
-  if constexpr (requires {
-                  { function.last_time() } -> std::convertible_to<std::optional<timestamp>>;
-                }) {
-    after = function.last_time();
-  }
-  check_replay_rows(component, times, prices, false, after);
+  check_replay_rows(component, times, prices, false, last_time_us(function));
 }
 
 /// The quote of a signed notional after row i.
@@ -94,12 +131,12 @@ template <class F>
 }
 
 /// A path with the columns every replay fills, sized for the rows.
-template <class F>
-[[nodiscard]] backtest_path start_path(const F& function, std::span<const timestamp> times,
-                                       std::span<const double> prices) {
+template <class F, replay_time Time>
+[[nodiscard]] backtest_path start_path(const F& function, std::span<const Time> times, std::span<const double> prices) {
   const std::size_t n = times.size();
   backtest_path path;
-  path.times.assign(times.begin(), times.end());
+  path.times.resize(n);
+  for (std::size_t i = 0; i < n; ++i) path.times[i] = replay_time_us("replay", times[i], i);
   path.prices.assign(prices.begin(), prices.end());
   path.initial_rate.assign(n, 0.0);
   path.ready.assign(n, 0);
@@ -144,8 +181,8 @@ void record_quote(backtest_path& path, std::size_t i, const S& update_status, co
 }
 
 /// The loop: row by row, `function.update(time, price)`, then `visit(row, status, quote_at(row))`.
-template <class F, class QuoteAt, class Visitor>
-void replay_rows(F& function, std::span<const timestamp> times, std::span<const double> prices, QuoteAt&& quote_at,
+template <class F, replay_time Time, class QuoteAt, class Visitor>
+void replay_rows(F& function, std::span<const Time> times, std::span<const double> prices, QuoteAt&& quote_at,
                  Visitor&& visit) {
   for (std::size_t i = 0; i < times.size(); ++i) {
     const auto s = function.update(times[i], prices[i]);

@@ -150,13 +150,23 @@ struct io_header {
 
 /// A row before sorting: its time, line, preference and values.
 struct io_row {
-  timestamp time = 0;
+  timestamp time = 0;            // whole seconds, rounded towards the past
+  std::int32_t microsecond = 0;  // the sub-second part, 0..999,999
   std::size_t line = 0;
   std::uint8_t rank = 0;           // 1 for millisecond unix (the newer CryptoDataDownload export)
   std::array<double, 6> values{};  // open, high, low, close, volume, quote volume | the column value
 };
 
 enum class io_mode : std::uint8_t { prices, column };
+
+/// Time order of rows, to the microsecond.
+[[nodiscard]] inline bool later(const io_row& a, const io_row& b) noexcept {
+  return a.time != b.time ? a.time > b.time : a.microsecond > b.microsecond;
+}
+/// A row's time in epoch microseconds (rows are within +-1e14 ms of the epoch: no overflow).
+[[nodiscard]] inline std::int64_t microseconds_of(const io_row& row) noexcept {
+  return row.time * microseconds_per_second + row.microsecond;
+}
 
 /// Reads, checks, sorts and de-duplicates rows; fills the report except price-only checks.
 class io_loader {
@@ -270,16 +280,42 @@ class io_loader {
     io_epoch_unit unit{};
     bool parsed = false;
     bool epoch = false;
+    std::int64_t micros = 0;
+    // Epoch cells keep their fraction to the microsecond (io_parse_epoch_us reads the digits
+    // exactly); a fraction finer than that must be zeros, since rounding it could merge or
+    // reorder distinct prints. io_parse_epoch decides the unit and validity.
+    auto parse_epoch = [&] {
+      if (!io_parse_epoch(cell, row.time, unit)) return false;
+      std::int64_t us = 0;
+      if (!io_parse_epoch_us(io_trim(cell), us)) {
+        bad_cell(line, time_index_, "must not have a nonzero fraction finer than a microsecond", cell);
+      }
+      row.time = us >= 0 ? us / microseconds_per_second
+                         : -((-us + microseconds_per_second - 1) / microseconds_per_second);
+      micros = us - row.time * microseconds_per_second;
+      return true;
+    };
+    auto parse_text = [&] {
+      if (io_parse_date_time(cell, row.time, &micros)) return true;
+      // a date with a fraction finer than a microsecond: refused rather than truncated
+      timestamp ignored = 0;
+      if (io_parse_date_time(cell, ignored)) {
+        bad_cell(line, time_index_, "must not have a nonzero fraction finer than a microsecond", cell);
+      }
+      return false;
+    };
     if (epoch_first_) {
-      parsed = epoch = io_parse_epoch(cell, row.time, unit);
-      if (!parsed) parsed = io_parse_date_time(cell, row.time);
+      parsed = epoch = parse_epoch();
+      if (!parsed) parsed = parse_text();
     } else {
-      parsed = io_parse_date_time(cell, row.time);
-      if (!parsed) parsed = epoch = io_parse_epoch(cell, row.time, unit);
+      parsed = parse_text();
+      if (!parsed) parsed = epoch = parse_epoch();
     }
     if (!parsed) {
-      bad_cell(line, time_index_, "must be a date (YYYY-MM-DD[ HH:MM:SS]) or epoch seconds or milliseconds", cell);
+      bad_cell(line, time_index_, "must be a date (YYYY-MM-DD[ HH:MM:SS[.ffffff]]) or epoch seconds or milliseconds",
+               cell);
     }
+    row.microsecond = static_cast<std::int32_t>(micros);
     if (!epoch) {
       ++report_.text_time_rows;
     } else if (unit == io_epoch_unit::milliseconds) {
@@ -376,28 +412,28 @@ class io_loader {
     std::size_t ascending = 0;
     std::size_t descending = 0;
     for (std::size_t i = 1; i < rows_.size(); ++i) {
-      if (rows_[i].time > rows_[i - 1].time) ++ascending;
-      if (rows_[i].time < rows_[i - 1].time) ++descending;
+      if (later(rows_[i], rows_[i - 1])) ++ascending;
+      if (later(rows_[i - 1], rows_[i])) ++descending;
     }
     report_.file_order = descending == 0 ? "oldest_first" : ascending == 0 ? "newest_first" : "unsorted";
     report_.reordered = descending != 0;
     if (report_.reordered) {
-      std::stable_sort(rows_.begin(), rows_.end(), [](const io_row& a, const io_row& b) { return a.time < b.time; });
+      std::stable_sort(rows_.begin(), rows_.end(), [](const io_row& a, const io_row& b) { return later(b, a); });
     }
     std::vector<io_row> kept;
     kept.reserve(rows_.size());
     const std::size_t compared = mode_ == io_mode::prices ? 3 : 0;  // close, or the value
     for (std::size_t i = 0; i < rows_.size();) {
       std::size_t j = i + 1;
-      while (j < rows_.size() && rows_[j].time == rows_[i].time) ++j;
+      while (j < rows_.size() && !later(rows_[j], rows_[i])) ++j;
       std::size_t best = i;
       for (std::size_t k = i + 1; k < j; ++k)
         if (rows_[k].rank > rows_[best].rank) best = k;
       if (j - i > 1) {
         if (options_.duplicates == io::duplicate_rule::reject) {
           io_fail(component_, source_, io_where(rows_[i + 1].line, ""),
-                  "repeats the time " + io_format_utc(rows_[i].time) + " of line " + std::to_string(rows_[i].line) +
-                      " (duplicates are rejected by the read options)");
+                  "repeats the time " + io_format_utc(rows_[i].time, rows_[i].microsecond) + " of line " +
+                      std::to_string(rows_[i].line) + " (duplicates are rejected by the read options)");
         }
         report_.duplicates_resolved += j - i - 1;
         duplicate_first_ = std::min(duplicate_first_, rows_[i].time);
@@ -427,7 +463,9 @@ class io_loader {
     if (rows_.size() < 2) return;
     std::vector<std::int64_t> spacings;
     spacings.reserve(rows_.size() - 1);
-    for (std::size_t i = 1; i < rows_.size(); ++i) spacings.push_back(rows_[i].time - rows_[i - 1].time);
+    // spacings in microseconds: tick data has several rows within one second
+    for (std::size_t i = 1; i < rows_.size(); ++i)
+      spacings.push_back(microseconds_of(rows_[i]) - microseconds_of(rows_[i - 1]));
     std::vector<std::int64_t> sorted = spacings;
     std::sort(sorted.begin(), sorted.end());
     std::int64_t mode = sorted.front();
@@ -441,7 +479,8 @@ class io_loader {
       }
       i = j;
     }
-    report_.step_seconds = mode;
+    report_.step_microseconds = mode;
+    report_.step_seconds = mode / microseconds_per_second;
     for (std::size_t i = 0; i < spacings.size(); ++i) {
       const std::int64_t spacing = spacings[i];
       if (spacing % mode != 0) ++report_.irregular_spacings;

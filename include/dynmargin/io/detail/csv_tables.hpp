@@ -153,7 +153,7 @@ inline void io_check_bars(std::vector<io::price_bar>& bars, const std::vector<io
   table.bars.reserve(rows.size());
   for (const auto& row : rows) {
     table.bars.push_back(io::price_bar{row.time, row.values[0], row.values[1], row.values[2], row.values[3],
-                                       loader.has_volume() ? row.values[4] : 0.0});
+                                       loader.has_volume() ? row.values[4] : 0.0, row.microsecond});
   }
   loader.describe_common();
   io_check_bars(table.bars, rows, loader.has_volume(), loader.has_quote_volume(), options, loader.report());
@@ -168,10 +168,16 @@ inline void io_check_bars(std::vector<io::price_bar>& bars, const std::vector<io
   io::column_table table;
   const auto& rows = loader.rows();
   table.values.reserve(rows.size());
-  if (loader.has_time()) table.times.reserve(rows.size());
+  if (loader.has_time()) {
+    table.times.reserve(rows.size());
+    table.times_us.reserve(rows.size());
+  }
   for (const auto& row : rows) {
     table.values.push_back(row.values[0]);
-    if (loader.has_time()) table.times.push_back(row.time);
+    if (loader.has_time()) {
+      table.times.push_back(row.time);
+      table.times_us.push_back(timestamp_us{std::chrono::microseconds{microseconds_of(row)}});
+    }
   }
   loader.describe_common();
   table.report = std::move(loader.report());

@@ -69,7 +69,7 @@ struct io_civil_date {
 
 /// "YYYY-MM-DDTHH:MM:SSZ" of an epoch-seconds time; outside +-1e15 s (30 million years,
 /// never a market time) the plain number of seconds, so that no arithmetic can overflow.
-[[nodiscard]] inline std::string io_format_utc(timestamp t) {
+[[nodiscard]] inline std::string io_format_utc(timestamp t, std::int32_t microsecond = 0) {
   constexpr timestamp limit = 1'000'000'000'000'000;
   if (t > limit || t < -limit) return std::to_string(t);
   const std::int64_t days = (t >= 0 ? t : t - (seconds_per_day - 1)) / seconds_per_day;
@@ -98,6 +98,16 @@ struct io_civil_date {
   put(seconds_of_day / 60 % 60, 2);
   *out++ = ':';
   put(seconds_of_day % 60, 2);
+  if (microsecond > 0 && microsecond < 1'000'000) {  // ".ffffff", trailing zeros dropped
+    *out++ = '.';
+    std::int32_t digits = microsecond;
+    int width = 6;
+    while (digits % 10 == 0) {
+      digits /= 10;
+      --width;
+    }
+    put(digits, width);
+  }
   *out++ = 'Z';
   return std::string(buffer.data(), out);
 }

@@ -1,0 +1,122 @@
+# SPDX-License-Identifier: MIT
+# Tick data (issue 12 §1): times to the microsecond, several prices within one second.
+#  - `load` keeps every row of a feed with four prints a second (no duplicates resolved) and
+#    reports the spacing in microseconds;
+#  - `margin` without a bar quotes every tick and prints each row's time with its fraction;
+#    the same feed written as epoch seconds with fractions gives the same CSV;
+#  - with "bar": "1s" the ticks are sampled into one row per second, at whole seconds;
+#  - two rows at the same microsecond are still duplicates; a nonzero digit finer than a
+#    microsecond is refused, naming the row, never rounded.
+cmake_minimum_required(VERSION 3.23)
+file(MAKE_DIRECTORY "${WORK_DIR}")
+
+set(iso "time,close\n")
+set(epoch "time,close\n")
+set(n 400)
+math(EXPR last "${n} - 1")
+foreach(i RANGE 0 ${last})
+  math(EXPR second "${i} / 4")
+  math(EXPR quarter "(${i} % 4) * 25")
+  math(EXPR cents "10000 + (${i} * 37) % 101 + (${i} * 13) % 7")
+  math(EXPR whole "${cents} / 100")
+  math(EXPR frac "${cents} % 100")
+  if(frac LESS 10)
+    set(frac "0${frac}")
+  endif()
+  math(EXPR mm "${second} / 60")
+  math(EXPR ss "${second} % 60")
+  foreach(v mm ss quarter)
+    if(${v} LESS 10)
+      set(${v} "0${${v}}")
+    endif()
+  endforeach()
+  math(EXPR epoch_s "1767225600 + ${second}")
+  if(quarter STREQUAL "00")
+    set(iso "${iso}2026-01-01T00:${mm}:${ss}Z,${whole}.${frac}\n")
+    set(epoch "${epoch}${epoch_s},${whole}.${frac}\n")
+  else()
+    set(iso "${iso}2026-01-01T00:${mm}:${ss}.${quarter}Z,${whole}.${frac}\n")
+    set(epoch "${epoch}${epoch_s}.${quarter},${whole}.${frac}\n")
+  endif()
+endforeach()
+file(WRITE "${WORK_DIR}/ticks_iso.csv" "${iso}")
+file(WRITE "${WORK_DIR}/ticks_epoch.csv" "${epoch}")
+file(WRITE "${WORK_DIR}/ticks.json"
+  "{\"volatility\": {\"model\": \"ewma\", \"lambda\": 0.94}, \"risk\": {\"method\": \"parametric\", \"confidence\": 0.99, \"horizon\": 4}}")
+file(WRITE "${WORK_DIR}/ticks_1s.json"
+  "{\"bar\": \"1s\", \"volatility\": {\"model\": \"ewma\", \"lambda\": 0.94}, \"risk\": {\"method\": \"parametric\", \"confidence\": 0.99, \"horizon\": 4}}")
+
+function(run_ok name)
+  execute_process(COMMAND "${DYNMARGIN}" ${ARGN} OUTPUT_FILE "${WORK_DIR}/${name}.out" ERROR_VARIABLE err
+                  RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "ticks ${name}: failed (${rc}): ${err}")
+  endif()
+  file(READ "${WORK_DIR}/${name}.out" out)
+  set(out "${out}" PARENT_SCOPE)
+endfunction()
+
+# load: every tick kept, spacing 0.25 s
+run_ok(load load --input "${WORK_DIR}/ticks_iso.csv" --column close)
+string(JSON kept GET "${out}" rows_kept)
+string(JSON duplicates GET "${out}" duplicates_resolved)
+string(JSON step_us GET "${out}" step_microseconds)
+if(NOT kept EQUAL n OR NOT duplicates EQUAL 0 OR NOT step_us EQUAL 250000)
+  message(FATAL_ERROR "ticks load: kept ${kept} of ${n}, ${duplicates} duplicates, step ${step_us} us")
+endif()
+
+# margin per tick: one row per input row, times with their fraction
+run_ok(margin_iso margin --config "${WORK_DIR}/ticks.json" --input "${WORK_DIR}/ticks_iso.csv")
+set(iso_out "${out}")
+file(STRINGS "${WORK_DIR}/margin_iso.out" lines)
+list(LENGTH lines rows)
+math(EXPR expected "${n} + 1")
+if(NOT rows EQUAL expected)
+  message(FATAL_ERROR "ticks margin: ${rows} lines for ${n} ticks (+ header)")
+endif()
+list(GET lines 2 second_row)
+list(GET lines 6 sixth_row)
+if(NOT second_row MATCHES "^1767225600\\.25," OR NOT sixth_row MATCHES "^1767225601\\.25,")
+  message(FATAL_ERROR "ticks margin: rows 2 and 6 start '${second_row}', '${sixth_row}'")
+endif()
+list(GET lines ${n} last_row)
+string(REPLACE "," ";" cells "${last_row}")
+list(GET cells 3 initial_rate)
+if(initial_rate STREQUAL "" OR initial_rate LESS_EQUAL 0)
+  message(FATAL_ERROR "ticks margin: no initial rate at the last tick: '${last_row}'")
+endif()
+run_ok(margin_epoch margin --config "${WORK_DIR}/ticks.json" --input "${WORK_DIR}/ticks_epoch.csv")
+if(NOT out STREQUAL iso_out)
+  message(FATAL_ERROR "ticks margin: the epoch-seconds file gives a different CSV from the ISO one")
+endif()
+
+# margin on 1-second bars: one row per second, at whole seconds (the bar ends)
+run_ok(margin_1s margin --config "${WORK_DIR}/ticks_1s.json" --input "${WORK_DIR}/ticks_iso.csv")
+file(STRINGS "${WORK_DIR}/margin_1s.out" lines)
+list(LENGTH lines rows)
+# ticks at 0, 0.25, 0.5, 0.75 of each second: bars are right-closed, so the print at a whole
+# second ends the bar before it; 100 seconds of ticks make 101 bar ends (0 .. 100)
+math(EXPR bars "${n} / 4 + 1")
+math(EXPR expected "${bars} + 1")
+if(NOT rows EQUAL expected)
+  message(FATAL_ERROR "ticks margin 1s: ${rows} lines, expected ${expected} (${bars} bars + header)")
+endif()
+list(GET lines 1 first_bar)
+list(GET lines 2 second_bar)
+if(NOT first_bar MATCHES "^1767225600," OR NOT second_bar MATCHES "^1767225601,")
+  message(FATAL_ERROR "ticks margin 1s: bars start '${first_bar}', '${second_bar}'")
+endif()
+
+# the same microsecond twice is a duplicate; a nonzero digit below a microsecond is refused
+file(WRITE "${WORK_DIR}/same_us.csv" "time,close\n1767225600.000001,100\n1767225600.000001,100.5\n1767225600.000002,101\n")
+run_ok(same_us load --input "${WORK_DIR}/same_us.csv" --column close)
+string(JSON duplicates GET "${out}" duplicates_resolved)
+if(NOT duplicates EQUAL 1)
+  message(FATAL_ERROR "ticks same_us: ${duplicates} duplicates resolved, expected 1")
+endif()
+file(WRITE "${WORK_DIR}/nanos.csv" "time,close\n2026-01-01T00:00:00.1234567Z,100\n2026-01-01T00:00:01Z,101\n")
+execute_process(COMMAND "${DYNMARGIN}" load --input "${WORK_DIR}/nanos.csv" --column close
+                OUTPUT_QUIET ERROR_VARIABLE err RESULT_VARIABLE rc)
+if(rc EQUAL 0 OR NOT err MATCHES "line 2" OR NOT err MATCHES "finer than a microsecond")
+  message(FATAL_ERROR "ticks nanos: expected an error naming line 2, got (${rc}) ${err}")
+endif()
