@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <type_traits>
 #include <vector>
 
 #include "dynmargin/margin/apc.hpp"
@@ -65,14 +66,19 @@ auto make_dynamic() {
   return margin_function(ewma_volatility(0.94), es_99_24h(), std::move(chain));
 }
 
-template <class Fn>
+// Times as microsecond time points (the native type) or as epoch seconds (converted on entry).
+template <class Fn, class Time = timestamp_us>
 void run_updates(benchmark::State& state, Fn fn) {
   const auto& prices = btc_hourly_prices();
   std::size_t i = 0;
-  timestamp t = 0;
+  Time t{};
   for (auto _ : state) {
     benchmark::DoNotOptimize(fn.update(t, prices[i]));
-    t += 3600;
+    if constexpr (std::is_same_v<Time, timestamp>) {
+      t += 3600;
+    } else {
+      t += std::chrono::hours{1};
+    }
     if (++i == prices.size()) i = 0;
   }
   state.SetItemsProcessed(state.iterations());
@@ -80,6 +86,11 @@ void run_updates(benchmark::State& state, Fn fn) {
 
 void margin_update_static_five_policies(benchmark::State& state) { run_updates(state, make_static()); }
 BENCHMARK(margin_update_static_five_policies);
+
+void margin_update_static_five_policies_seconds(benchmark::State& state) {
+  run_updates<decltype(make_static()), timestamp>(state, make_static());
+}
+BENCHMARK(margin_update_static_five_policies_seconds);
 
 void margin_update_dynamic_five_policies(benchmark::State& state) { run_updates(state, make_dynamic()); }
 BENCHMARK(margin_update_dynamic_five_policies);

@@ -274,7 +274,7 @@ requires streaming_risk_measure<Risk, Vol> &&(margin_policy<Policies>&&...) clas
   status update(timestamp time, double price) noexcept {
     timestamp_us t{};
     if (!try_to_timestamp_us(time, t)) return status::invalid_argument;
-    return update(t, price);
+    return update(price_observation{t, price});
   }
 
   /// @brief One price with its observation time and an optional reference (see price_guard.hpp).
