@@ -718,7 +718,7 @@ inline margin_engine build_margin_engine(const nlohmann::json& config) {
   } else if (top.has("price_guard")) {
     const dynmargin::price_guard_config defaults{};
     const d::fields g(top.at("price_guard"), "price_guard");
-    g.only({"max_age", "max_deviation", "min_sources", "max_jump", "max_staleness"});
+    g.only({"max_age", "max_deviation", "min_sources", "max_jump", "max_staleness", "confirm_after"});
     fc.guard.max_age = g.integer_or("max_age", defaults.max_age);
     fc.guard.max_deviation = g.number_or("max_deviation", defaults.max_deviation);
     const std::int64_t sources = g.integer_or("min_sources", static_cast<std::int64_t>(defaults.min_sources));
@@ -736,6 +736,19 @@ inline margin_engine build_margin_engine(const nlohmann::json& config) {
         fc.guard.max_staleness = std::chrono::duration_cast<std::chrono::seconds>(span).count();
       } else {
         d::fail("price_guard.max_staleness must be seconds or a duration such as \"15m\", got " + v.dump());
+      }
+    }
+    // How long a held jump's level must persist: seconds, or a duration string ("2s", "500ms").
+    if (g.has("confirm_after")) {
+      const auto& v = g.at("confirm_after");
+      if (v.is_number_integer() && v.get<std::int64_t>() >= 0 &&
+          v.get<std::int64_t>() <= dynmargin::max_abs_time_seconds) {
+        fc.guard.confirm_after = std::chrono::seconds{v.get<std::int64_t>()};
+      } else if (v.is_string()) {
+        fc.guard.confirm_after = dynmargin::parse_duration(v.get<std::string>(), "margin config",
+                                                           "price_guard.confirm_after");
+      } else {
+        d::fail("price_guard.confirm_after must be seconds (>= 0) or a duration such as \"2s\", got " + v.dump());
       }
     }
   }

@@ -2,6 +2,7 @@
 // Price guard: Binance's 5%-from-median index rule, dYdX's minimum of 3 sources, a 60-second
 // staleness limit (Jupiter Lend), and the real bad print of the Binance hourly file.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include "dynmargin/margin/price_guard.hpp"
 #include "dynmargin/risk/parametric.hpp"
 #include "dynmargin/volatility/ewma.hpp"
+#include "error_message.hpp"
 #include "test_data.hpp"
 #include "time_points.hpp"
 
@@ -137,7 +139,9 @@ TEST_CASE("the index is the median of the kept sources: one wild source cannot d
 TEST_CASE("a held jump is confirmed only by a print at a later time", "[margin][guard]") {
   // ln(150 / 100) = 0.405 > 0.2: held. A second print of the same time (the same feed
   // repeating a bad value) must not confirm it; the same value one second later does.
-  price_guard guard(price_guard_config{0, 0.0, 1, 0.2});
+  price_guard_config config{0, 0.0, 1, 0.2};
+  config.confirm_after = duration{0};  // any later print (the default waits 60 s: next test case)
+  price_guard guard(config);
   CHECK(guard.check(price_observation{dmtest::at_s(10), 150.0}, 100.0) == price_verdict::unconfirmed_jump);
   CHECK(guard.check(price_observation{dmtest::at_s(10), 150.0}, 100.0) == price_verdict::unconfirmed_jump);
   CHECK(guard.state().pending_time == dmtest::at_s(10));
@@ -146,6 +150,36 @@ TEST_CASE("a held jump is confirmed only by a print at a later time", "[margin][
   // An earlier time never confirms either (a late, out-of-order print).
   CHECK(guard.check(price_observation{dmtest::at_s(20), 150.0}, 100.0) == price_verdict::unconfirmed_jump);
   CHECK(guard.check(price_observation{dmtest::at_s(19), 151.0}, 100.0) == price_verdict::unconfirmed_jump);
+}
+
+TEST_CASE("a held jump is confirmed only once its level has persisted for confirm_after", "[margin][guard]") {
+  // A tick feed repeating a bad print within a second must not vouch for it: with
+  // confirm_after = 60 s, prints at the held level 1 s and 59 s later do not confirm, one
+  // 60 s after the first held print does; a print off the held level starts the wait again.
+  using namespace std::chrono_literals;
+  price_guard_config config{0, 0.0, 1, 0.2};
+  CHECK(config.confirm_after == 60s);  // the default
+  price_guard guard(config);
+  CHECK(guard.check(price_observation{dmtest::at_s(10), 150.0}, 100.0) == price_verdict::unconfirmed_jump);
+  CHECK(guard.check(price_observation{dmtest::at_s(11), 150.0}, 100.0) == price_verdict::unconfirmed_jump);
+  CHECK(guard.check(price_observation{dmtest::at_s(69), 151.0}, 100.0) == price_verdict::unconfirmed_jump);
+  CHECK(guard.state().pending_time == dmtest::at_s(10));  // the wait counts from the first held print
+  CHECK(guard.check(price_observation{dmtest::at_s(70), 150.5}, 100.0) == price_verdict::accepted);
+  CHECK_FALSE(guard.state().pending);
+  // a level change restarts the wait
+  CHECK(guard.check(price_observation{dmtest::at_s(100), 150.0}, 100.0) == price_verdict::unconfirmed_jump);
+  CHECK(guard.check(price_observation{dmtest::at_s(120), 300.0}, 100.0) == price_verdict::unconfirmed_jump);
+  CHECK(guard.check(price_observation{dmtest::at_s(170), 300.0}, 100.0) == price_verdict::unconfirmed_jump);
+  CHECK(guard.check(price_observation{dmtest::at_s(180), 300.0}, 100.0) == price_verdict::accepted);
+  // in microseconds: 0.5 s is not 1 s
+  config.confirm_after = 1s;
+  price_guard fast(config);
+  CHECK(fast.check(price_observation{dmtest::at_us(1'000'000), 150.0}, 100.0) == price_verdict::unconfirmed_jump);
+  CHECK(fast.check(price_observation{dmtest::at_us(1'500'000), 150.0}, 100.0) == price_verdict::unconfirmed_jump);
+  CHECK(fast.check(price_observation{dmtest::at_us(2'000'000), 150.0}, 100.0) == price_verdict::accepted);
+  config.confirm_after = -1s;
+  CHECK(dmtest::message_of([&] { price_guard bad(config); }) ==
+        "price_guard: confirm_after must be a duration in [0, 2^62 microseconds], got -1s");
 }
 
 namespace {

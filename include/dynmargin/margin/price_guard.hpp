@@ -17,9 +17,9 @@
 ///    the filter is off: {100, 100.2, 1000} gives 100.2, where a mean gave 400.07); fewer
 ///    than `min_sources` such sources is "too few sources";
 ///  - unconfirmed jump: a log move larger than `max_jump` from the last accepted price is
-///    held as suspect until a second print within `max_jump` of it, at a later time,
-///    confirms it, or until at least two distinct sources of one multi-source update agree
-///    on it (within `max_deviation` of their median); the confirmed move is then accepted
+///    held as suspect until a second print within `max_jump` of it, at a later time (at least
+///    `confirm_after` after the first held print), confirms it, or until at least two distinct sources of one
+///    multi-source update agree on it (within `max_deviation` of their median); the confirmed move is then accepted
 ///    whole. A second print with the same time (the same feed repeating itself) never
 ///    confirms: two bad prints of one update must not vouch for each other. A single bad print therefore never reaches
 ///    the volatility model and never moves margin by itself.
@@ -37,6 +37,7 @@
 #include <string>
 #include <string_view>
 
+#include "dynmargin/core/duration.hpp"
 #include "dynmargin/core/error.hpp"
 #include "dynmargin/core/types.hpp"
 
@@ -59,6 +60,9 @@ inline constexpr double default_max_deviation = 0.05;
 ///        709, 709 and 4.6) always is.
 inline constexpr double default_max_jump = 2.0;
 
+/// @brief Default `price_guard_config::confirm_after`: 60 s (see there).
+inline constexpr duration default_confirm_after{60'000'000};
+
 /// @brief Configuration of the price guard (each check is off when its parameter is 0).
 ///        The defaults guard: a margin function given no guard gets a 5% deviation filter
 ///        and the jump check at a log move of 2, because with no guard one bad print pinned the rate at
@@ -74,9 +78,18 @@ struct price_guard_config {
   /// depends on the feed (seconds for a tick feed, a day and more for daily closes), so it is
   /// set, never guessed.
   std::int64_t max_staleness = 0;
+  /// How long a held jump's new level must persist before a later print confirms it: a print
+  /// within `max_jump` of the held one confirms only when it comes at least this long after
+  /// the first held print. The default, 60 s, is one bar of the shortest bars in use (1m):
+  /// on minute, hourly and daily data the next print confirms as before, while on a tick feed
+  /// a bad source repeating itself within the minute cannot vouch for its own print. 0: the
+  /// next later print confirms.
+  duration confirm_after{default_confirm_after};
 
   /// @brief Every check off (the behaviour before the guard was on by default).
-  [[nodiscard]] static constexpr price_guard_config none() noexcept { return price_guard_config{0, 0.0, 1, 0.0, 0}; }
+  [[nodiscard]] static constexpr price_guard_config none() noexcept {
+    return price_guard_config{0, 0.0, 1, 0.0, 0, duration{0}};
+  }
 };
 
 /// @brief One price offered to the margin function.
@@ -156,6 +169,10 @@ class price_guard {
     }
     if (config.max_staleness > max_abs_time_seconds)
       throw_invalid_argument("price_guard", "max_staleness", too_long, config.max_staleness);
+    if (config.confirm_after.count() < 0 || config.confirm_after.count() > max_abs_time_us) {
+      throw_invalid_argument("price_guard", "confirm_after", "must be a duration in [0, 2^62 microseconds]",
+                             format_duration(config.confirm_after));
+    }
     if (!(std::isfinite(config.max_deviation) && config.max_deviation >= 0.0)) {
       throw_invalid_argument("price_guard", "max_deviation", "must be finite and >= 0", config.max_deviation);
     }
@@ -238,8 +255,11 @@ class price_guard {
     if (config_.max_jump > 0.0 && std::isfinite(last_accepted) && last_accepted > 0.0 &&
         outside_jump_band(p / last_accepted)) {
       if (state_.pending && observation.time > state_.pending_time && !outside_jump_band(p / state_.pending_price)) {
-        state_ = state_type{};
-        return price_verdict::accepted;  // confirmed by a second print
+        if (observation.time - state_.pending_time >= config_.confirm_after) {
+          state_ = state_type{};
+          return price_verdict::accepted;  // confirmed by a later print
+        }
+        return price_verdict::unconfirmed_jump;  // the level holds, not yet for confirm_after
       }
       // Confirmed at once by independent sources: at least two distinct sources of this update
       // agree on the new level (within max_deviation of their median). One source never
