@@ -106,12 +106,14 @@ TEST_CASE("non-positive and non-finite prices are rejected; volumes must be >= 0
 }
 
 TEST_CASE("an unreadable or impossible time is rejected", "[io]") {
-  REQUIRE_THROWS_WITH(io::read_price_csv_text(yahoo_header + "2020-02-30,1,2,0.5,1.5,1.5,10\n"),
-                      "read_price_csv: \"<text>\" line 2 column \"Date\" must be a date (YYYY-MM-DD[ HH:MM:SS[.ffffff]]) or "
-                      "epoch seconds or milliseconds, got \"2020-02-30\"");
-  REQUIRE_THROWS_WITH(io::read_column_csv_text("time,r\nyesterday,1\n", "r"),
-                      "read_column_csv: \"<text>\" line 2 column \"time\" must be a date (YYYY-MM-DD[ HH:MM:SS[.ffffff]]) or "
-                      "epoch seconds or milliseconds, got \"yesterday\"");
+  REQUIRE_THROWS_WITH(
+      io::read_price_csv_text(yahoo_header + "2020-02-30,1,2,0.5,1.5,1.5,10\n"),
+      "read_price_csv: \"<text>\" line 2 column \"Date\" must be a date (YYYY-MM-DD[ HH:MM:SS[.ffffff]]) or "
+      "epoch seconds or milliseconds, got \"2020-02-30\"");
+  REQUIRE_THROWS_WITH(
+      io::read_column_csv_text("time,r\nyesterday,1\n", "r"),
+      "read_column_csv: \"<text>\" line 2 column \"time\" must be a date (YYYY-MM-DD[ HH:MM:SS[.ffffff]]) or "
+      "epoch seconds or milliseconds, got \"yesterday\"");
   REQUIRE_THROWS_WITH(io::read_column_csv_text("date,r\n2020-01-01 13-PM,1\n", "r"),
                       dmtest::contains("got \"2020-01-01 13-PM\""));
   REQUIRE_THROWS_WITH(io::parse_time("2021-13-01"),
