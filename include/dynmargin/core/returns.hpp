@@ -75,45 +75,12 @@ inline void check_price(std::span<const double> prices, std::size_t i) {
 }
 }  // namespace detail
 
-/// @brief Returns from prices at increasing timestamps.
-/// @param times epoch seconds, strictly increasing, one per price.
-/// @param prices finite and positive.
-/// @throws dynmargin::invalid_argument naming the row of a non-finite, zero or negative
-///         price, of a timestamp that does not increase, or a size mismatch.
-[[nodiscard]] inline return_series returns_from_prices(std::span<const timestamp> times, std::span<const double> prices,
-                                                       return_kind kind = return_kind::log,
-                                                       return_units units = return_units::percent) {
-  if (times.size() != prices.size()) {
-    throw_invalid_argument("returns_from_prices", "times",
-                           "must have one entry per price (" + std::to_string(prices.size()) + " prices)",
-                           times.size());
-  }
-  return_series out;
-  out.kind = kind;
-  out.units = units;
-  if (prices.empty()) return out;
-  detail::check_price(prices, 0);
-  out.points.reserve(prices.size() - 1);
-  for (std::size_t i = 1; i < prices.size(); ++i) {
-    detail::check_price(prices, i);
-    if (times[i] <= times[i - 1]) {
-      throw_invalid_argument("returns_from_prices", "time at row " + std::to_string(i),
-                             "must be later than the previous row's " + std::to_string(times[i - 1]), times[i]);
-    }
-    timestamp_us t{};
-    if (!try_to_timestamp_us(times[i], t)) {
-      throw_invalid_argument("returns_from_prices", "time at row " + std::to_string(i),
-                             "must fit in int64 microseconds", times[i]);
-    }
-    out.points.push_back(timed_return{times[i], price_return(prices[i - 1], prices[i], kind, units),
-                                      static_cast<double>(times[i] - times[i - 1]), t});
-  }
-  return out;
-}
-
 /// @brief Returns from prices at increasing microsecond times (tick data: several prices
 ///        within one second). `timed_return::time` is the whole second of `time_us`.
-/// @throws dynmargin::invalid_argument as the overload taking seconds.
+/// @param prices finite and positive.
+/// @throws dynmargin::invalid_argument naming the row of a non-finite, zero or negative
+///         price, of a time that does not increase or lies outside `within_time_span`, or a
+///         size mismatch.
 [[nodiscard]] inline return_series returns_from_prices(std::span<const timestamp_us> times,
                                                        std::span<const double> prices,
                                                        return_kind kind = return_kind::log,
@@ -140,6 +107,26 @@ inline void check_price(std::span<const double> prices, std::size_t i) {
                                       seconds_between(times[i - 1], times[i]), times[i]});
   }
   return out;
+}
+
+/// @brief Returns from prices at increasing timestamps.
+/// @param times epoch seconds, strictly increasing, one per price (converted exactly to
+///        microseconds; the overload above does the work).
+/// @param prices finite and positive.
+/// @throws dynmargin::invalid_argument naming the row of a non-finite, zero or negative
+///         price, of a timestamp that does not increase or does not fit in int64
+///         microseconds, or a size mismatch.
+[[nodiscard]] inline return_series returns_from_prices(std::span<const timestamp> times, std::span<const double> prices,
+                                                       return_kind kind = return_kind::log,
+                                                       return_units units = return_units::percent) {
+  std::vector<timestamp_us> micros(times.size());
+  for (std::size_t i = 0; i < times.size(); ++i) {
+    if (!try_to_timestamp_us(times[i], micros[i])) {
+      throw_invalid_argument("returns_from_prices", "time at row " + std::to_string(i),
+                             "must fit in int64 microseconds", times[i]);
+    }
+  }
+  return returns_from_prices(std::span<const timestamp_us>(micros), prices, kind, units);
 }
 
 /// @brief Returns from prices on a regular grid of `step_seconds` (default one day), with

@@ -60,19 +60,9 @@ class parameter_schedule {
 
   /// @brief The value at `time`: linear between knots, flat outside them. O(log knots).
   [[nodiscard]] double value_at(timestamp time) const noexcept {
-    if (time <= knots_.front().time) return knots_.front().value;
-    if (time >= knots_.back().time) return knots_.back().value;
-    std::size_t lo = 0;
-    std::size_t hi = knots_.size() - 1;  // knots_[lo].time < time < knots_[hi].time
-    while (hi - lo > 1) {
-      const std::size_t mid = lo + (hi - lo) / 2;
-      if (knots_[mid].time <= time) lo = mid;
-      else hi = mid;
-    }
-    const schedule_knot& a = knots_[lo];
-    const schedule_knot& b = knots_[hi];
-    const double w = static_cast<double>(time - a.time) / static_cast<double>(b.time - a.time);
-    return a.value + w * (b.value - a.value);
+    timestamp_us t{};
+    if (try_to_timestamp_us(time, t)) return value_at(t);
+    return time < 0 ? knots_.front().value : knots_.back().value;  // beyond int64 microseconds: flat
   }
   /// @brief The value at a microsecond time (knots stay in epoch seconds). O(log knots).
   [[nodiscard]] double value_at(timestamp_us time) const noexcept {
