@@ -26,12 +26,17 @@ class DynmarginConan(ConanFile):
     settings = "os", "arch", "compiler", "build_type"
     exports_sources = "CMakeLists.txt", "cmake/*", "include/*", "LICENSE"
     no_copy_source = True
+    # runtime: the run-time engine (dynmargin::runtime, include/dynmargin/runtime/), which needs
+    # nlohmann_json; the core needs only Eigen and Boost.
+    options = {"runtime": [True, False]}
     # Boost.Math is header-only; nothing of Boost needs compiling.
-    default_options = {"boost/*:header_only": True}
+    default_options = {"runtime": True, "boost/*:header_only": True}
 
     def requirements(self):
         self.requires("eigen/3.4.0")
         self.requires("boost/1.83.0")
+        if self.options.runtime:
+            self.requires("nlohmann_json/3.11.3")
 
     def validate(self):
         check_min_cppstd(self, 20)
@@ -53,6 +58,9 @@ class DynmarginConan(ConanFile):
 
     def package(self):
         CMake(self).install()
+        # Every header, runtime/ included, whatever nlohmann_json the build found: the package is
+        # one for every configuration (package_id), and the option only decides the requirement.
+        copy(self, "*.hpp", os.path.join(self.source_folder, "include"), os.path.join(self.package_folder, "include"))
         copy(self, "LICENSE", self.source_folder, os.path.join(self.package_folder, "licenses"))
         # share/ holds cmake/dynmargin (our config files), pkgconfig/dynmargin.pc and
         # doc/dynmargin/LICENSE. CMakeDeps and PkgConfigDeps generate the config and .pc files
@@ -70,9 +78,18 @@ class DynmarginConan(ConanFile):
         self.cpp_info.bindirs = []
         self.cpp_info.libdirs = []
         self.cpp_info.set_property("cmake_file_name", "dynmargin")
-        self.cpp_info.set_property("cmake_target_name", "dynmargin::dynmargin")
         self.cpp_info.set_property("pkg_config_name", "dynmargin")
-        self.cpp_info.requires = ["eigen::eigen", "boost::headers"]
+        core = self.cpp_info.components["core"]
+        core.bindirs = []
+        core.libdirs = []
+        core.set_property("cmake_target_name", "dynmargin::dynmargin")
+        core.requires = ["eigen::eigen", "boost::headers"]
+        if self.options.runtime:
+            runtime = self.cpp_info.components["runtime"]
+            runtime.bindirs = []
+            runtime.libdirs = []
+            runtime.set_property("cmake_target_name", "dynmargin::runtime")
+            runtime.requires = ["core", "nlohmann_json::nlohmann_json"]
         # CMakeDeps targets do not carry the cxx_std_20 compile feature of our CMake target,
         # so consumers must ask for C++20 themselves (validate() enforces it; test_package
         # shows how: target_compile_features(... cxx_std_20)).

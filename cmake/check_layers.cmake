@@ -9,8 +9,9 @@
 # The table is the markdown table whose header row is `| folder | holds | may include |`.
 # Each row names a folder under include/dynmargin/ (`core/`, ...; `./` for the files at the
 # top) and, comma separated, what its headers may include: other folders (`core/`) and the
-# libraries `std`, `Boost` (<boost/...>) and `Eigen` (<Eigen/...>); any other <...> header
-# counts as `std`. The rules:
+# libraries `std`, `Boost` (<boost/...>), `Eigen` (<Eigen/...>) and `nlohmann_json`
+# (<nlohmann/...>, the optional dependency of runtime/ only); any other <...> header counts as
+# `std`. The rules:
 #  - a folder may include its own headers;
 #  - a folder's detail/ subfolder belongs to the folder: it may include what the folder may;
 #  - an area's detail/ is private to the area: `risk/detail/` may be included from risk/
@@ -85,9 +86,9 @@ foreach(_line IN LISTS _table_lines)
     if(_entry STREQUAL "")
       continue()
     endif()
-    if(NOT _entry MATCHES "^(std|Boost|Eigen|\\./|[a-z_]+/)$")
+    if(NOT _entry MATCHES "^(std|Boost|Eigen|nlohmann_json|\\./|[a-z_]+/)$")
       message(FATAL_ERROR "check_layers: ${TABLE}: `${_folder}` may include `${_entry}`: "
-                          "entries are folders written `name/`, or std, Boost, Eigen")
+                          "entries are folders written `name/`, or std, Boost, Eigen, nlohmann_json")
     endif()
     list(APPEND _entries "${_entry}")
   endforeach()
@@ -189,6 +190,8 @@ foreach(_header IN LISTS _headers)
         set(_library "Boost")
       elseif(_target MATCHES "^(unsupported/)?Eigen/")
         set(_library "Eigen")
+      elseif(_target MATCHES "^nlohmann/")
+        set(_library "nlohmann_json")
       else()
         set(_library "std")
       endif()

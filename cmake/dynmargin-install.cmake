@@ -17,6 +17,18 @@ install(EXPORT dynmargin-targets
   FILE dynmargin-targets.cmake
   DESTINATION "${DYNMARGIN_INSTALL_CMAKEDIR}")
 
+# The run-time engine in an export set of its own: the package loads it only when
+# nlohmann_json is found (dynmargin-config.cmake), so a consumer of the core never needs it.
+if(TARGET dynmargin_runtime)
+  install(TARGETS dynmargin_runtime
+    EXPORT dynmargin-runtime-targets
+    FILE_SET HEADERS DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+  install(EXPORT dynmargin-runtime-targets
+    NAMESPACE dynmargin::
+    FILE dynmargin-runtime-targets.cmake
+    DESTINATION "${DYNMARGIN_INSTALL_CMAKEDIR}")
+endif()
+
 configure_package_config_file(
   "${PROJECT_SOURCE_DIR}/cmake/dynmargin-config.cmake.in"
   "${PROJECT_BINARY_DIR}/dynmargin-config.cmake"

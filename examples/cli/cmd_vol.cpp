@@ -19,6 +19,7 @@
 #include "cli_common.hpp"
 #include "dynmargin/core/error.hpp"
 #include "dynmargin/io/io.hpp"
+#include "dynmargin/runtime/enum_names.hpp"
 #include "dynmargin/volatility/ewma.hpp"
 #include "dynmargin/volatility/garch.hpp"
 #include "dynmargin/volatility/garch_fit.hpp"
@@ -225,7 +226,8 @@ void run_vol(const CLI::App& sub, const vol_options& o) {
       // 0.5^(1 / N) for a count of N rows
       config.lambda = half_life_decay(o.half_life, series.report);
     }
-    if (o.start == "warmup") {
+    if (dynmargin::parse_enum<dynmargin::ewma_start>(o.start, "vol", "--start") ==
+        dynmargin::ewma_start::warmup_window) {
       if (sub.count("--warmup") == 0) throw dynmargin::invalid_argument("vol: --start warmup needs --warmup N");
       config.start = dynmargin::ewma_start::warmup_window;
       config.warmup = rows_from_flag("vol", "--warmup", o.warmup, series.report);
@@ -240,17 +242,13 @@ void run_vol(const CLI::App& sub, const vol_options& o) {
   } else if (m == "rolling") {
     dynmargin::rolling_volatility_config config;
     if (sub.count("--window") > 0) config.window = rows_from_flag("vol", "--window", o.window, series.report);
-    config.mean = o.mean == "sample" ? dynmargin::rolling_mean::sample : dynmargin::rolling_mean::zero;
+    config.mean = dynmargin::parse_enum<dynmargin::rolling_mean>(o.mean, "vol", "--mean");
     run_returns(dynmargin::rolling_volatility(config), series, out);
   } else {  // garch, gjr
     dynmargin::fit_garch_config options;
     options.asymmetric = m == "gjr";
-    options.innovation = o.dist == "t" ? dynmargin::distribution_shape::student_t
-                                       : dynmargin::distribution_shape::normal;
-    options.start = o.init == "rugarch"         ? dynmargin::garch_start::rugarch
-                    : o.init == "backcast"      ? dynmargin::garch_start::backcast
-                    : o.init == "unconditional" ? dynmargin::garch_start::unconditional
-                                                : dynmargin::garch_start::fgarch;
+    options.innovation = dynmargin::parse_enum<dynmargin::distribution_shape>(o.dist, "vol", "--dist");
+    options.start = dynmargin::parse_enum<dynmargin::garch_start>(o.init, "vol", "--init");
     options.stationary = o.stationary;
     const std::span<const double> returns(series.values);
     const auto fit = dynmargin::fit_garch(returns, options);
@@ -289,18 +287,16 @@ void add_vol_command(CLI::App& app) {
                   "ewma: the half-life of the weights as a span of time (e.g. 11.2d; lambda = 0.5^(step / half-life)) "
                   "or a count of rows; instead of --lambda");
   sub->add_option("--start", options->start,
-                  "ewma start-up: first (sigma2_1 = r_1^2, default) or warmup (mean square of --warmup N)")
-      ->check(CLI::IsMember({"first", "warmup"}));
+                  "ewma start-up: first_squared_return (or first; sigma2_1 = r_1^2, default) or warmup_window (or "
+                  "warmup; mean square of --warmup N)");
   sub->add_option("--warmup", options->warmup,
                   "ewma --start warmup: returns in the warm-up window (>= 1), or a span of time such as 30d");
   sub->add_option("--mean", options->mean,
-                  "rolling: zero (mean of squares, default) or sample (variance around the window mean, n - 1)")
-      ->check(CLI::IsMember({"zero", "sample"}));
-  sub->add_option("--dist", options->dist, "garch/gjr innovations: normal (default) or t (unit-variance Student t)")
-      ->check(CLI::IsMember({"normal", "t"}));
+                  "rolling: zero (mean of squares, default) or sample (variance around the window mean, n - 1)");
+  sub->add_option("--dist", options->dist,
+                  "garch/gjr innovations: normal (default) or student_t (or t; unit-variance Student t)");
   sub->add_option("--init", options->init,
-                  "garch/gjr first variance: fgarch (default), rugarch, backcast or unconditional")
-      ->check(CLI::IsMember({"fgarch", "rugarch", "backcast", "unconditional"}));
+                  "garch/gjr first variance: fgarch (default), rugarch, backcast or unconditional");
   sub->add_flag("--stationary", options->stationary, "garch/gjr: fit with alpha + gamma/2 + beta < 1");
   sub->add_option("--overnight", options->overnight,
                   "yang-zhang: measured (ln open/previous close, default) or none (open = previous close, 24/7)")

@@ -29,7 +29,7 @@ foreach(required boost-math eigen3)
     message(FATAL_ERROR "vcpkg.json must depend on ${required}; has ${deps}")
   endif()
 endforeach()
-foreach(feature tests benchmarks)
+foreach(feature tests benchmarks runtime)
   string(JSON f ERROR_VARIABLE missing GET "${vcpkg}" features ${feature})
   if(missing)
     message(FATAL_ERROR "vcpkg.json has no feature '${feature}'")
@@ -39,7 +39,7 @@ endforeach()
 file(READ "${SOURCE_DIR}/conanfile.py" conan)
 # The recipe drops the installed share/ (CMake config, .pc file): Conan's generators write their own.
 foreach(pattern "version = \"${VERSION}\"" "package_type = \"header-library\"" "eigen/3.4" "boost/"
-                "check_min_cppstd(self, 20)" "self.info.clear()"
+                "check_min_cppstd(self, 20)" "self.info.clear()" "nlohmann_json/3" "\"dynmargin::runtime\""
                 "rmdir(self, os.path.join(self.package_folder, \"share\"))")
   string(FIND "${conan}" "${pattern}" at)
   if(at EQUAL -1)

@@ -102,6 +102,13 @@ run(${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/package/find_package_consumer" -B "
 run(${CMAKE_COMMAND} --build "${WORK_DIR}/fp")
 run("${WORK_DIR}/fp/consumer")
 message(STATUS "find_package consumer: ${last_output}")
+run("${WORK_DIR}/fp/runtime_consumer")
+message(STATUS "find_package runtime consumer: ${last_output}")
+foreach(f include/dynmargin/runtime/config_reader.hpp share/cmake/dynmargin/dynmargin-runtime-targets.cmake)
+  if(NOT EXISTS "${prefix}/${f}")
+    message(FATAL_ERROR "install is missing ${f}")
+  endif()
+endforeach()
 
 # 2. pkg-config consumer, after moving the prefix elsewhere.
 find_program(PKG_CONFIG_EXECUTABLE NAMES pkg-config pkgconf REQUIRED)

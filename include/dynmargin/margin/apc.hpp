@@ -134,7 +134,11 @@ class apc_buffer_policy {
   /// @brief A buffer of `buffer` with the other defaults.
   explicit apc_buffer_policy(double buffer) : apc_buffer_policy(with_buffer(buffer)) {}
 
-  [[nodiscard]] std::string_view name() const noexcept { return "apc_buffer"; }
+  /// The policy's kind: its name in quotes and its "type" in a run-time config.
+
+  static constexpr std::string_view kind = "apc_buffer";
+
+  [[nodiscard]] std::string_view name() const noexcept { return kind; }
   [[nodiscard]] margin_rates update(const market_context& context, margin_rates rates) noexcept {
     const double requirement = rates.initial;
     double stress = 1.0;
@@ -228,7 +232,11 @@ class stressed_weight_policy {
   stressed_weight_policy(double weight, std::int64_t lookback)
       : stressed_weight_policy(stressed_weight_policy_config{weight, 1, lookback}) {}
 
-  [[nodiscard]] std::string_view name() const noexcept { return "stressed_weight"; }
+  /// The policy's kind: its name in quotes and its "type" in a run-time config.
+
+  static constexpr std::string_view kind = "stressed_weight";
+
+  [[nodiscard]] std::string_view name() const noexcept { return kind; }
   [[nodiscard]] margin_rates update(const market_context& context, margin_rates rates) noexcept {
     const double now = context.volatility;
     double stress = context.stressed_volatility;
@@ -298,7 +306,11 @@ class lookback_floor_policy {
     }
   }
 
-  [[nodiscard]] std::string_view name() const noexcept { return "lookback_floor"; }
+  /// The policy's kind: its name in quotes and its "type" in a run-time config.
+
+  static constexpr std::string_view kind = "lookback_floor";
+
+  [[nodiscard]] std::string_view name() const noexcept { return kind; }
   [[nodiscard]] margin_rates update(const market_context& context, margin_rates rates) noexcept {
     double floor = 0.0;
     if (rule_ == lookback_floor_rule::maximum) {
@@ -343,7 +355,11 @@ class peak_ratchet_policy {
   explicit peak_ratchet_policy(std::int64_t lookback)
       : highest_{detail::rolling_maximum(detail::checked_lookback("peak_ratchet", lookback))} {}
 
-  [[nodiscard]] std::string_view name() const noexcept { return "peak_ratchet"; }
+  /// The policy's kind: its name in quotes and its "type" in a run-time config.
+
+  static constexpr std::string_view kind = "peak_ratchet";
+
+  [[nodiscard]] std::string_view name() const noexcept { return kind; }
   [[nodiscard]] margin_rates update(const market_context& context, margin_rates rates) noexcept {
     highest_.highest.push(context.raw_rate);
     const double floor = highest_.highest.value();

@@ -35,7 +35,9 @@ class floor_policy {
     if (!(rate_.maximum() <= 1.0))
       throw_invalid_argument("floor", "rate", "must be <= 1 (a fraction of notional)", rate_.maximum());
   }
-  [[nodiscard]] std::string_view name() const noexcept { return "floor"; }
+  /// The policy's kind: its name in quotes and its "type" in a run-time config.
+  static constexpr std::string_view kind = "floor";
+  [[nodiscard]] std::string_view name() const noexcept { return kind; }
   [[nodiscard]] margin_rates update(const market_context& context, margin_rates rates) noexcept {
     const double minimum = rate_.value_at(context.time);
     return rates.initial < minimum ? detail::with_initial(rates, minimum, context) : rates;
@@ -61,7 +63,9 @@ class max_leverage_policy {
       throw_invalid_argument("max_leverage", "leverage", "must be finite and >= 1", leverage);
     }
   }
-  [[nodiscard]] std::string_view name() const noexcept { return "max_leverage"; }
+  /// The policy's kind: its name in quotes and its "type" in a run-time config.
+  static constexpr std::string_view kind = "max_leverage";
+  [[nodiscard]] std::string_view name() const noexcept { return kind; }
   [[nodiscard]] margin_rates update(const market_context& context, margin_rates rates) noexcept {
     const double minimum = 1.0 / leverage_;
     return rates.initial < minimum ? detail::with_initial(rates, minimum, context) : rates;
@@ -86,7 +90,9 @@ class cap_policy {
   explicit cap_policy(parameter_schedule rate) : rate_(std::move(rate)) {
     if (!(rate_.minimum() > 0.0)) throw_invalid_argument("cap", "rate", "must be > 0", rate_.minimum());
   }
-  [[nodiscard]] std::string_view name() const noexcept { return "cap"; }
+  /// The policy's kind: its name in quotes and its "type" in a run-time config.
+  static constexpr std::string_view kind = "cap";
+  [[nodiscard]] std::string_view name() const noexcept { return kind; }
   [[nodiscard]] margin_rates update(const market_context& context, margin_rates rates) noexcept {
     const double maximum = rate_.value_at(context.time);
     return rates.initial > maximum ? detail::with_initial(rates, maximum, context) : rates;

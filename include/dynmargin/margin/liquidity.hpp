@@ -66,7 +66,11 @@ class half_spread_addon_policy {
   explicit half_spread_addon_policy(double half_spread)
       : half_spread_addon_policy(half_spread_addon_policy_config{half_spread}) {}
 
-  [[nodiscard]] std::string_view name() const noexcept { return "liquidity"; }
+  /// The policy's kind: its name in quotes and its "type" in a run-time config.
+
+  static constexpr std::string_view kind = "liquidity";
+
+  [[nodiscard]] std::string_view name() const noexcept { return kind; }
 
   [[nodiscard]] margin_amounts apply(const position_context& context, margin_amounts in) const noexcept {
     const double notional = context.notional;
@@ -117,7 +121,11 @@ class depth_curve_addon_policy {
     }
   }
 
-  [[nodiscard]] std::string_view name() const noexcept { return "depth_curve"; }
+  /// The policy's kind: its name in quotes and its "type" in a run-time config.
+
+  static constexpr std::string_view kind = "depth_curve";
+
+  [[nodiscard]] std::string_view name() const noexcept { return kind; }
 
   /// @brief The close-out cost as a rate of notional for a size.
   [[nodiscard]] double cost_rate(double size) const noexcept {
@@ -229,7 +237,11 @@ class order_book_addon_policy {
   order_book_addon_policy& operator=(order_book_addon_policy&&) noexcept = default;
   ~order_book_addon_policy() = default;
 
-  [[nodiscard]] std::string_view name() const noexcept { return "order_book"; }
+  /// The policy's kind: its name in quotes and its "type" in a run-time config.
+
+  static constexpr std::string_view kind = "order_book";
+
+  [[nodiscard]] std::string_view name() const noexcept { return kind; }
 
   /// @brief Replaces the snapshot. Bids best first (strictly falling prices), asks best first
   ///        (strictly rising), positive finite prices and sizes, best bid below best ask.

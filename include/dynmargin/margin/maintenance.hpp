@@ -40,7 +40,9 @@ class maintenance_fraction_policy {
       throw_invalid_argument("maintenance_fraction", "fraction", "must be in (0, 1]", fraction);
     }
   }
-  [[nodiscard]] std::string_view name() const noexcept { return "maintenance_fraction"; }
+  /// The policy's kind: its name in quotes and its "type" in a run-time config.
+  static constexpr std::string_view kind = "maintenance_fraction";
+  [[nodiscard]] std::string_view name() const noexcept { return kind; }
   [[nodiscard]] margin_rates update(const market_context&, margin_rates rates) noexcept {
     return margin_rates{rates.initial, fraction_ * rates.initial};
   }
@@ -65,12 +67,16 @@ class initial_from_maintenance_policy {
 
   /// @param ratio initial / maintenance, >= 1 (CME: 1.1).
   /// @throws dynmargin::invalid_argument naming `ratio` when below 1 or not finite.
-  explicit initial_from_maintenance_policy(double ratio = 1.1) : ratio_(ratio) {
+  /// CME's ratio of initial to maintenance margin for speculators.
+  static constexpr double default_ratio = 1.1;
+  explicit initial_from_maintenance_policy(double ratio = default_ratio) : ratio_(ratio) {
     if (!(std::isfinite(ratio) && ratio >= 1.0)) {
       throw_invalid_argument("initial_from_maintenance", "ratio", "must be finite and >= 1", ratio);
     }
   }
-  [[nodiscard]] std::string_view name() const noexcept { return "initial_from_maintenance"; }
+  /// The policy's kind: its name in quotes and its "type" in a run-time config.
+  static constexpr std::string_view kind = "initial_from_maintenance";
+  [[nodiscard]] std::string_view name() const noexcept { return kind; }
   [[nodiscard]] margin_rates update(const market_context&, margin_rates rates) noexcept {
     return margin_rates{ratio_ * rates.initial, rates.initial};
   }

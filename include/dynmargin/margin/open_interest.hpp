@@ -80,7 +80,11 @@ class open_interest_scaling_policy {
     }
   }
 
-  [[nodiscard]] std::string_view name() const noexcept { return "oi_scaling"; }
+  /// The policy's kind: its name in quotes and its "type" in a run-time config.
+
+  static constexpr std::string_view kind = "oi_scaling";
+
+  [[nodiscard]] std::string_view name() const noexcept { return kind; }
 
   /// @brief Sets the market's open notional (open interest * oracle price).
   /// @return `status::non_finite_input` or `status::invalid_argument` (negative), state unchanged.

@@ -114,7 +114,9 @@ class scale_policy {
   explicit scale_policy(parameter_schedule factor) : factor_(std::move(factor)) {
     if (!(factor_.minimum() > 0.0)) throw_invalid_argument("scale", "factor", "must be > 0", factor_.minimum());
   }
-  [[nodiscard]] std::string_view name() const noexcept { return "scale"; }
+  /// The policy's kind: its name in quotes and its "type" in a run-time config.
+  static constexpr std::string_view kind = "scale";
+  [[nodiscard]] std::string_view name() const noexcept { return kind; }
   [[nodiscard]] margin_rates update(const market_context& context, margin_rates rates) noexcept {
     const double f = factor_.value_at(context.time);
     return margin_rates{f * rates.initial, f * rates.maintenance};

@@ -84,7 +84,10 @@ class speed_limit_policy {
   /// @param max_windows_behind W: margin is never below R_t / (1 + max_increase)^W.
   /// @throws dynmargin::invalid_argument naming `max_increase` (finite, >= 0), `window` (>= 1) or
   ///         `max_windows_behind` (in [1, 1000]).
-  speed_limit_policy(double max_increase, std::int64_t window, std::int64_t max_windows_behind = 10)
+  /// The default W: ten windows.
+  static constexpr std::int64_t default_max_windows_behind = 10;
+  speed_limit_policy(double max_increase, std::int64_t window,
+                     std::int64_t max_windows_behind = default_max_windows_behind)
       : max_increase_(max_increase),
         windows_behind_(detail::checked_windows_behind("speed_limit", max_windows_behind)) {
     if (!(std::isfinite(max_increase) && max_increase >= 0.0)) {
@@ -94,7 +97,9 @@ class speed_limit_policy {
     // The lowest base, as a share of the rate received: (1 + x)^-(W + 1) (0 if it underflows).
     lowest_base_ = std::pow(1.0 + max_increase, -static_cast<double>(windows_behind_ + 1));
   }
-  [[nodiscard]] std::string_view name() const noexcept { return "speed_limit"; }
+  /// The policy's kind: its name in quotes and its "type" in a run-time config.
+  static constexpr std::string_view kind = "speed_limit";
+  [[nodiscard]] std::string_view name() const noexcept { return kind; }
   [[nodiscard]] margin_rates update(const market_context& context, margin_rates rates) noexcept {
     margin_rates out = rates;
     if (state_.published.full()) {
@@ -142,7 +147,10 @@ class release_limit_policy {
   /// @param max_windows_behind W: margin is never above R_t / (1 - max_decrease)^W.
   /// @throws dynmargin::invalid_argument naming `max_decrease` (in [0, 1]), `window` (>= 1) or
   ///         `max_windows_behind` (in [1, 1000]).
-  release_limit_policy(double max_decrease, std::int64_t window, std::int64_t max_windows_behind = 10)
+  /// The default W: ten windows.
+  static constexpr std::int64_t default_max_windows_behind = 10;
+  release_limit_policy(double max_decrease, std::int64_t window,
+                       std::int64_t max_windows_behind = default_max_windows_behind)
       : max_decrease_(max_decrease),
         windows_behind_(detail::checked_windows_behind("release_limit", max_windows_behind)) {
     if (!(max_decrease >= 0.0 && max_decrease <= 1.0)) {
@@ -152,7 +160,9 @@ class release_limit_policy {
     // The highest base, as a multiple of the rate received: (1 - x)^-(W + 1) (inf for x = 1).
     highest_base_ = std::pow(1.0 - max_decrease, -static_cast<double>(windows_behind_ + 1));
   }
-  [[nodiscard]] std::string_view name() const noexcept { return "release_limit"; }
+  /// The policy's kind: its name in quotes and its "type" in a run-time config.
+  static constexpr std::string_view kind = "release_limit";
+  [[nodiscard]] std::string_view name() const noexcept { return kind; }
   [[nodiscard]] margin_rates update(const market_context& context, margin_rates rates) noexcept {
     margin_rates out = rates;
     if (state_.published.full() && max_decrease_ < 1.0) {
@@ -201,7 +211,9 @@ class hysteresis_policy {
   explicit hysteresis_policy(double band) : band_(band) {
     if (!(band >= 0.0 && band < 1.0)) throw_invalid_argument("hysteresis", "band", "must be in [0, 1)", band);
   }
-  [[nodiscard]] std::string_view name() const noexcept { return "hysteresis"; }
+  /// The policy's kind: its name in quotes and its "type" in a run-time config.
+  static constexpr std::string_view kind = "hysteresis";
+  [[nodiscard]] std::string_view name() const noexcept { return kind; }
   [[nodiscard]] margin_rates update(const market_context&, margin_rates rates) noexcept {
     const double held = state_.held.initial;
     if (state_.started && held > 0.0 && held < infinity_ && std::abs(rates.initial / held - 1.0) <= band_) {

@@ -204,7 +204,11 @@ class size_tiers_policy {
   explicit size_tiers_policy(std::vector<tier_bracket> brackets)
       : size_tiers_policy(size_tiers_policy_config{std::move(brackets)}) {}
 
-  [[nodiscard]] std::string_view name() const noexcept { return "tiers"; }
+  /// The policy's kind: its name in quotes and its "type" in a run-time config.
+
+  static constexpr std::string_view kind = "tiers";
+
+  [[nodiscard]] std::string_view name() const noexcept { return kind; }
 
   /// @brief Index of the bracket holding `notional` (>= 0); a notional above the last cap
   ///        maps to the last bracket (see `within_limit`).
@@ -307,7 +311,11 @@ class step_risk_limit_policy {
     }
   }
 
-  [[nodiscard]] std::string_view name() const noexcept { return "step_risk_limit"; }
+  /// The policy's kind: its name in quotes and its "type" in a run-time config.
+
+  static constexpr std::string_view kind = "step_risk_limit";
+
+  [[nodiscard]] std::string_view name() const noexcept { return kind; }
 
   /// @brief Number of steps above the base limit needed to hold `size` (0 within the base).
   [[nodiscard]] double steps(double size) const noexcept {
@@ -375,7 +383,11 @@ class deribit_size_addon_policy {
     }
   }
 
-  [[nodiscard]] std::string_view name() const noexcept { return "deribit_size_addon"; }
+  /// The policy's kind: its name in quotes and its "type" in a run-time config.
+
+  static constexpr std::string_view kind = "deribit_size_addon";
+
+  [[nodiscard]] std::string_view name() const noexcept { return kind; }
 
   /// @brief IM and MM rates of notional for a size.
   [[nodiscard]] margin_rates rates(double size) const noexcept {
@@ -442,7 +454,11 @@ class impact_curve_policy {
     }
   }
 
-  [[nodiscard]] std::string_view name() const noexcept { return "impact_curve"; }
+  /// The policy's kind: its name in quotes and its "type" in a run-time config.
+
+  static constexpr std::string_view kind = "impact_curve";
+
+  [[nodiscard]] std::string_view name() const noexcept { return kind; }
 
   /// @brief The add-on rate of notional for a size (>= 0).
   [[nodiscard]] double addon_rate(double size) const noexcept {
