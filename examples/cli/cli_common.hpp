@@ -12,8 +12,10 @@
 // oldest first and duplicates resolved as its load report says.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <iostream>
@@ -180,11 +182,52 @@ inline price_series read_prices(const std::string& path, const std::string& colu
   return out;
 }
 
+namespace input_support {
+/// True when `values` look like prices rather than returns: every value strictly positive and
+/// the typical level (median) more than 20 times the typical change between neighbours
+/// (median |x_t - x_{t-1}|). Percent or fractional returns change sign and their changes are
+/// as large as the values; a close column of BTC has level ~40,000 and changes ~500.
+inline bool looks_like_prices(const std::vector<double>& values) {
+  if (values.size() < 10) return false;
+  std::vector<double> level;
+  std::vector<double> change;
+  level.reserve(values.size());
+  change.reserve(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!(values[i] > 0.0)) return false;
+    level.push_back(values[i]);
+    if (i > 0) change.push_back(std::abs(values[i] - values[i - 1]));
+  }
+  const auto median = [](std::vector<double>& v) {
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+    return v[v.size() / 2];
+  };
+  const double typical_level = median(level);
+  const double typical_change = median(change);
+  return typical_level > 20.0 * typical_change;
+}
+}  // namespace input_support
+
 /// Reads the series the models run on (see the file comment for the rules).
+/// A column of returns that looks like prices (input_support::looks_like_prices) is refused,
+/// naming --prices, unless `as_returns`: read as returns it gives volatilities in the tens of
+/// thousands. `prices` without a column reads the file's close or price column as prices.
 /// @throws dynmargin::invalid_argument (missing file or column, malformed cells, a price that
 ///         is not positive, times that do not increase).
-inline input_series read_input(const std::string& path, const std::string& column = {}, bool prices = false) {
+inline input_series read_input(const std::string& path, const std::string& column = {}, bool prices = false,
+                               bool as_returns = false) {
   input_series out;
+  if (column.empty() && prices && !dynmargin::io::is_price_format(dynmargin::io::inspect_csv(path).format)) {
+    // --prices without --column: the file's close or price column, as read_prices chooses it.
+    const auto series = read_prices(path);
+    out.price_times = series.times;
+    out.prices = series.prices;
+    out.column = series.column;
+    out.report = series.report;
+    out.from_prices = true;
+    input_support::add_returns(out);
+    return out;
+  }
   if (column.empty()) {
     const auto layout = dynmargin::io::inspect_csv(path);
     if (dynmargin::io::is_price_format(layout.format)) {
@@ -223,6 +266,12 @@ inline input_series read_input(const std::string& path, const std::string& colum
   } else {
     out.times = std::move(table.times_us);
     out.values = std::move(table.values);
+    if (!as_returns && input_support::looks_like_prices(out.values)) {
+      throw dynmargin::invalid_argument(
+          "read_input: column \"" + out.column + "\" of \"" + path +
+          "\" looks like prices, not returns (every value positive, its level more than 20 times its typical "
+          "change); add --prices to take log returns of it, or --as-returns if it really holds returns");
+    }
   }
   return out;
 }

@@ -12,6 +12,7 @@
 
 #include "cli_common.hpp"
 #include "dynmargin/core/error.hpp"
+#include "dynmargin/runtime/enum_names.hpp"
 #include "dynmargin/volatility/garch.hpp"
 #include "dynmargin/volatility/garch_fit.hpp"
 #include "registry.hpp"
@@ -25,8 +26,10 @@ struct fit_options {
   std::string input;
   std::string column;
   bool prices = false;
+  bool as_returns = false;
   std::string init = "fgarch";
   bool stationary = false;
+  bool timing = false;
 };
 
 // Keys keep the documented order (ordered_json). A number for JSON; NaN (standard errors that do not exist) becomes
@@ -47,14 +50,11 @@ nlohmann::ordered_json parameter_object(const dynmargin::garch_parameters& p, bo
 }
 
 void run_fit(const fit_options& o) {
-  const auto series = read_input(o.input, o.column, o.prices);
+  const auto series = read_input(o.input, o.column, o.prices, o.as_returns);
   dynmargin::fit_garch_config options;
   options.asymmetric = o.model == "gjr";
-  options.innovation = o.dist == "t" ? dynmargin::distribution_shape::student_t : dynmargin::distribution_shape::normal;
-  options.start = o.init == "rugarch"         ? dynmargin::garch_start::rugarch
-                  : o.init == "backcast"      ? dynmargin::garch_start::backcast
-                  : o.init == "unconditional" ? dynmargin::garch_start::unconditional
-                                              : dynmargin::garch_start::fgarch;
+  options.innovation = dynmargin::parse_enum<dynmargin::distribution_shape>(o.dist, "fit", "--dist");
+  options.start = dynmargin::parse_enum<dynmargin::garch_start>(o.init, "fit", "--init");
   options.stationary = o.stationary;
   const auto fit = dynmargin::fit_garch(series.values, options);
   const bool student = options.innovation == dynmargin::distribution_shape::student_t;
@@ -94,7 +94,8 @@ void run_fit(const fit_options& o) {
   out["stationarity_constraint"] = fit.stationarity_enforced;
   out["fitted_stationary"] = fit.fitted_stationary;
   out["sigma2_next"] = number(fit.model.variance());
-  out["seconds"] = fit.seconds;
+  // Wall-clock time differs between identical runs: printed only when asked for.
+  if (o.timing) out["seconds"] = fit.seconds;
   std::cout << out.dump(2) << '\n';
   if (!fit.fitted_stationary) {
     std::cerr << "fit: warning: the fitted model is not stationary (persistence " << fit.persistence
@@ -117,16 +118,18 @@ void add_fit_command(CLI::App& app) {
       "returns for a price file). The likelihood is fGarch's (h_1 = omega + (alpha+beta) mean(z^2),\n"
       "all observations); --init chooses another peer's start-up rule.");
   sub->add_option("--model", options->model, "garch (default) or gjr")->check(CLI::IsMember({"garch", "gjr"}));
-  sub->add_option("--dist", options->dist, "innovations: normal (default) or t (unit-variance Student t)")
-      ->check(CLI::IsMember({"normal", "t"}));
+  sub->add_option("--dist", options->dist,
+                  "innovations: normal (default) or student_t (or t; unit-variance Student t)");
   sub->add_option("--input", options->input, "CSV file: a price file, or a file with a returns column")->required();
   sub->add_option("--column", options->column, "column holding percent returns (or prices with --prices); default r");
   sub->add_flag("--prices", options->prices, "the column holds prices: fit their percent log returns");
+  sub->add_flag("--as-returns", options->as_returns,
+                "the --column holds returns even though it looks like prices (all positive, level >> changes)");
   sub->add_option("--init", options->init,
                   "first variance: fgarch (default, R fGarch), rugarch (mean(z^2), R rugarch), backcast (Python arch), "
-                  "unconditional (omega / (1 - persistence))")
-      ->check(CLI::IsMember({"fgarch", "rugarch", "backcast", "unconditional"}));
+                  "unconditional (omega / (1 - persistence))");
   sub->add_flag("--stationary", options->stationary, "constrain alpha + gamma/2 + beta < 1");
+  sub->add_flag("--timing", options->timing, "add the fit's wall-clock \"seconds\" (which differ between runs)");
   sub->callback([options] { run_fit(*options); });
 }
 

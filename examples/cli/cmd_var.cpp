@@ -44,6 +44,7 @@
 #include "dynmargin/risk/historical.hpp"
 #include "dynmargin/risk/monte_carlo.hpp"
 #include "dynmargin/risk/parametric.hpp"
+#include "dynmargin/runtime/enum_names.hpp"
 #include "dynmargin/volatility/ewma.hpp"
 #include "dynmargin/volatility/garch.hpp"
 #include "dynmargin/volatility/garch_fit.hpp"
@@ -57,7 +58,7 @@ struct var_options {
   double confidence = 0.99;
   std::int64_t window = 500;
   std::string quantile = "type7";
-  std::string es = "tail-mean";
+  std::string es = "tail_mean";
   std::string dist = "normal";
   std::optional<double> nu;
   std::optional<double> skew;
@@ -79,6 +80,7 @@ struct var_options {
   std::string input;
   std::string column;
   bool prices = false;
+  bool as_returns = false;
   // The texts typed for the flags that take rows or a span of time (cli_common.hpp's
   // rows_from_flag); resolved into window, horizon, refit and fit_start once the input's
   // spacing is known.
@@ -99,25 +101,19 @@ void check_option(const char* option, const char* requirement, T value) {
   }
 }
 
+// One spelling per value, shared with the JSON config (runtime/enum_names.hpp); the command
+// line's older spellings (model, sqrt, overlapping, tail-mean, t, cornish-fisher) are aliases.
 dynmargin::horizon_rule parse_horizon_rule(const std::string& text, dynmargin::horizon_rule fallback) {
   if (text.empty()) return fallback;
-  if (text == "model") return dynmargin::horizon_rule::volatility_model;
-  if (text == "sqrt") return dynmargin::horizon_rule::square_root_of_time;
-  if (text == "overlapping") return dynmargin::horizon_rule::overlapping_sums;
-  if (text == "bootstrap") return dynmargin::horizon_rule::bootstrap;
-  dynmargin::throw_invalid_argument("var", "--horizon-rule", "must be model, sqrt, overlapping or bootstrap", text);
+  return dynmargin::parse_enum<dynmargin::horizon_rule>(text, "var", "--horizon-rule");
 }
 
 dynmargin::quantile_method parse_quantile(const std::string& text) {
-  if (text == "type1") return dynmargin::quantile_method::type1;
-  if (text == "type7") return dynmargin::quantile_method::type7;
-  dynmargin::throw_invalid_argument("var", "--quantile", "must be type1 or type7", text);
+  return dynmargin::parse_enum<dynmargin::quantile_method>(text, "var", "--quantile");
 }
 
 dynmargin::es_method parse_es(const std::string& text) {
-  if (text == "tail-mean") return dynmargin::es_method::tail_mean;
-  if (text == "acerbi-tasche") return dynmargin::es_method::acerbi_tasche;
-  dynmargin::throw_invalid_argument("var", "--es", "must be tail-mean or acerbi-tasche", text);
+  return dynmargin::parse_enum<dynmargin::es_method>(text, "var", "--es");
 }
 
 /// Streams the returns through the model and the measure, printing ready rows.
@@ -184,13 +180,10 @@ void run_method(const var_options& o, const std::vector<double>& returns, const 
     c.horizon_steps = dynmargin::horizon(o.horizon);
     c.mean = mean;
     c.horizon = parse_horizon_rule(o.horizon_rule, dynmargin::horizon_rule::volatility_model);
-    if (o.dist == "normal") {
-      c.distribution = dynmargin::risk_distribution::normal;
-    } else if (o.dist == "t") {
-      c.distribution = dynmargin::risk_distribution::student_t;
+    c.distribution = dynmargin::parse_enum<dynmargin::risk_distribution>(o.dist, "var", "--dist");
+    if (c.distribution == dynmargin::risk_distribution::student_t) {
       c.nu = o.nu ? *o.nu : dynmargin::fit_student_t_nu(residuals_of(returns, vol)).nu;
-    } else if (o.dist == "cornish-fisher") {
-      c.distribution = dynmargin::risk_distribution::cornish_fisher;
+    } else if (c.distribution == dynmargin::risk_distribution::cornish_fisher) {
       if (!o.skew || !o.kurt) {
         const auto z = residuals_of(returns, vol);
         double m = 0.0;
@@ -213,8 +206,6 @@ void run_method(const var_options& o, const std::vector<double>& returns, const 
         c.skewness = *o.skew;
         c.excess_kurtosis = *o.kurt;
       }
-    } else {
-      dynmargin::throw_invalid_argument("var", "--dist", "must be normal, t or cornish-fisher", o.dist);
     }
     dynmargin::parametric_risk risk(c);
     run_stream(
@@ -271,11 +262,9 @@ void run_method(const var_options& o, const std::vector<double>& returns, const 
     c.horizon = dynmargin::horizon(o.horizon);
     c.simulation.seed = o.seed;
     if (o.paths > 0) c.simulation.scenarios = o.paths;
-    if (o.dist == "t") {
-      c.simulation.distribution = dynmargin::distribution_shape::student_t;
+    c.simulation.distribution = dynmargin::parse_enum<dynmargin::distribution_shape>(o.dist, "var", "--dist");
+    if (c.simulation.distribution == dynmargin::distribution_shape::student_t) {
       c.simulation.degrees_of_freedom = o.nu ? *o.nu : dynmargin::fit_student_t_nu(residuals_of(returns, vol)).nu;
-    } else if (o.dist != "normal") {
-      dynmargin::throw_invalid_argument("var", "--dist", "must be normal or t for montecarlo", o.dist);
     }
     dynmargin::monte_carlo_risk risk(c);
     run_stream(
@@ -340,10 +329,14 @@ void run_rolling_garch(const var_options& o, const std::vector<double>& returns,
 
 void run_var(var_options o) {
   // Validate the common parameters before reading data, so errors name them first.
-  check_option<dynmargin::confidence_level>("confidence", "must be in (0, 1)", o.confidence);
+  // A margin is a loss quantile: below 0.5 it would be a gain (a negative VaR printed as if
+  // it were a margin), so the flag is refused, as a value of 99 meant as a percent is.
+  if (!(o.confidence >= 0.5 && o.confidence < 1.0)) {
+    dynmargin::throw_invalid_argument("var", "--confidence", "must be in [0.5, 1) (0.99 for 99%)", o.confidence);
+  }
   if (o.side != "long" && o.side != "short")
     dynmargin::throw_invalid_argument("var", "--side", "must be long or short", o.side);
-  const auto series = read_input(o.input, o.column, o.prices);
+  const auto series = read_input(o.input, o.column, o.prices, o.as_returns);
   // Rows or spans of time: a span counts returns of the input's usual spacing.
   o.window = rows_from_flag("var", "--window", o.window_text, series.report);
   o.horizon = rows_from_flag("var", "--horizon", o.horizon_text, series.report);
@@ -351,6 +344,15 @@ void run_var(var_options o) {
   if (o.refit_text) o.refit = rows_from_flag("var", "--refit", *o.refit_text, series.report);
   o.fit_start = rows_from_flag("var", "--fit-start", o.fit_start_text, series.report);
   const auto& returns = series.values;
+  // Memory follows the data: a window the data cannot fill gives no estimate, so it is an
+  // error at once, before anything sized by the window is allocated.
+  if ((o.method == "historical" || o.method == "fhs" || o.method == "evt") &&
+      o.window > static_cast<std::int64_t>(returns.size())) {
+    dynmargin::throw_invalid_argument("var", "--window",
+                                      "is longer than the data (" + std::to_string(returns.size()) +
+                                          " returns), so no estimate can be made; give at most that",
+                                      o.window_text);
+  }
   for (std::size_t i = 0; i < returns.size(); ++i) {
     if (!std::isfinite(returns[i])) {
       dynmargin::throw_invalid_argument("var", "return at index " + std::to_string(i), "must be finite", returns[i]);
@@ -386,15 +388,19 @@ void add_var_command(CLI::App& app) {
       "Rolling VaR and ES forecasts as CSV t,var,es (row t uses returns before t only; t is the 0-based index of the "
       "forecast return; values in the units of the returns).");
   sub->add_option("--method", options->method, "historical, parametric, fhs, evt or montecarlo")->required();
-  sub->add_option("--confidence", options->confidence, "confidence level p in (0, 1)")->capture_default_str();
+  sub->add_option("--confidence", options->confidence, "confidence level p in [0.5, 1), 0.99 for 99%")
+      ->capture_default_str();
   sub->add_option("--window", options->window_text,
                   "window of returns (historical, fhs, evt): a count, or a span of time such as 30d (rows of the "
                   "input's spacing)")
       ->capture_default_str();
   sub->add_option("--quantile", options->quantile, "type1 (inverse CDF) or type7 (R default)")->capture_default_str();
-  sub->add_option("--es", options->es, "tail-mean (mean at or below the type-1 quantile) or acerbi-tasche")
+  sub->add_option(
+         "--es", options->es,
+         "tail_mean (mean at or below the type-1 quantile) or acerbi_tasche (older spellings tail-mean, acerbi-tasche)")
       ->capture_default_str();
-  sub->add_option("--dist", options->dist, "parametric: normal, t or cornish-fisher; montecarlo: normal or t")
+  sub->add_option("--dist", options->dist,
+                  "parametric: normal, student_t (or t) or cornish_fisher; montecarlo: normal or student_t")
       ->capture_default_str();
   sub->add_option("--nu", options->nu, "Student t degrees of freedom (> 2); default: fitted in-sample");
   sub->add_option("--skew", options->skew, "Cornish-Fisher skewness of the returns; default: in-sample");
@@ -412,8 +418,11 @@ void add_var_command(CLI::App& app) {
   sub->add_option("--floor", options->floor, "fhs: floor of sigma_now / sigma_t");
   sub->add_option("--cap", options->cap, "fhs: cap of sigma_now / sigma_t");
   sub->add_option("--age-decay", options->age_decay, "historical: BRW age-weight lambda in (0, 1] (needs type1)");
-  sub->add_option("--paths", options->paths, "bootstrap paths or Monte Carlo scenarios");
-  sub->add_option("--seed", options->seed, "seed of the bootstrap or Monte Carlo")->capture_default_str();
+  sub->add_option("--paths", options->paths, "bootstrap paths or Monte Carlo scenarios (> 0; default: the method's)")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--seed", options->seed, "seed of the bootstrap or Monte Carlo (>= 0)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   sub->add_option("--refit", options->refit_text,
                   "evt: refit the tails every this many returns (default 1); garch/gjr: re-estimate on past "
                   "returns every this many returns (default 100); or a span of time such as 7d");
@@ -427,6 +436,8 @@ void add_var_command(CLI::App& app) {
   sub->add_option("--input", options->input, "CSV of prices or returns")->required();
   sub->add_option("--column", options->column, "column to read (returns unless --prices)");
   sub->add_flag("--prices", options->prices, "the column holds prices: use percent log returns");
+  sub->add_flag("--as-returns", options->as_returns,
+                "the --column holds returns even though it looks like prices (all positive, level >> changes)");
   sub->callback([options] { run_var(*options); });
 }
 

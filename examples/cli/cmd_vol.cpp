@@ -54,6 +54,7 @@ struct vol_options {
   std::string input;
   std::string column;
   bool prices = false;
+  bool as_returns = false;
   double lambda = 0.94;
   std::string window;  // rows or a span of time; empty: the model's default
   std::string start = "first";
@@ -213,7 +214,7 @@ void run_vol(const CLI::App& sub, const vol_options& o) {
     return;
   }
 
-  const auto series = read_input(o.input, o.column, o.prices);
+  const auto series = read_input(o.input, o.column, o.prices, o.as_returns);
   if (series.values.empty()) {
     throw dynmargin::invalid_argument("vol: \"" + o.input + "\" holds no returns");
   }
@@ -278,6 +279,8 @@ void add_vol_command(CLI::App& app) {
   sub->add_option("--column", options->column,
                   "Column of percent returns (or of prices with --prices); not for range estimators");
   sub->add_flag("--prices", options->prices, "The --column holds prices: percent log returns are taken");
+  sub->add_flag("--as-returns", options->as_returns,
+                "the --column holds returns even though it looks like prices (all positive, level >> changes)");
   sub->add_option("--lambda", options->lambda,
                   "Decay in (0, 1): ewma (default 0.94), or EWMA weighting of a range estimator");
   sub->add_option("--window", options->window,

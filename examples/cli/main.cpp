@@ -2,13 +2,17 @@
 // dynmargin: try volatility models, risk measures and margin policies on a CSV without
 // writing C++. Each subcommand prints JSON or CSV on standard output; errors go to standard
 // error with exit code 1 (2 for a command line CLI11 rejects).
+#include <cerrno>
+#include <cstring>
 #include <exception>
 #include <iostream>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
 
+#include "dynmargin/runtime/enum_names.hpp"
 #include "dynmargin/version.hpp"
 #include "registry.hpp"
 
@@ -25,12 +29,38 @@ int main(int argc, char** argv) {
   std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
   for (const auto& entry : entries) entry.add(app);
 
+  // `dynmargin help` is `dynmargin --help`; a first word that is no subcommand gets the list.
+  if (argc > 1) {
+    const std::string first = argv[1];
+    if (first == "help") {
+      std::cout << app.help();
+      return 0;
+    }
+    std::string names;
+    bool known = false;
+    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+      known = known || sub->get_name() == first;
+    }
+    if (!first.empty() && first[0] != '-' && !known) {
+      std::cerr << "dynmargin: unknown subcommand \"" << dynmargin::printable_text(first) << "\"; the subcommands are "
+                << names << " (dynmargin help)\n";
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const std::exception& e) {
+    std::cout.flush();
     std::cerr << "dynmargin: " << e.what() << '\n';
+    return 1;
+  }
+  // Output that could not be written (a full disk, a closed pipe) is an error, not a success.
+  std::cout.flush();
+  if (!std::cout) {
+    std::cerr << "dynmargin: cannot write the output to standard output: " << std::strerror(errno) << '\n';
     return 1;
   }
   return 0;
