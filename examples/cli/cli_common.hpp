@@ -18,8 +18,11 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
+#include <random>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -30,6 +33,7 @@
 #include "dynmargin/core/returns.hpp"
 #include "dynmargin/core/types.hpp"
 #include "dynmargin/io/io.hpp"
+#include "dynmargin/runtime/enum_names.hpp"
 
 namespace dynmargin_cli {
 
@@ -52,6 +56,33 @@ struct price_series {
   dynmargin::io::load_report report;
 };
 
+/// `--input -`: standard input, copied once into a temporary file that is removed at exit,
+/// which the readers then read as any file (they need to look at the header before choosing
+/// a layout). Any other text is a path and returned as it is.
+inline std::string input_path(const std::string& text) {
+  if (text != "-") return text;
+  struct stdin_copy {
+    std::filesystem::path path;
+    stdin_copy() = default;
+    stdin_copy(const stdin_copy&) = delete;
+    stdin_copy& operator=(const stdin_copy&) = delete;
+    ~stdin_copy() {
+      std::error_code ignored;
+      if (!path.empty()) std::filesystem::remove(path, ignored);
+    }
+  };
+  static stdin_copy copy;
+  if (copy.path.empty()) {
+    std::random_device entropy;
+    copy.path = std::filesystem::temp_directory_path() /
+                ("dynmargin-stdin-" + std::to_string(entropy()) + std::to_string(entropy()) + ".csv");
+    std::ofstream out(copy.path, std::ios::binary);
+    out << std::cin.rdbuf();
+    if (!out) throw dynmargin::invalid_argument("--input -: cannot copy standard input to " + copy.path.string());
+  }
+  return copy.path.string();
+}
+
 /// Shortest text that reads back to the same double (std::to_chars), for CSV output.
 inline std::string format_double(double value) {
   std::array<char, 64> buffer{};
@@ -60,12 +91,18 @@ inline std::string format_double(double value) {
   return std::string(buffer.data(), end);
 }
 
-/// The column names of a file, comma separated, for error messages.
+/// The column names of a file, comma separated, for error messages; a single column holding
+/// semicolons gets a hint that the file is not comma separated.
 inline std::string describe_columns(const std::vector<std::string>& columns) {
   std::string out;
   for (std::size_t i = 0; i < columns.size(); ++i) {
     if (i != 0) out += ", ";
-    out += columns[i];
+    out += dynmargin::printable_text(columns[i]);
+  }
+  if (columns.size() == 1 && columns.front().find(';') != std::string::npos) {
+    out +=
+        "; the header holds semicolons: the file looks semicolon-separated, and dynmargin reads "
+        "comma-separated files (convert it, e.g. tr ';' ',')";
   }
   return out;
 }

@@ -18,6 +18,7 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -185,12 +186,29 @@ void write_paths(const std::string& file, const dynmargin::backtest_path& path) 
   if (!out) throw dynmargin::invalid_argument("backtest: failed writing \"" + file + "\"");
 }
 
-std::string paths_file(const std::string& base, const std::string& config, bool several) {
-  if (!several) return base;
+std::string paths_file(const std::string& base, const std::string& suffix) {
   const std::filesystem::path p(base);
-  const std::string stem = std::filesystem::path(config).stem().string();
-  return (p.parent_path() / (p.stem().string() + "_" + stem + (p.has_extension() ? p.extension().string() : ".csv")))
+  return (p.parent_path() / (p.stem().string() + "_" + suffix + (p.has_extension() ? p.extension().string() : ".csv")))
       .string();
+}
+
+// One path file per config, never two to one name: OUT itself for one config, else OUT with
+// "_<config stem>"; configs whose stems collide (a/x.json, b/x.json) add their 1-based
+// position ("_x_1", "_x_2"), said on standard error.
+std::vector<std::string> paths_files(const std::string& base, const std::vector<std::string>& configs) {
+  if (configs.size() == 1) return {base};
+  std::vector<std::string> stems;
+  for (const auto& c : configs) stems.push_back(std::filesystem::path(c).stem().string());
+  std::vector<std::string> files;
+  for (std::size_t i = 0; i < configs.size(); ++i) {
+    const bool shared = std::count(stems.begin(), stems.end(), stems[i]) > 1;
+    files.push_back(paths_file(base, shared ? stems[i] + "_" + std::to_string(i + 1) : stems[i]));
+    if (shared) {
+      std::cerr << "backtest: configs share the name \"" << stems[i] << "\": the path of " << configs[i] << " goes to "
+                << files.back() << '\n';
+    }
+  }
+  return files;
 }
 
 void run_backtest(const backtest_options& options) {
@@ -215,7 +233,10 @@ void run_backtest(const backtest_options& options) {
 
   std::vector<dynmargin::named_backtest_report> reports;
   std::vector<json> outputs;
-  for (const auto& file : options.configs) {
+  const std::vector<std::string> path_files = options.paths.empty() ? std::vector<std::string>{}
+                                                                    : paths_files(options.paths, options.configs);
+  for (std::size_t config_index = 0; config_index < options.configs.size(); ++config_index) {
+    const std::string& file = options.configs[config_index];
     const json config_json = read_json_file(file);
     auto engine = build_margin_engine(config_json);
     // A config with a "bar" is backtested on the bars it samples (days then count bars of it);
@@ -271,7 +292,7 @@ void run_backtest(const backtest_options& options) {
       out["bar"] = dynmargin::format_duration(*engine.bar);
       out["bars"] = prices.size();
     }
-    if (!options.paths.empty()) write_paths(paths_file(options.paths, file, options.configs.size() > 1), path);
+    if (!options.paths.empty()) write_paths(path_files[config_index], path);
     reports.push_back({file, std::move(report)});
     outputs.push_back(std::move(out));
   }
@@ -305,6 +326,7 @@ void add_backtest_command(CLI::App& app) {
   sub->add_option("--config", options->configs, "JSON margin config (as for `dynmargin margin`); repeat to compare")
       ->required();
   sub->add_option("--input", options->input, "price CSV (a venue export or a file with a close/price column)")
+      ->transform(input_path, "", "")
       ->required();
   sub->add_option("--column", options->column, "price column to use (default: close)");
   sub->add_option("--paths", options->paths, "write the margin path CSV: t,price,initial_rate,loss,exception");

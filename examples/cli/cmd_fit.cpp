@@ -120,7 +120,9 @@ void add_fit_command(CLI::App& app) {
   sub->add_option("--model", options->model, "garch (default) or gjr")->check(CLI::IsMember({"garch", "gjr"}));
   sub->add_option("--dist", options->dist,
                   "innovations: normal (default) or student_t (or t; unit-variance Student t)");
-  sub->add_option("--input", options->input, "CSV file: a price file, or a file with a returns column")->required();
+  sub->add_option("--input", options->input, "CSV file: a price file, or a file with a returns column")
+      ->transform(input_path, "", "")
+      ->required();
   sub->add_option("--column", options->column, "column holding percent returns (or prices with --prices); default r");
   sub->add_flag("--prices", options->prices, "the column holds prices: fit their percent log returns");
   sub->add_flag("--as-returns", options->as_returns,

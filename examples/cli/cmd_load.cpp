@@ -86,7 +86,7 @@ void add_load_command(CLI::App& app) {
       "with --column, reads that one numeric column of any CSV. Rows are put oldest first,\n"
       "duplicated times resolved, and gaps, flat zero-volume bars, bad prints, swapped volume\n"
       "columns and date/unix disagreements counted.");
-  sub->add_option("--input,-i", options->input, "CSV file to read")->required();
+  sub->add_option("--input,-i", options->input, "CSV file to read")->transform(input_path, "", "")->required();
   sub->add_option("--column,-c", options->column,
                   "read this numeric column instead of OHLC bars (exact name, or a unique\n"
                   "case-insensitive match); without it a non-price file uses its column r");

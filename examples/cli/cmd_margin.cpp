@@ -210,6 +210,7 @@ void add_margin_command(CLI::App& app) {
       "raw rate, initial and maintenance rates and amounts, the binding policy and each policy's effect");
   sub->add_option("--config", options->config, "JSON config (schema: docs/margin.md)")->required();
   sub->add_option("--input", options->input, "price CSV (a venue export or a file with a close/price column)")
+      ->transform(input_path, "", "")
       ->required();
   sub->add_option("--column", options->column, "price column to use (default: close)");
   sub->add_option("--position", options->position, "signed notional the amounts are for (negative: short)")

@@ -433,7 +433,7 @@ void add_var_command(CLI::App& app) {
                 "garch/gjr: fit without the stationarity constraint (default: alpha + gamma/2 + beta < 1)");
   sub->add_flag("--in-sample", options->in_sample,
                 "garch/gjr: fit once on the whole input (looks ahead: not for backtests)");
-  sub->add_option("--input", options->input, "CSV of prices or returns")->required();
+  sub->add_option("--input", options->input, "CSV of prices or returns")->transform(input_path, "", "")->required();
   sub->add_option("--column", options->column, "column to read (returns unless --prices)");
   sub->add_flag("--prices", options->prices, "the column holds prices: use percent log returns");
   sub->add_flag("--as-returns", options->as_returns,

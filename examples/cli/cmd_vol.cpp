@@ -275,6 +275,7 @@ void add_vol_command(CLI::App& app) {
           {"ewma", "rolling", "garch", "gjr", "parkinson", "garman-klass", "rogers-satchell", "yang-zhang"}));
   sub->add_option("--input", options->input,
                   "CSV file: a price file (Yahoo, CryptoDataDownload, any OHLC) or a column of returns")
+      ->transform(input_path, "", "")
       ->required();
   sub->add_option("--column", options->column,
                   "Column of percent returns (or of prices with --prices); not for range estimators");

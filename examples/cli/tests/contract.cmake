@@ -146,3 +146,51 @@ execute_process(COMMAND "${DYNMARGIN}" vol --model ewma --input "${WORK_DIR}/pla
 if(NOT plain_out STREQUAL plain_column_out)
   message(FATAL_ERROR "vol --prices without --column does not read the price column as --column price --prices does")
 endif()
+
+# 7. backtest: two configs with one file name write two path files, never one over the other.
+file(MAKE_DIRECTORY "${WORK_DIR}/a" "${WORK_DIR}/b")
+file(WRITE "${WORK_DIR}/a/x.json"
+  "{\"volatility\": {\"model\": \"ewma\"}, \"risk\": {\"method\": \"parametric\"}, \"policies\": [{\"type\": \"floor\", \"rate\": 0.02}]}")
+file(WRITE "${WORK_DIR}/b/x.json"
+  "{\"volatility\": {\"model\": \"ewma\"}, \"risk\": {\"method\": \"parametric\"}, \"policies\": [{\"type\": \"floor\", \"rate\": 0.30}]}")
+file(REMOVE "${WORK_DIR}/paths_x_1.csv" "${WORK_DIR}/paths_x_2.csv" "${WORK_DIR}/paths_x.csv")
+execute_process(COMMAND "${DYNMARGIN}" backtest --config "${WORK_DIR}/a/x.json" --config "${WORK_DIR}/b/x.json"
+                        --input "${btc}" --paths "${WORK_DIR}/paths.csv"
+                RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "backtest with two configs named x.json failed: ${err}")
+endif()
+if(NOT EXISTS "${WORK_DIR}/paths_x_1.csv" OR NOT EXISTS "${WORK_DIR}/paths_x_2.csv")
+  message(FATAL_ERROR "backtest: two configs named x.json must write paths_x_1.csv and paths_x_2.csv: ${err}")
+endif()
+file(READ "${WORK_DIR}/paths_x_1.csv" first_paths)
+file(READ "${WORK_DIR}/paths_x_2.csv" second_paths)
+if(first_paths STREQUAL second_paths)
+  message(FATAL_ERROR "backtest: the two path files are identical; one config's path overwrote the other's")
+endif()
+string(FIND "${err}" "share the name \"x\"" at)
+if(at EQUAL -1)
+  message(FATAL_ERROR "backtest: shared config names are not said on standard error: ${err}")
+endif()
+
+# 8. --input - reads standard input (every subcommand that reads --input); a semicolon-separated
+#    file gets a hint about the separator.
+execute_process(COMMAND "${DYNMARGIN}" vol --model ewma --input - INPUT_FILE "${btc}"
+                RESULT_VARIABLE rc OUTPUT_VARIABLE from_stdin ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "vol --input - failed: ${err}")
+endif()
+if(NOT from_stdin STREQUAL default_run)
+  message(FATAL_ERROR "vol --input - (standard input) differs from --input FILE")
+endif()
+foreach(command "load" "var;--method;historical;--window;250" "fit" "margin;--config;${EXAMPLES_DIR}/configs/ccp_apc.json"
+                "backtest;--config;${EXAMPLES_DIR}/configs/ccp_apc.json")
+  execute_process(COMMAND "${DYNMARGIN}" ${command} --input - INPUT_FILE "${btc}"
+                  RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${command} --input - failed: ${err}")
+  endif()
+endforeach()
+file(WRITE "${WORK_DIR}/semicolons.csv" "time;r\n2024-01-01;0.5\n2024-01-02;-0.3\n")
+expect_failure("semicolon file" ARGS vol --model ewma --input "${WORK_DIR}/semicolons.csv"
+  EXPECT "semicolon-separated")
