@@ -115,7 +115,9 @@ void run_margin(const margin_options& options) {
   dynmargin::timestamp_us last_accepted{};
   bool have_accepted = false;
   std::size_t stale_rows = 0;
+  std::size_t ready_rows = 0;
   auto print_row = [&](std::size_t row, const dynmargin::margin_quote& q) {
+    if (q.ready) ++ready_rows;
     std::string line = dynmargin::format_epoch_seconds(series.times[row]) + "," + format_double(series.prices[row]);
     if (q.ready) {
       for (double v : {q.raw_rate, q.initial_rate, q.maintenance_rate, q.initial_amount, q.maintenance_amount}) {
@@ -155,6 +157,13 @@ void run_margin(const margin_options& options) {
     ++warnings;
   };
   auto report = [&] {
+    // Every row still in warm-up: the config asks for more history than the file has.
+    if (ready_rows == 0) {
+      std::cout.flush();
+      throw dynmargin::evaluation_error("margin: no margin: all " + std::to_string(prices.size()) +
+                                        " rows are in warm-up; the config's windows, burn-in or min_returns need more "
+                                        "history than the input has");
+    }
     if (stale_rows > 0) {
       std::cerr << "margin: warning: " << stale_rows << " rows arrived after the feed had stopped for more than "
                 << max_staleness << " s (price_guard.max_staleness; column stale)\n";

@@ -127,6 +127,7 @@ template <class Vol, class Risk, class Ready, class Before = no_refit>
 void run_stream(const std::vector<double>& returns, Vol vol, Risk& risk, dynmargin::position_side side, Ready ready,
                 std::size_t first = 0, Before before = {}) {
   std::string out = "t,var,es\n";
+  std::size_t rows = 0;
   std::size_t warnings = 0;
   std::size_t first_warning = 0;
   for (std::size_t t = first; t <= returns.size(); ++t) {
@@ -135,6 +136,7 @@ void run_stream(const std::vector<double>& returns, Vol vol, Risk& risk, dynmarg
       const auto e = risk.estimate(vol, side);
       if (std::isfinite(e.var) && std::isfinite(e.es)) {
         out += std::to_string(t) + ',' + format_double(e.var) + ',' + format_double(e.es) + '\n';
+        ++rows;
       }
     }
     if (t == returns.size()) break;
@@ -150,6 +152,12 @@ void run_stream(const std::vector<double>& returns, Vol vol, Risk& risk, dynmarg
     dynmargin::throw_if_error(vol.update(returns[t]), "var", "volatility update at index " + std::to_string(t));
   }
   std::cout << out;
+  // A run with no estimate is a failure the caller must see, not an empty success.
+  if (rows == 0) {
+    throw dynmargin::evaluation_error("var: no estimate: the " + std::to_string(returns.size()) +
+                                      " returns never filled the method's window or warm-up (or every estimate was "
+                                      "not finite); give a shorter --window or --fit-start, or more data");
+  }
   if (warnings > 0) {
     std::cerr << "var: warning: " << warnings << " of " << returns.size()
               << " updates returned refit_failed (first at return index " << first_warning

@@ -80,11 +80,20 @@ class csv_output {
     text_ += ',';
     text_ += format_double(std::sqrt(variance));
     text_ += '\n';
+    ++rows_;
   }
-  void flush() const { std::cout << text_ << std::flush; }
+  /// Writes the CSV; a run without a single forecast is an error (exit 1), not an empty success.
+  void flush() const {
+    std::cout << text_ << std::flush;
+    if (rows_ == 0) {
+      throw dynmargin::evaluation_error(
+          "vol: no forecast: the input is shorter than the model's window or warm-up (or holds no returns)");
+    }
+  }
 
  private:
   std::string text_;
+  std::size_t rows_ = 0;
 };
 
 // Epoch seconds of row i (a fraction for sub-second rows), or its 1-based number without times.

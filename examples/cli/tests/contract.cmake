@@ -194,3 +194,18 @@ endforeach()
 file(WRITE "${WORK_DIR}/semicolons.csv" "time;r\n2024-01-01;0.5\n2024-01-02;-0.3\n")
 expect_failure("semicolon file" ARGS vol --model ewma --input "${WORK_DIR}/semicolons.csv"
   EXPECT "semicolon-separated")
+
+# 9. Runs that produce no estimate exit non-zero with the reason (they printed a header and
+#    exited 0): a warm-up longer than the data in vol, var and margin.
+file(STRINGS "${btc}" lines)
+list(SUBLIST lines 0 21 head_lines)
+list(JOIN head_lines "\n" short_text)
+file(WRITE "${WORK_DIR}/short.csv" "${short_text}\n")
+expect_failure("vol rolling window > data" ARGS vol --model rolling --window 50 --input "${WORK_DIR}/short.csv"
+  EXPECT "vol: no forecast")
+expect_failure("var parametric garch fit-start > data" ARGS var --method parametric --vol garch --fit-start 500
+  --input "${WORK_DIR}/short.csv" EXPECT "--fit-start must be in")
+file(WRITE "${WORK_DIR}/long_window.json"
+  "{\"volatility\": {\"model\": \"ewma\"}, \"risk\": {\"method\": \"historical\", \"window\": 500}}")
+expect_failure("margin warm-up > data" ARGS margin --config "${WORK_DIR}/long_window.json" --input "${WORK_DIR}/short.csv"
+  EXPECT "no margin: all 20 rows are in warm-up")

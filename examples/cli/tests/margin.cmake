@@ -191,8 +191,10 @@ expect_error("unordered prices" "${WORK_DIR}/var.json" "${WORK_DIR}/unordered.cs
 # A -99% print at t = 90 that reverts at t = 120: with no "price_guard" the row is flagged
 # (price_suspect 1, the fourth column from the end); with "price_guard": "none" it is not.
 file(WRITE "${WORK_DIR}/crash.csv" "t,price\n0,100\n30,100.5\n60,101\n90,1.01\n120,102\n")
-file(WRITE "${WORK_DIR}/guard_default.json" "{${base}}")
-file(WRITE "${WORK_DIR}/guard_none.json" "{${base}, \"price_guard\": \"none\"}")
+# (burn_in 1: ready from the first return, since a run where no row is ready is an error)
+set(ready_base [=["volatility": {"model": "ewma", "lambda": 0.94, "burn_in": 1}, "risk": {"method": "parametric", "confidence": 0.99, "horizon": 2}]=])
+file(WRITE "${WORK_DIR}/guard_default.json" "{${ready_base}}")
+file(WRITE "${WORK_DIR}/guard_none.json" "{${ready_base}, \"price_guard\": \"none\"}")
 foreach(case IN ITEMS "default|1" "none|0")
   string(REPLACE "|" ";" case "${case}")
   list(GET case 0 name)
@@ -221,7 +223,7 @@ foreach(i RANGE 0 9)
 endforeach()
 string(APPEND feed "4200,110\n4260,111\n")
 file(WRITE "${WORK_DIR}/gap.csv" "${feed}")
-file(WRITE "${WORK_DIR}/stale.json" "{${base}, \"price_guard\": {\"max_staleness\": \"10m\"}}")
+file(WRITE "${WORK_DIR}/stale.json" "{${ready_base}, \"price_guard\": {\"max_staleness\": \"10m\"}}")
 execute_process(COMMAND "${DYNMARGIN}" margin --config "${WORK_DIR}/stale.json" --input "${WORK_DIR}/gap.csv" --now 11460
                 OUTPUT_FILE "${WORK_DIR}/stale.out" ERROR_VARIABLE stale_err RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
@@ -241,7 +243,7 @@ if(NOT stale_err MATCHES "1 rows arrived after the feed had stopped for more tha
    NOT stale_err MATCHES "at --now 11460 the last accepted price is 7200 s old")
   message(FATAL_ERROR "margin staleness: standard error '${stale_err}'")
 endif()
-file(WRITE "${WORK_DIR}/no_stale.json" "{${base}}")
+file(WRITE "${WORK_DIR}/no_stale.json" "{${ready_base}}")
 execute_process(COMMAND "${DYNMARGIN}" margin --config "${WORK_DIR}/no_stale.json" --input "${WORK_DIR}/gap.csv" --now 11460
                 OUTPUT_FILE "${WORK_DIR}/no_stale.out" ERROR_VARIABLE no_stale_err RESULT_VARIABLE rc)
 file(STRINGS "${WORK_DIR}/no_stale.out" rows)
