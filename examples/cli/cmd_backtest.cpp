@@ -61,11 +61,9 @@ json read_json_file(const std::string& path) {
   if (!in) throw dynmargin::invalid_argument("backtest: cannot open \"" + path + "\"");
   std::stringstream text;
   text << in.rdbuf();
-  try {
-    return json::parse(text.str());
-  } catch (const json::parse_error& e) {
-    throw dynmargin::invalid_argument("backtest: \"" + path + "\" is not valid JSON: " + e.what());
-  }
+  // The library's parser: every JSON error (numbers out of range too) names the file, and
+  // quoted bytes are printable.
+  return dynmargin::parse_config_json(text.str(), "\"" + path + "\"");
 }
 
 // The JSON of a double; never NaN or infinity (the library returns neither).
@@ -238,7 +236,13 @@ void run_backtest(const backtest_options& options) {
   for (std::size_t config_index = 0; config_index < options.configs.size(); ++config_index) {
     const std::string& file = options.configs[config_index];
     const json config_json = read_json_file(file);
-    auto engine = build_margin_engine(config_json);
+    auto engine = [&] {
+      try {
+        return build_margin_engine(config_json);
+      } catch (const dynmargin::invalid_argument& e) {
+        throw dynmargin::invalid_argument(std::string(e.what()) + " (in \"" + file + "\")");
+      }
+    }();
     // A config with a "bar" is backtested on the bars it samples (days then count bars of it);
     // one without is warned about when the feed is irregular.
     std::span<const dynmargin::timestamp_us> times(series.times);
@@ -263,6 +267,15 @@ void run_backtest(const backtest_options& options) {
           config_json["risk"]["confidence"].is_number()) {
         coverage = config_json["risk"]["confidence"].get<double>();
       }
+    }
+    // The flag typed is named (a percent such as 99 is the usual slip), or the config's field.
+    if (!(coverage >= 0.5 && coverage < 1.0)) {
+      if (options.coverage != 0.0) {
+        dynmargin::throw_invalid_argument("backtest", "--coverage",
+                                          "is the VaR coverage level and must be in [0.5, 1) (0.99 for 99%)", coverage);
+      }
+      dynmargin::throw_invalid_argument("backtest", "risk.confidence of " + file,
+                                        "is the default coverage and must be in [0.5, 1)", coverage);
     }
     config.coverage = dynmargin::confidence_level(coverage);
     // Spans of time count rows of the input, or bars when the config samples into bars.

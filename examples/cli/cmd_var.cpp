@@ -23,6 +23,7 @@
 // In-sample choices, stated: with --vol ewma or --in-sample, an omitted --nu (Student t) or
 // --skew/--kurt (Cornish-Fisher) is estimated on the whole input's standardised residuals;
 // with a rolling GARCH they must be given (an estimate on the whole input would look ahead).
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <iostream>
@@ -389,6 +390,57 @@ void run_var(var_options o) {
   }
 }
 
+// A flag the chosen method or model does not read is refused, naming it and what it applies
+// to: silently ignoring `--nu 5` with historical would let a user believe it was used.
+void refuse_flags_that_do_not_apply(const CLI::App& sub, const var_options& o) {
+  struct rule {
+    const char* flag;
+    std::vector<std::string> methods;  // empty: any method
+    std::vector<std::string> vols;     // empty: any volatility model
+  };
+  const std::vector<rule> rules = {
+      {"--window", {"historical", "fhs", "evt"}, {}},
+      {"--quantile", {"historical", "fhs"}, {}},
+      {"--es", {"historical", "fhs"}, {}},
+      {"--dist", {"parametric", "montecarlo"}, {}},
+      {"--nu", {"parametric", "montecarlo"}, {}},
+      {"--skew", {"parametric"}, {}},
+      {"--kurt", {"parametric"}, {}},
+      {"--horizon-rule", {"parametric", "historical", "fhs"}, {}},
+      {"--floor", {"fhs"}, {}},
+      {"--cap", {"fhs"}, {}},
+      {"--age-decay", {"historical"}, {}},
+      {"--paths", {"historical", "fhs", "montecarlo"}, {}},
+      {"--seed", {"historical", "fhs", "montecarlo"}, {}},
+      {"--lambda", {}, {"ewma"}},
+      {"--fit-start", {}, {"garch", "gjr"}},
+      {"--nonstationary", {}, {"garch", "gjr"}},
+      {"--in-sample", {}, {"garch", "gjr"}},
+  };
+  auto listed = [](const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+  };
+  for (const auto& r : rules) {
+    if (sub.count(r.flag) == 0) continue;
+    const bool method_ok = r.methods.empty() || std::find(r.methods.begin(), r.methods.end(), o.method) != r.methods.end();
+    const bool vol_ok = r.vols.empty() || std::find(r.vols.begin(), r.vols.end(), o.vol) != r.vols.end();
+    if (!method_ok) {
+      dynmargin::throw_invalid_argument("var", r.flag, "applies to --method " + listed(r.methods) + " only",
+                                        "--method " + o.method);
+    }
+    if (!vol_ok) {
+      dynmargin::throw_invalid_argument("var", r.flag, "applies to --vol " + listed(r.vols) + " only", "--vol " + o.vol);
+    }
+  }
+  // --refit: the EVT tails, or a GARCH re-estimation.
+  if (sub.count("--refit") > 0 && o.method != "evt" && o.vol != "garch" && o.vol != "gjr") {
+    dynmargin::throw_invalid_argument("var", "--refit", "applies to --method evt or --vol garch/gjr only",
+                                      "--method " + o.method + " --vol " + o.vol);
+  }
+}
+
 void add_var_command(CLI::App& app) {
   auto options = std::make_shared<var_options>();
   auto* sub = app.add_subcommand(
@@ -446,7 +498,10 @@ void add_var_command(CLI::App& app) {
   sub->add_flag("--prices", options->prices, "the column holds prices: use percent log returns");
   sub->add_flag("--as-returns", options->as_returns,
                 "the --column holds returns even though it looks like prices (all positive, level >> changes)");
-  sub->callback([options] { run_var(*options); });
+  sub->callback([sub, options] {
+    refuse_flags_that_do_not_apply(*sub, *options);
+    run_var(*options);
+  });
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // dynmargin: try volatility models, risk measures and margin policies on a CSV without
 // writing C++. Each subcommand prints JSON or CSV on standard output; errors go to standard
-// error with exit code 1 (2 for a command line CLI11 rejects).
+// error with exit code 1 (data or computation) or 2 (usage; see exit_usage below).
 #include <cerrno>
 #include <cstring>
 #include <exception>
@@ -15,6 +15,22 @@
 #include "dynmargin/runtime/enum_names.hpp"
 #include "dynmargin/version.hpp"
 #include "registry.hpp"
+
+namespace {
+// Exit codes (docs/cli.md): 0 success; 1 the data or a computation failed (a missing or
+// malformed file, a bad config field, a fit that did not converge, no estimate, output that
+// could not be written); 2 the command line is wrong (an unknown subcommand or flag, a flag's
+// value out of range or not applicable: its message names the flag).
+constexpr int exit_ok = 0;
+constexpr int exit_failure = 1;
+constexpr int exit_usage = 2;
+
+// "var: --window must ...": an error that names a flag of the command line.
+bool names_a_flag(const std::string& message) {
+  const auto colon = message.find(": --");
+  return colon != std::string::npos && colon > 0 && message.find(' ') > colon;
+}
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -34,7 +50,7 @@ int main(int argc, char** argv) {
     const std::string first = argv[1];
     if (first == "help") {
       std::cout << app.help();
-      return 0;
+      return exit_ok;
     }
     std::string names;
     bool known = false;
@@ -45,23 +61,24 @@ int main(int argc, char** argv) {
     if (!first.empty() && first[0] != '-' && !known) {
       std::cerr << "dynmargin: unknown subcommand \"" << dynmargin::printable_text(first) << "\"; the subcommands are "
                 << names << " (dynmargin help)\n";
-      return 2;
+      return exit_usage;
     }
   }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; every other parse error is a usage error.
+    return app.exit(e) == 0 ? exit_ok : exit_usage;
   } catch (const std::exception& e) {
     std::cout.flush();
     std::cerr << "dynmargin: " << e.what() << '\n';
-    return 1;
+    return names_a_flag(e.what()) ? exit_usage : exit_failure;
   }
   // Output that could not be written (a full disk, a closed pipe) is an error, not a success.
   std::cout.flush();
   if (!std::cout) {
     std::cerr << "dynmargin: cannot write the output to standard output: " << std::strerror(errno) << '\n';
-    return 1;
+    return exit_failure;
   }
-  return 0;
+  return exit_ok;
 }

@@ -140,13 +140,13 @@ endif()
 execute_process(COMMAND "${DYNMARGIN}" backtest --config "${CONFIGS}/ccp_apc.json" --input "${DATA_DIR}/btc_usd_daily.csv"
                         --side sideways
                 RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err)
-if(NOT rc EQUAL 1 OR NOT err MATCHES "--side must be long or short, got sideways")
+if(NOT rc EQUAL 2 OR NOT err MATCHES "--side must be long or short, got sideways")
   message(FATAL_ERROR "backtest --side sideways should fail (${rc}): ${err}")
 endif()
 execute_process(COMMAND "${DYNMARGIN}" backtest --config "${CONFIGS}/ccp_apc.json" --input "${DATA_DIR}/btc_usd_daily.csv"
                         --coverage 1.5
                 RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err)
-if(NOT rc EQUAL 1 OR NOT err MATCHES "p must be in \\(0, 1\\), got 1.5")
+if(NOT rc EQUAL 2 OR NOT err MATCHES "backtest: --coverage is the VaR coverage level and must be in \\[0.5, 1\\) \\(0.99 for 99%\\), got 1.5")
   message(FATAL_ERROR "backtest --coverage 1.5 should fail naming the value (${rc}): ${err}")
 endif()
 execute_process(COMMAND "${DYNMARGIN}" backtest --config "${WORK_DIR}/missing.json" --input "${DATA_DIR}/btc_usd_daily.csv"

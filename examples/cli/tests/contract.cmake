@@ -209,3 +209,38 @@ file(WRITE "${WORK_DIR}/long_window.json"
   "{\"volatility\": {\"model\": \"ewma\"}, \"risk\": {\"method\": \"historical\", \"window\": 500}}")
 expect_failure("margin warm-up > data" ARGS margin --config "${WORK_DIR}/long_window.json" --input "${WORK_DIR}/short.csv"
   EXPECT "no margin: all 20 rows are in warm-up")
+
+# 10. Flags the chosen method does not read are refused, naming the flag (var ignored them).
+expect_failure("var --nu with historical" ARGS var --method historical --nu 5 --input "${btc}"
+  EXPECT "var: --nu applies to --method parametric, montecarlo only" "got --method historical")
+expect_failure("var --window with parametric" ARGS var --method parametric --window 100 --input "${btc}"
+  EXPECT "--window applies to --method historical, fhs, evt only")
+expect_failure("var --lambda with garch" ARGS var --method parametric --vol garch --lambda 0.9 --input "${btc}"
+  EXPECT "--lambda applies to --vol ewma only")
+
+# 11. JSON numbers out of range name the file (nlohmann's out_of_range.406 had none), in
+#     margin and backtest alike.
+file(WRITE "${WORK_DIR}/huge.json" "{\"volatility\": {\"model\": \"ewma\", \"lambda\": 1e999}}")
+foreach(command margin backtest)
+  expect_failure("${command} JSON out of range" ARGS ${command} --config "${WORK_DIR}/huge.json" --input "${btc}"
+    EXPECT "huge.json" "is not valid JSON")
+endforeach()
+
+# 12. One exit-code table: 0 ok, 1 data or computation error, 2 usage error.
+expect_failure("unknown flag" ARGS var --method historical --bogus 1 --input "${btc}" EXPECT "--bogus")
+if(NOT last_rc EQUAL 2)
+  message(FATAL_ERROR "an unknown flag is a usage error (exit 2), got ${last_rc}")
+endif()
+expect_failure("flag out of range" ARGS var --method parametric --confidence 99 --input "${btc}" EXPECT "--confidence")
+if(NOT last_rc EQUAL 2)
+  message(FATAL_ERROR "a flag out of range is a usage error (exit 2), got ${last_rc}")
+endif()
+expect_failure("backtest --coverage 99" ARGS backtest --config "${EXAMPLES_DIR}/configs/ccp_apc.json" --input "${btc}"
+  --coverage 99 EXPECT "backtest: --coverage is the VaR coverage level")
+if(NOT last_rc EQUAL 2)
+  message(FATAL_ERROR "backtest --coverage 99 is a usage error (exit 2), got ${last_rc}")
+endif()
+expect_failure("missing file" ARGS vol --model ewma --input "${WORK_DIR}/no_such_file.csv" EXPECT "no_such_file")
+if(NOT last_rc EQUAL 1)
+  message(FATAL_ERROR "a missing input file is a data error (exit 1), got ${last_rc}")
+endif()
