@@ -424,14 +424,16 @@ void refuse_flags_that_do_not_apply(const CLI::App& sub, const var_options& o) {
   };
   for (const auto& r : rules) {
     if (sub.count(r.flag) == 0) continue;
-    const bool method_ok = r.methods.empty() || std::find(r.methods.begin(), r.methods.end(), o.method) != r.methods.end();
+    const bool method_ok = r.methods.empty() ||
+                           std::find(r.methods.begin(), r.methods.end(), o.method) != r.methods.end();
     const bool vol_ok = r.vols.empty() || std::find(r.vols.begin(), r.vols.end(), o.vol) != r.vols.end();
     if (!method_ok) {
       dynmargin::throw_invalid_argument("var", r.flag, "applies to --method " + listed(r.methods) + " only",
                                         "--method " + o.method);
     }
     if (!vol_ok) {
-      dynmargin::throw_invalid_argument("var", r.flag, "applies to --vol " + listed(r.vols) + " only", "--vol " + o.vol);
+      dynmargin::throw_invalid_argument("var", r.flag, "applies to --vol " + listed(r.vols) + " only",
+                                        "--vol " + o.vol);
     }
   }
   // --refit: the EVT tails, or a GARCH re-estimation.
