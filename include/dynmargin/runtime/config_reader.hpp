@@ -156,9 +156,7 @@ class config_fields {
   [[nodiscard]] E enumeration(const char* name, E fallback) const {
     if (!has(name)) return fallback;
     const std::string value = text(name);
-    for (const auto& entry : enum_names<E>::values) {
-      if (value == entry.name || (!entry.alias.empty() && value == entry.alias)) return entry.value;
-    }
+    if (const auto found = find_enum<E>(value)) return *found;
     config_error(name_of(name) + " must be one of " + enum_name_list<E>() + ", got \"" + printable_text(value) + "\"");
   }
   /// A rate field in [0, 1] (absent: `fallback`), named after the policy `component` in its error.
@@ -446,16 +444,20 @@ inline void register_builtin_risk_kinds(config_kind_registry<built_risk>& regist
                   c.horizon = f.enumeration("horizon_rule", c.horizon);
                   return built_risk{any_risk(parametric_risk(c)), statistic};
                 }});
+  // Fields the two measures over a rolling sample of returns or residuals share.
+  auto rolling_sample = [](const config_fields& f, auto& c) {
+    c.window = f.steps_or("window", c.window);
+    c.quantile = f.enumeration("quantile", c.quantile);
+    c.es = f.enumeration("es", c.es);
+    c.horizon = f.enumeration("horizon_rule", c.horizon);
+  };
   registry.add({"historical",
                 {"statistic", "confidence", "horizon", "window", "quantile", "es", "horizon_rule", "age_decay"},
                 "rolling historical simulation (optionally age-weighted, BRW)",
-                [common](const config_fields& f) {
+                [common, rolling_sample](const config_fields& f) {
                   historical_risk_config c;
                   const auto statistic = common(f, c, "historical_risk", &historical_risk_config::horizon_steps);
-                  c.window = f.steps_or("window", c.window);
-                  c.quantile = f.enumeration("quantile", c.quantile);
-                  c.es = f.enumeration("es", c.es);
-                  c.horizon = f.enumeration("horizon_rule", c.horizon);
+                  rolling_sample(f, c);
                   c.age_decay = f.number_or("age_decay", c.age_decay);
                   return built_risk{any_risk(historical_risk(c)), statistic};
                 }});
@@ -463,14 +465,11 @@ inline void register_builtin_risk_kinds(config_kind_registry<built_risk>& regist
                 {"statistic", "confidence", "horizon", "window", "quantile", "es", "horizon_rule", "scale_floor",
                  "scale_cap", "min_residuals"},
                 "filtered historical simulation: residuals revolatilised by the volatility model",
-                [common](const config_fields& f) {
+                [common, rolling_sample](const config_fields& f) {
                   filtered_historical_risk_config c;
                   const auto statistic = common(f, c, "filtered_historical_risk",
                                                 &filtered_historical_risk_config::horizon_steps);
-                  c.window = f.steps_or("window", c.window);
-                  c.quantile = f.enumeration("quantile", c.quantile);
-                  c.es = f.enumeration("es", c.es);
-                  c.horizon = f.enumeration("horizon_rule", c.horizon);
+                  rolling_sample(f, c);
                   c.scale_floor = f.number_or("scale_floor", c.scale_floor);
                   c.scale_cap = f.has("scale_cap") ? f.number("scale_cap") : c.scale_cap;
                   c.min_residuals = f.integer_or("min_residuals", c.min_residuals);
@@ -813,11 +812,8 @@ template <class Built>
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    std::string what = e.what();
     // nlohmann's messages quote the offending text; keep them printable.
-    for (char& c : what)
-      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) c = '?';
-    throw invalid_argument("margin config: " + source + " is not valid JSON: " + what);
+    throw invalid_argument("margin config: " + source + " is not valid JSON: " + printable_text(e.what()));
   }
 }
 

@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -203,14 +204,21 @@ template <named_enum E>
   return out;
 }
 
+/// @brief The value `text` names (its canonical name or its alias), or nothing.
+template <named_enum E>
+[[nodiscard]] constexpr std::optional<E> find_enum(std::string_view text) noexcept {
+  for (const auto& entry : enum_names<E>::values) {
+    if (text == entry.name || (!entry.alias.empty() && text == entry.alias)) return entry.value;
+  }
+  return std::nullopt;
+}
+
 /// @brief The value `text` names: its canonical name or its alias.
 /// @throws dynmargin::invalid_argument "<component>: <parameter> must be one of <names>, got
 ///         \"<text>\"" for any other text.
 template <named_enum E>
 [[nodiscard]] E parse_enum(std::string_view text, std::string_view component, std::string_view parameter) {
-  for (const auto& entry : enum_names<E>::values) {
-    if (text == entry.name || (!entry.alias.empty() && text == entry.alias)) return entry.value;
-  }
+  if (const auto value = find_enum<E>(text)) return *value;
   throw_invalid_argument(component, parameter, "must be one of " + enum_name_list<E>(),
                          "\"" + printable_text(text) + "\"");
 }
