@@ -289,8 +289,8 @@ TEST_CASE("duplicates can be rejected instead of resolved", "[io]") {
   strict.duplicates = io::duplicate_rule::reject;
   // Lines 10127 and 10128 of the file are the two copies of 2020-08-01 23:00, the oldest duplicate.
   REQUIRE_THROWS_WITH(io::read_price_csv(dmtest::market_path("btc_usdt_binance_1h.csv"), strict),
-                      dmtest::contains("line 10128 repeats the time 2020-08-01T23:00:00Z of line 10127 (duplicates "
-                                       "are rejected by the read options)"));
+                      dmtest::contains("line 10128 repeats the time 2020-08-01T23:00:00Z of line 10127 (close 11801.17 "
+                                       "here, 11801.17 there); duplicated times are rejected by the read options"));
 }
 
 TEST_CASE("read_column_csv on price files matches read_price_csv", "[io]") {

@@ -48,9 +48,18 @@ enum class duplicate_rule : std::uint8_t {
   reject,               ///< throw `invalid_argument` naming both lines
 };
 
+/// @brief What to do with rows in no time order (neither oldest first nor wholly newest first).
+/// A file wholly newest first (the CryptoDataDownload convention) is read in reverse under
+/// both rules: its order is unambiguous.
+enum class unsorted_rule : std::uint8_t {
+  sort,    ///< sort oldest first (stable: rows with one time keep their file order); report it
+  reject,  ///< throw `invalid_argument` naming the first line earlier than the line before it
+};
+
 /// @brief Options of the readers.
 struct read_csv_config {
   duplicate_rule duplicates = duplicate_rule::prefer_newer_export;
+  unsorted_rule unsorted = unsorted_rule::sort;
   /// A bar is suspect (a bad print) when its open, high or low is more than this factor away
   /// from its own close, the previous close and the next open alike. 2 separates the Binance
   /// bad print (open 3.76x the close) from real daily wicks (DOGE 2021-01-28: high 1.65x close).
@@ -99,23 +108,25 @@ struct time_span {
 struct load_report {
   std::string path;  ///< the file, or "<text>" for text in memory
   file_format format = file_format::plain;
-  std::vector<std::string> columns;     ///< the header
-  std::string time_column;              ///< the column read as time ("" when none)
-  std::string value_column;             ///< the column read by `read_column_csv` ("" for prices)
-  std::size_t preamble_lines = 0;       ///< lines skipped before the header
-  std::size_t rows_read = 0;            ///< data rows in the file
-  std::size_t rows_kept = 0;            ///< rows returned
-  std::size_t duplicates_resolved = 0;  ///< rows dropped because another row had the same time
-  std::size_t null_rows_skipped = 0;    ///< rows whose values were all null
-  std::string file_order;               ///< "oldest_first", "newest_first", "unsorted" or "none" (no time)
-  bool reordered = false;               ///< rows were not oldest first in the file
-  std::int64_t step_seconds = 0;        ///< modal spacing of the kept rows, whole seconds (0 with fewer than 2 times)
-  std::int64_t step_microseconds = 0;   ///< the same spacing to the microsecond (tick files step below a second)
-  std::size_t gaps = 0;                 ///< spacings larger than the step
-  std::int64_t missing_steps = 0;       ///< rows missing in all gaps together
-  std::size_t irregular_spacings = 0;   ///< spacings that are not a multiple of the step
-  std::vector<time_gap> gap_list;       ///< the gaps, oldest first (at most `max_listed`)
-  bool has_times = false;               ///< whether first_time/last_time are set
+  std::vector<std::string> columns;       ///< the header
+  std::string time_column;                ///< the column read as time ("" when none)
+  std::string value_column;               ///< the column read by `read_column_csv` ("" for prices)
+  std::size_t preamble_lines = 0;         ///< lines skipped before the header
+  std::size_t rows_read = 0;              ///< data rows in the file
+  std::size_t rows_kept = 0;              ///< rows returned
+  std::size_t duplicates_resolved = 0;    ///< rows dropped because another row had the same time
+  std::size_t null_rows_skipped = 0;      ///< rows whose values were all null
+  std::string file_order;                 ///< "oldest_first", "newest_first", "unsorted" or "none" (no time)
+  bool reordered = false;                 ///< rows were not oldest first in the file
+  std::size_t first_unsorted_line = 0;    ///< with "unsorted": the first line earlier than the line before it
+  double duplicate_max_difference = 0.0;  ///< largest |value / kept value - 1| among duplicates (close, or the column)
+  std::int64_t step_seconds = 0;          ///< modal spacing of the kept rows, whole seconds (0 with fewer than 2 times)
+  std::int64_t step_microseconds = 0;     ///< the same spacing to the microsecond (tick files step below a second)
+  std::size_t gaps = 0;                   ///< spacings larger than the step
+  std::int64_t missing_steps = 0;         ///< rows missing in all gaps together
+  std::size_t irregular_spacings = 0;     ///< spacings that are not a multiple of the step
+  std::vector<time_gap> gap_list;         ///< the gaps, oldest first (at most `max_listed`)
+  bool has_times = false;                 ///< whether first_time/last_time are set
   timestamp first_time = 0;
   timestamp last_time = 0;
   std::size_t seconds_rows = 0;            ///< rows whose epoch time was in seconds
@@ -134,6 +145,7 @@ struct load_report {
 /// @brief Bars oldest first and the load report.
 struct price_table {
   std::vector<price_bar> bars;
+  std::vector<std::size_t> lines;  ///< the 1-based line of the file each bar was read from
   load_report report;
   /// @brief The bar times, oldest first.
   [[nodiscard]] std::vector<timestamp> times() const {
@@ -164,6 +176,7 @@ struct column_table {
   std::vector<timestamp> times;        ///< whole seconds (rounded towards the past)
   std::vector<timestamp_us> times_us;  ///< the same times to the microsecond (strictly increasing)
   std::vector<double> values;
+  std::vector<std::size_t> lines;  ///< the 1-based line of the file each value was read from
   load_report report;
 };
 

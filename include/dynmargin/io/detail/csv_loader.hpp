@@ -25,16 +25,45 @@
 #include "dynmargin/io/csv_types.hpp"
 #include "dynmargin/io/detail/text.hpp"
 
+// POSIX systems map whole files instead of copying them (io_file_text); elsewhere they are read.
+#if defined(__unix__) || defined(__APPLE__)
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#define DYNMARGIN_IO_HAS_MMAP 1
+#else
+#define DYNMARGIN_IO_HAS_MMAP 0
+#endif
+
 namespace dynmargin::detail {
 
 inline constexpr std::size_t io_npos = static_cast<std::size_t>(-1);
 
-[[nodiscard]] inline std::string io_quote(std::string_view text) {
+/// Text from a file as a message may show it: bytes outside printable ASCII become \xHH (a
+/// binary file must not put raw bytes on a terminal) and more than 80 bytes are cut with "...".
+[[nodiscard]] inline std::string io_printable(std::string_view text) {
+  static constexpr std::size_t shown = 80;
+  static constexpr std::string_view hex = "0123456789abcdef";
   std::string out;
-  out.reserve(text.size() + 2);
-  out.push_back('"');
-  out.append(text);
-  out.push_back('"');
+  out.reserve(std::min(text.size(), shown) + 8);
+  for (std::size_t i = 0; i < text.size() && i < shown; ++i) {
+    const auto u = static_cast<unsigned char>(text[i]);
+    if (u >= 0x20 && u <= 0x7e) {
+      out.push_back(text[i]);
+    } else {
+      out.append("\\x");
+      out.push_back(hex[u >> 4U]);
+      out.push_back(hex[u & 0x0fU]);
+    }
+  }
+  if (text.size() > shown) out.append("...");
+  return out;
+}
+
+[[nodiscard]] inline std::string io_quote(std::string_view text) {
+  std::string out = "\"";
+  out.append(io_printable(text)).push_back('"');
   return out;
 }
 
@@ -58,7 +87,7 @@ inline constexpr std::size_t io_npos = static_cast<std::size_t>(-1);
   std::string out;
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (i != 0) out.append(", ");
-    out.append(names[i]);
+    out.append(io_printable(names[i]));
   }
   return out;
 }
@@ -67,14 +96,96 @@ inline constexpr std::size_t io_npos = static_cast<std::size_t>(-1);
   return io_iequals(cell, "null") || io_iequals(cell, "na") || io_iequals(cell, "n/a") || io_iequals(cell, "none");
 }
 
+/// The text of a file: a read-only mapping of it where the platform has one, else a copy in
+/// a string. It converts to a string_view that stays valid as long as this object lives (the
+/// readers' rows keep string_views into it only while it is alive).
+class io_file_text {
+ public:
+  io_file_text() = default;
+  explicit io_file_text(std::string copy) noexcept : copy_(std::move(copy)), view_(copy_) {}
+  io_file_text(const io_file_text&) = delete;
+  io_file_text& operator=(const io_file_text&) = delete;
+  io_file_text(io_file_text&& other) noexcept { take(other); }
+  io_file_text& operator=(io_file_text&& other) noexcept {
+    if (this != &other) {
+      release();
+      take(other);
+    }
+    return *this;
+  }
+  ~io_file_text() { release(); }
+
+  [[nodiscard]] std::string_view view() const noexcept { return view_; }
+  operator std::string_view() const noexcept { return view_; }  // NOLINT(google-explicit-constructor)
+
+#if DYNMARGIN_IO_HAS_MMAP
+  /// Maps `size` bytes of an open file; false (nothing mapped) when mmap refuses. A file
+  /// truncated by another process while it is being parsed would raise SIGBUS on POSIX; the
+  /// readers parse a file once, right after mapping it, and a file that is being rewritten
+  /// could not be read consistently with a copy either.
+  bool map(int fd, std::size_t size) noexcept {
+    // MAP_POPULATE maps the whole file (already in the page cache) in one call: copying it
+    // into a fresh string instead faults in and zero-fills every page of the copy first,
+    // which costs more than the parse on machines where a page fault is expensive (VMs).
+#if defined(MAP_POPULATE)
+    constexpr int flags = MAP_PRIVATE | MAP_POPULATE;
+#else
+    constexpr int flags = MAP_PRIVATE;
+#endif
+    void* const address = ::mmap(nullptr, size, PROT_READ, flags, fd, 0);
+    if (address == MAP_FAILED) return false;
+    mapped_ = address;
+    mapped_size_ = size;
+    view_ = std::string_view(static_cast<const char*>(address), size);
+    return true;
+  }
+#endif
+
+ private:
+  void take(io_file_text& other) noexcept {
+    mapped_ = std::exchange(other.mapped_, nullptr);
+    mapped_size_ = std::exchange(other.mapped_size_, 0);
+    copy_ = std::move(other.copy_);
+    // a moved short string does not keep its characters in place: a copy is viewed anew
+    view_ = mapped_ != nullptr ? other.view_ : std::string_view(copy_);
+    other.view_ = std::string_view();
+  }
+  void release() noexcept {
+#if DYNMARGIN_IO_HAS_MMAP
+    if (mapped_ != nullptr) ::munmap(mapped_, mapped_size_);
+#endif
+    mapped_ = nullptr;
+    mapped_size_ = 0;
+  }
+
+  void* mapped_ = nullptr;
+  std::size_t mapped_size_ = 0;
+  std::string copy_;
+  std::string_view view_;
+};
+
 /// Reads a whole file, or its first `limit` bytes cut after the last complete line.
 /// @throws invalid_argument naming the file when it cannot be read.
-[[nodiscard]] inline std::string io_read_file(const std::string& path, std::string_view component,
-                                              std::size_t limit = static_cast<std::size_t>(-1)) {
+[[nodiscard]] inline io_file_text io_read_file(const std::string& path, std::string_view component,
+                                               std::size_t limit = static_cast<std::size_t>(-1)) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
   if (ec || !std::filesystem::exists(status)) io_fail(component, path, "", "cannot be opened: no such file");
   if (std::filesystem::is_directory(status)) io_fail(component, path, "", "cannot be opened: it is a directory");
+#if DYNMARGIN_IO_HAS_MMAP
+  // A whole regular file is mapped rather than copied; a partial read (the header of a large
+  // file), a pipe or an empty file takes the copy below.
+  if (limit == static_cast<std::size_t>(-1) && std::filesystem::is_regular_file(status)) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) io_fail(component, path, "", "cannot be opened: permission denied or unreadable");
+    struct stat info {};
+    io_file_text text;
+    const bool mapped = ::fstat(fd, &info) == 0 && info.st_size > 0 &&
+                        text.map(fd, static_cast<std::size_t>(info.st_size));
+    ::close(fd);  // the mapping keeps the file's pages
+    if (mapped) return text;
+  }
+#endif
   std::ifstream in(path, std::ios::binary);
   if (!in) io_fail(component, path, "", "cannot be opened: permission denied or unreadable");
   std::string text;
@@ -92,7 +203,7 @@ inline constexpr std::size_t io_npos = static_cast<std::size_t>(-1);
     }
   }
   if (in.bad()) io_fail(component, path, "", "cannot be read");
-  return text;
+  return io_file_text(std::move(text));
 }
 
 /// Lower-case exact-name lookup; npos when absent.
@@ -148,13 +259,15 @@ struct io_header {
   io_fail(component, source, "", "is empty: it must have a header line and at least one data row");
 }
 
-/// A row before sorting: its time, line, preference and values.
+/// A row before sorting: its time, line, preference and where its values are. The values
+/// live apart (io_loader::values_of), so sorting moves 32 bytes a row and a one-column file
+/// does not carry room for six prices in every row.
 struct io_row {
-  timestamp time = 0;            // whole seconds, rounded towards the past
-  std::int32_t microsecond = 0;  // the sub-second part, 0..999,999
+  timestamp time = 0;  // whole seconds, rounded towards the past
   std::size_t line = 0;
-  std::uint8_t rank = 0;           // 1 for millisecond unix (the newer CryptoDataDownload export)
-  std::array<double, 6> values{};  // open, high, low, close, volume, quote volume | the column value
+  std::size_t slot = 0;          // the row's place in the loader's values
+  std::int32_t microsecond = 0;  // the sub-second part, 0..999,999
+  std::uint8_t rank = 0;         // 1 for millisecond unix (the newer CryptoDataDownload export)
 };
 
 enum class io_mode : std::uint8_t { prices, column };
@@ -173,7 +286,12 @@ class io_loader {
  public:
   io_loader(std::string_view text, std::string_view source, std::string_view component, io_mode mode,
             std::string_view column, const io::read_csv_config& options)
-      : splitter_(text), source_(source), component_(component), mode_(mode), options_(options) {
+      : splitter_(text),
+        source_(source),
+        component_(component),
+        mode_(mode),
+        stride_(mode == io_mode::prices ? 6 : 1),
+        options_(options) {
     report_.path = std::string(source);
     header_ = io_read_header(splitter_, cells_, component_, source_);
     report_.columns = header_.columns;
@@ -191,6 +309,11 @@ class io_loader {
   }
 
   std::vector<io_row>& rows() noexcept { return rows_; }
+  [[nodiscard]] const std::vector<io_row>& rows() const noexcept { return rows_; }
+  /// A row's values: open, high, low, close, volume, quote volume (prices), or the column value.
+  [[nodiscard]] const double* values_of(const io_row& row) const noexcept {
+    return values_.data() + row.slot * stride_;
+  }
   io::load_report& report() noexcept { return report_; }
   [[nodiscard]] bool has_volume() const noexcept { return value_index_[4] != io_npos; }
   [[nodiscard]] bool has_quote_volume() const noexcept { return value_index_[5] != io_npos; }
@@ -342,8 +465,11 @@ class io_loader {
   }
 
   void read_rows(std::string_view text) {
-    // one row per line is an upper bound that avoids reallocations on large files
-    rows_.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
+    // one row per line is an upper bound that avoids reallocations on large files (reserving
+    // touches no memory: only the rows written are)
+    const auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+    rows_.reserve(lines);
+    values_.reserve(lines * stride_);
     const std::size_t columns = header_.columns.size();
     std::size_t line = 0;
     while (splitter_.next(cells_, line)) {
@@ -357,8 +483,11 @@ class io_loader {
       io_row row;
       row.line = line;
       if (time_index_ != io_npos) read_time(cells_, line, row);
+      row.slot = rows_.size();
       if (mode_ == io_mode::prices) {
-        if (!read_prices(cells_, line, row)) continue;
+        std::array<double, 6> prices{};
+        if (!read_prices(cells_, line, prices)) continue;
+        values_.insert(values_.end(), prices.begin(), prices.end());
       } else {
         const std::string_view cell = cells_[value_index_[0]];
         if (io_is_null(cell)) {
@@ -367,7 +496,7 @@ class io_loader {
         }
         const double value = number(cells_, line, value_index_[0]);
         if (!std::isfinite(value)) bad_cell(line, value_index_[0], "must be a finite number", cell);
-        row.values[0] = value;
+        values_.push_back(value);
       }
       rows_.push_back(row);
     }
@@ -379,7 +508,7 @@ class io_loader {
   }
 
   // false when the row is a null row (skipped and counted)
-  bool read_prices(const std::vector<std::string_view>& cells, std::size_t line, io_row& row) {
+  bool read_prices(const std::vector<std::string_view>& cells, std::size_t line, std::array<double, 6>& values) {
     std::size_t nulls = 0;
     for (std::size_t k = 0; k < 4; ++k) nulls += io_is_null(cells[value_index_[k]]) ? 1U : 0U;
     if (nulls == 4) {
@@ -390,7 +519,7 @@ class io_loader {
       const std::size_t index = value_index_[k];
       const double price = number(cells, line, index);
       if (!(std::isfinite(price) && price > 0.0)) bad_cell(line, index, "must be a finite price > 0", cells[index]);
-      row.values[k] = price;
+      values[k] = price;
     }
     for (std::size_t k = 4; k < 6; ++k) {
       const std::size_t index = value_index_[k];
@@ -398,7 +527,7 @@ class io_loader {
       const double volume = number(cells, line, index);
       if (!(std::isfinite(volume) && volume >= 0.0))
         bad_cell(line, index, "must be a finite volume >= 0", cells[index]);
-      row.values[k] = volume;
+      values[k] = volume;
     }
     return true;
   }
@@ -417,11 +546,25 @@ class io_loader {
     }
     report_.file_order = descending == 0 ? "oldest_first" : ascending == 0 ? "newest_first" : "unsorted";
     report_.reordered = descending != 0;
+    if (ascending != 0 && descending != 0) {
+      std::size_t i = 1;
+      while (!later(rows_[i - 1], rows_[i])) ++i;
+      report_.first_unsorted_line = rows_[i].line;
+      if (options_.unsorted == io::unsorted_rule::reject) {
+        io_fail(component_, source_, io_where(rows_[i].line, ""),
+                "has the time " + io_format_utc(rows_[i].time, rows_[i].microsecond) + ", earlier than " +
+                    io_format_utc(rows_[i - 1].time, rows_[i - 1].microsecond) + " on line " +
+                    std::to_string(rows_[i - 1].line) +
+                    ": the rows are in no time order (neither oldest nor newest first), and unsorted rows are "
+                    "rejected by the read options");
+      }
+    }
     if (report_.reordered) {
       std::stable_sort(rows_.begin(), rows_.end(), [](const io_row& a, const io_row& b) { return later(b, a); });
     }
-    std::vector<io_row> kept;
-    kept.reserve(rows_.size());
+    // De-duplicated in place: the kept rows are moved down over the dropped ones (`out` never
+    // passes `i`), so no second copy of the rows is allocated and touched.
+    std::size_t out = 0;
     const std::size_t compared = mode_ == io_mode::prices ? 3 : 0;  // close, or the value
     for (std::size_t i = 0; i < rows_.size();) {
       std::size_t j = i + 1;
@@ -431,24 +574,30 @@ class io_loader {
         if (rows_[k].rank > rows_[best].rank) best = k;
       if (j - i > 1) {
         if (options_.duplicates == io::duplicate_rule::reject) {
+          const std::string name = mode_ == io_mode::prices ? "close " : "value ";
           io_fail(component_, source_, io_where(rows_[i + 1].line, ""),
                   "repeats the time " + io_format_utc(rows_[i].time, rows_[i].microsecond) + " of line " +
-                      std::to_string(rows_[i].line) + " (duplicates are rejected by the read options)");
+                      std::to_string(rows_[i].line) + " (" + name + format_value(values_of(rows_[i + 1])[compared]) +
+                      " here, " + format_value(values_of(rows_[i])[compared]) +
+                      " there); duplicated times are "
+                      "rejected by the read options");
         }
         report_.duplicates_resolved += j - i - 1;
         duplicate_first_ = std::min(duplicate_first_, rows_[i].time);
         duplicate_last_ = std::max(duplicate_last_, rows_[i].time);
         for (std::size_t k = i; k < j; ++k) {
-          const double a = rows_[best].values[compared];
-          const double b = rows_[k].values[compared];
+          const double a = values_of(rows_[best])[compared];
+          const double b = values_of(rows_[k])[compared];
           if (a != 0.0) duplicate_max_difference_ = std::max(duplicate_max_difference_, std::fabs(b / a - 1.0));
         }
       }
-      kept.push_back(rows_[best]);
+      if (out != best) rows_[out] = rows_[best];
+      ++out;
       i = j;
     }
-    rows_ = std::move(kept);
+    rows_.resize(out);
     report_.rows_kept = rows_.size();
+    report_.duplicate_max_difference = duplicate_max_difference_;
     if (report_.milliseconds_rows > 0 && report_.seconds_rows > 0 &&
         report_.format == io::file_format::binance_cryptodatadownload) {
       report_.format = io::file_format::binance_cryptodatadownload_mixed;
@@ -461,12 +610,12 @@ class io_loader {
     report_.first_time = rows_.front().time;
     report_.last_time = rows_.back().time;
     if (rows_.size() < 2) return;
-    std::vector<std::int64_t> spacings;
-    spacings.reserve(rows_.size() - 1);
+    // only the sorted spacings are kept (the gaps below recompute each one from the rows)
+    std::vector<std::int64_t> sorted;
+    sorted.reserve(rows_.size() - 1);
     // spacings in microseconds: tick data has several rows within one second
     for (std::size_t i = 1; i < rows_.size(); ++i)
-      spacings.push_back(microseconds_of(rows_[i]) - microseconds_of(rows_[i - 1]));
-    std::vector<std::int64_t> sorted = spacings;
+      sorted.push_back(microseconds_of(rows_[i]) - microseconds_of(rows_[i - 1]));
     std::sort(sorted.begin(), sorted.end());
     std::int64_t mode = sorted.front();
     std::size_t best_count = 0;
@@ -481,8 +630,8 @@ class io_loader {
     }
     report_.step_microseconds = mode;
     report_.step_seconds = mode / microseconds_per_second;
-    for (std::size_t i = 0; i < spacings.size(); ++i) {
-      const std::int64_t spacing = spacings[i];
+    for (std::size_t i = 0; i + 1 < rows_.size(); ++i) {
+      const std::int64_t spacing = microseconds_of(rows_[i + 1]) - microseconds_of(rows_[i]);
       if (spacing % mode != 0) ++report_.irregular_spacings;
       if (spacing > mode) {
         const std::int64_t missing = (spacing + mode - 1) / mode - 1;
@@ -558,10 +707,12 @@ class io_loader {
   std::string_view source_;
   std::string_view component_;
   io_mode mode_;
+  std::size_t stride_;
   io::read_csv_config options_;
   io_header header_;
   io::load_report report_;
   std::vector<io_row> rows_;
+  std::vector<double> values_;  // stride_ values a row, in file order (io_row::slot)
   std::size_t time_index_ = io_npos;
   bool epoch_first_ = false;
   std::size_t date_text_index_ = io_npos;

@@ -25,7 +25,7 @@ namespace dynmargin::detail {
 
 /// The checks that need whole bars: OHLC consistency, flat zero-volume bars, swapped volume
 /// columns, bad prints and a possibly incomplete newest bar.
-inline void io_check_bars(std::vector<io::price_bar>& bars, const std::vector<io_row>& rows, bool has_volume,
+inline void io_check_bars(std::vector<io::price_bar>& bars, const io_loader& loader, bool has_volume,
                           bool has_quote_volume, const io::read_csv_config& options, io::load_report& report) {
   auto& anomalies = report.anomalies;
   std::vector<timestamp> inconsistent;
@@ -41,7 +41,8 @@ inline void io_check_bars(std::vector<io::price_bar>& bars, const std::vector<io
   if (report.ohlc_inconsistent_bars > 0) {
     std::string text = std::to_string(report.ohlc_inconsistent_bars) +
                        " bars with high below, or low above, another price of the bar (first:";
-    for (const auto t : inconsistent) text += " " + io_format_utc(t);
+    // append, not `" " + string`: GCC 12 reports a false -Wrestrict on that temporary here
+    for (const auto t : inconsistent) text.append(" ").append(io_format_utc(t));
     anomalies.push_back(text + ")");
   }
   if (report.zero_volume_flat_bars > 0) {
@@ -56,8 +57,9 @@ inline void io_check_bars(std::vector<io::price_bar>& bars, const std::vector<io
     bool in_span = false;
     for (std::size_t i = 0; i < bars.size(); ++i) {
       auto& bar = bars[i];
-      const double base = rows[i].values[4];
-      const double quote = rows[i].values[5];
+      const double* const values = loader.values_of(loader.rows()[i]);
+      const double base = values[4];
+      const double quote = values[5];
       if (!(base > 0.0 && quote > 0.0)) continue;  // no evidence either way
       const double lower = bar.low * 0.9;
       const double upper = bar.high * 1.1;
@@ -151,12 +153,15 @@ inline void io_check_bars(std::vector<io::price_bar>& bars, const std::vector<io
   io::price_table table;
   const auto& rows = loader.rows();
   table.bars.reserve(rows.size());
+  table.lines.reserve(rows.size());
   for (const auto& row : rows) {
-    table.bars.push_back(io::price_bar{row.time, row.values[0], row.values[1], row.values[2], row.values[3],
-                                       loader.has_volume() ? row.values[4] : 0.0, row.microsecond});
+    table.lines.push_back(row.line);
+    const double* const values = loader.values_of(row);
+    table.bars.push_back(io::price_bar{row.time, values[0], values[1], values[2], values[3],
+                                       loader.has_volume() ? values[4] : 0.0, row.microsecond});
   }
   loader.describe_common();
-  io_check_bars(table.bars, rows, loader.has_volume(), loader.has_quote_volume(), options, loader.report());
+  io_check_bars(table.bars, loader, loader.has_volume(), loader.has_quote_volume(), options, loader.report());
   if (!loader.has_volume()) loader.report().anomalies.push_back("no volume column: volumes set to 0");
   table.report = std::move(loader.report());
   return table;
@@ -168,12 +173,14 @@ inline void io_check_bars(std::vector<io::price_bar>& bars, const std::vector<io
   io::column_table table;
   const auto& rows = loader.rows();
   table.values.reserve(rows.size());
+  table.lines.reserve(rows.size());
   if (loader.has_time()) {
     table.times.reserve(rows.size());
     table.times_us.reserve(rows.size());
   }
   for (const auto& row : rows) {
-    table.values.push_back(row.values[0]);
+    table.values.push_back(loader.values_of(row)[0]);
+    table.lines.push_back(row.line);
     if (loader.has_time()) {
       table.times.push_back(row.time);
       table.times_us.push_back(timestamp_us{std::chrono::microseconds{microseconds_of(row)}});
