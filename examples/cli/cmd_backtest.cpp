@@ -8,7 +8,7 @@
 // p_ind, lr_cc, p_cc}, traffic_light {zone, cumulative_probability}, duration, es_tests,
 // procyclicality {...}, mean_rate. One config prints one object; several print an object
 // keyed by config file, each report with its place on the policy frontier.
-// `--paths OUT.csv` writes the margin path, one row per time: t,price,initial_rate,loss,exception
+// `--paths OUT.csv` writes the margin path, one row per time: t,price,initial_rate,loss,exception,time,row
 // (loss and exception empty where the row is not evaluated: warm-up, or no price h steps on);
 // with several configs, one file per config: OUT with "_<config stem>" before ".csv".
 // Defaults: coverage = the config's risk.confidence, horizon = its risk.horizon, the 5-day
@@ -46,6 +46,7 @@ struct backtest_options {
   std::vector<std::string> configs;
   std::string input;
   std::string column;
+  input_order order;
   std::string paths;
   double coverage = 0.0;      // 0: the config's risk.confidence
   std::string horizon = "0";  // rows (bars with a config "bar") or a span of time; 0: the config's risk.horizon
@@ -167,18 +168,23 @@ json report_json(const dynmargin::backtest_report& r, const dynmargin::backtest_
   return out;
 }
 
-void write_paths(const std::string& file, const dynmargin::backtest_path& path) {
+// One row per price of the run (or bar); time and row are its ISO 8601 UTC time (empty when the
+// input has no times) and its input line (a bar's: the line of its last price).
+void write_paths(const std::string& file, const dynmargin::backtest_path& path, bool has_times,
+                 const std::vector<std::size_t>& lines) {
   std::ofstream out(file);
   if (!out) throw dynmargin::invalid_argument("backtest: cannot write \"" + file + "\"");
-  std::string text = "t,price,initial_rate,loss,exception\n";
+  std::string text = "t,price,initial_rate,loss,exception,time,row\n";
   for (std::size_t i = 0; i < path.rows(); ++i) {
     text += dynmargin::format_epoch_seconds(path.times[i]) + "," + format_double(path.prices[i]) + "," +
             format_double(path.initial_rate[i]);
     if (path.evaluated[i]) {
-      text += "," + format_double(path.loss[i]) + (path.exception[i] ? ",1\n" : ",0\n");
+      text += "," + format_double(path.loss[i]) + (path.exception[i] ? ",1," : ",0,");
     } else {
-      text += ",,\n";
+      text += ",,,";
     }
+    if (has_times) text += dynmargin::io::format_utc(path.times[i]);
+    text += "," + line_text(lines, i) + "\n";
   }
   out << text;
   if (!out) throw dynmargin::invalid_argument("backtest: failed writing \"" + file + "\"");
@@ -210,7 +216,8 @@ std::vector<std::string> paths_files(const std::string& base, const std::vector<
 }
 
 void run_backtest(const backtest_options& options) {
-  auto series = read_prices(options.input, options.column);
+  auto series = read_prices("backtest", options.input, options.column, options.order);
+  const bool has_times = !series.times.empty();
   if (series.times.empty()) {
     series.times.resize(series.prices.size());
     for (std::size_t i = 0; i < series.times.size(); ++i)
@@ -248,11 +255,14 @@ void run_backtest(const backtest_options& options) {
     std::span<const dynmargin::timestamp_us> times(series.times);
     std::span<const double> prices(series.prices);
     bar_series bars;
+    std::vector<std::size_t> lines = series.lines;
     std::int64_t config_steps_per_day = steps_per_day;
     if (engine.bar) {
       bars = sample_into_bars(series.times, series.prices, *engine.bar, "backtest");
       times = bars.times;
       prices = bars.prices;
+      lines.clear();
+      for (const std::size_t i : bars.last_index) lines.push_back(series.lines[i]);
       config_steps_per_day = steps_per_day_of(engine.bar->count() / 1'000'000);
       std::cerr << "backtest: " << file << ": " << series.prices.size() << " prices sampled into " << prices.size()
                 << " bars of " << dynmargin::format_duration(*engine.bar) << "\n";
@@ -293,6 +303,14 @@ void run_backtest(const backtest_options& options) {
     if (config_json.contains("risk") && config_json["risk"].value("dist", std::string()) == "student_t") {
       config.es_null = {dynmargin::distribution_shape::student_t, config_json["risk"].value("nu", 4.0)};
     }
+    // Progress on standard error when it is a terminal (a million rows take seconds), never
+    // when it is a file or a pipe, which scripts read.
+    if (stderr_is_terminal()) {
+      config.progress = [&file](std::size_t done, std::size_t rows) {
+        std::cerr << "\rbacktest: " << file << ": " << (done * 100 / std::max<std::size_t>(rows, 1)) << "% (" << done
+                  << " of " << rows << " rows)" << (done == rows ? "\n" : "") << std::flush;
+      };
+    }
     dynmargin::backtest_path path;
     auto report = dynmargin::backtest(std::move(engine.function), times, prices, config, &path);
     json out = report_json(report, path, config);
@@ -305,7 +323,7 @@ void run_backtest(const backtest_options& options) {
       out["bar"] = dynmargin::format_duration(*engine.bar);
       out["bars"] = prices.size();
     }
-    if (!options.paths.empty()) write_paths(path_files[config_index], path);
+    if (!options.paths.empty()) write_paths(path_files[config_index], path, has_times, lines);
     reports.push_back({file, std::move(report)});
     outputs.push_back(std::move(out));
   }
@@ -342,7 +360,7 @@ void add_backtest_command(CLI::App& app) {
       ->transform(input_path, "", "")
       ->required();
   sub->add_option("--column", options->column, "price column to use (default: close)");
-  sub->add_option("--paths", options->paths, "write the margin path CSV: t,price,initial_rate,loss,exception");
+  sub->add_option("--paths", options->paths, "write the margin path CSV: t,price,initial_rate,loss,exception,time,row");
   sub->add_option("--coverage", options->coverage,
                   "coverage tested, e.g. 0.99 (default: the config's risk.confidence)");
   sub->add_option("--horizon", options->horizon,
@@ -356,6 +374,7 @@ void add_backtest_command(CLI::App& app) {
   sub->add_option("--simulations", options->simulations, "Z2 simulations and bootstrap resamples")
       ->capture_default_str();
   sub->add_option("--seed", options->seed, "seed of the simulations")->capture_default_str();
+  options->order.add_flags(sub);
   sub->callback([options] { run_backtest(*options); });
 }
 

@@ -30,6 +30,7 @@ struct fit_options {
   std::string init = "fgarch";
   bool stationary = false;
   bool timing = false;
+  input_order order;
 };
 
 // Keys keep the documented order (ordered_json). A number for JSON; NaN (standard errors that do not exist) becomes
@@ -50,7 +51,7 @@ nlohmann::ordered_json parameter_object(const dynmargin::garch_parameters& p, bo
 }
 
 void run_fit(const fit_options& o) {
-  const auto series = read_input(o.input, o.column, o.prices, o.as_returns);
+  const auto series = read_input("fit", o.input, o.column, o.prices, o.as_returns, o.order);
   dynmargin::fit_garch_config options;
   options.asymmetric = o.model == "gjr";
   options.innovation = dynmargin::parse_enum<dynmargin::distribution_shape>(o.dist, "fit", "--dist");
@@ -132,6 +133,7 @@ void add_fit_command(CLI::App& app) {
                   "unconditional (omega / (1 - persistence))");
   sub->add_flag("--stationary", options->stationary, "constrain alpha + gamma/2 + beta < 1");
   sub->add_flag("--timing", options->timing, "add the fit's wall-clock \"seconds\" (which differ between runs)");
+  options->order.add_flags(sub);
   sub->callback([options] { run_fit(*options); });
 }
 

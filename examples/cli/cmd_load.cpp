@@ -35,6 +35,9 @@ ordered_json report_json(const dynmargin::io::load_report& report) {
   out["null_rows_skipped"] = report.null_rows_skipped;
   out["file_order"] = report.file_order;
   out["reordered"] = report.reordered;
+  out["first_unsorted_line"] = report.first_unsorted_line > 0 ? ordered_json(report.first_unsorted_line)
+                                                              : ordered_json(nullptr);
+  out["duplicate_max_difference"] = report.duplicate_max_difference;
   out["step_seconds"] = report.step_seconds;
   out["step_microseconds"] = report.step_microseconds;
   out["gaps"] = report.gaps;
@@ -85,7 +88,9 @@ void add_load_command(CLI::App& app) {
       "Binance file with two mixed export formats) and any CSV with open/high/low/close columns;\n"
       "with --column, reads that one numeric column of any CSV. Rows are put oldest first,\n"
       "duplicated times resolved, and gaps, flat zero-volume bars, bad prints, swapped volume\n"
-      "columns and date/unix disagreements counted.");
+      "columns and date/unix disagreements counted. load reports and never refuses: it sorts and\n"
+      "de-duplicates as --sort --dedupe would in the other subcommands, which refuse rows in no\n"
+      "time order and repeated times by default (first_unsorted_line says where the order breaks).");
   sub->add_option("--input,-i", options->input, "CSV file to read")->transform(input_path, "", "")->required();
   sub->add_option("--column,-c", options->column,
                   "read this numeric column instead of OHLC bars (exact name, or a unique\n"
@@ -99,7 +104,7 @@ void add_load_command(CLI::App& app) {
       if (dynmargin::io::is_price_format(layout.format)) {
         json = report_json(dynmargin::io::read_price_csv(options->input).report);
       } else {
-        json = report_json(read_input(options->input, "", false).report);
+        json = report_json(read_input("load", options->input, "", false, false, input_order{true, true, false}).report);
       }
     }
     std::cout << json.dump(2) << '\n';

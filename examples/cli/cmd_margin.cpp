@@ -50,6 +50,7 @@ struct margin_options {
   std::string config;
   std::string input;
   std::string column;
+  input_order order;
   double position = 1.0;
   std::string open_interest_column;
   std::optional<std::string> now;
@@ -57,7 +58,7 @@ struct margin_options {
 
 // The open-interest column of the price file, aligned with the price rows by time.
 std::vector<double> read_open_interest(const margin_options& options, const price_series& series) {
-  auto table = dynmargin::io::read_column_csv(options.input, options.open_interest_column);
+  auto table = read_column_table("margin", options.input, options.open_interest_column, options.order);
   const std::string name = "--open-interest-column " + options.open_interest_column;
   if (table.times_us.empty() || series.times.empty()) {
     if (table.values.size() != series.prices.size()) {
@@ -78,13 +79,8 @@ std::vector<double> read_open_interest(const margin_options& options, const pric
 
 void run_margin(const margin_options& options) {
   auto engine = load_margin_engine(options.config);
-  auto series = read_prices(options.input, options.column);
-  // A newest-first export is fine (the reader reverses it); prices in no time order are not.
-  if (series.report.file_order == "unsorted") {
-    throw dynmargin::invalid_argument("margin: prices in \"" + options.input +
-                                      "\" are out of time order (neither oldest nor newest first); got file order " +
-                                      series.report.file_order);
-  }
+  auto series = read_prices("margin", options.input, options.column, options.order);
+  const bool has_times = !series.times.empty();
   if (series.times.empty()) {
     series.times.resize(series.prices.size());
     for (std::size_t i = 0; i < series.times.size(); ++i)
@@ -102,12 +98,17 @@ void run_margin(const margin_options& options) {
               << dynmargin::format_duration(*engine.bar) << " (each row: the bar's end and last price)\n";
     series.times = std::move(bars.times);
     series.prices = std::move(bars.prices);
+    // each bar's row is the input line of its last price
+    std::vector<std::size_t> bar_lines;
+    bar_lines.reserve(bars.last_index.size());
+    for (const std::size_t i : bars.last_index) bar_lines.push_back(series.lines[i]);
+    series.lines = std::move(bar_lines);
   } else {
     std::cerr << irregular_feed_warning(series.times, "margin");
   }
   std::string out = "t,price,raw_rate,initial_rate,maintenance_rate,initial_amount,maintenance_amount,binding";
   for (std::size_t i = 0; i < engine.policy_types.size(); ++i) out += "," + engine.column(i);
-  out += ",price_suspect,apc_buffer,apc_stress,stale\n";
+  out += ",price_suspect,apc_buffer,apc_stress,stale,time,row\n";
   std::cout << out;
   const std::vector<double> open_interest = options.open_interest_column.empty() ? std::vector<double>{}
                                                                                  : read_open_interest(options, series);
@@ -138,7 +139,9 @@ void run_margin(const margin_options& options) {
     const bool stale = max_staleness > 0 && have_accepted &&
                        series.times[row] - last_accepted > std::chrono::seconds{max_staleness};
     if (stale) ++stale_rows;
-    line += stale ? ",1\n" : ",0\n";
+    line += stale ? ",1," : ",0,";
+    if (has_times) line += dynmargin::io::format_utc(series.times[row]);
+    line += "," + line_text(series.lines, row) + "\n";
     if (const auto t = engine.function.last_time()) {
       last_accepted = *t;
       have_accepted = true;
@@ -179,7 +182,7 @@ void run_margin(const margin_options& options) {
     }
     if (warnings == 0) return;
     std::cerr << "margin: warning: " << warnings << " of " << prices.size()
-              << " updates returned refit_failed (first at row " << first_warning
+              << " updates returned refit_failed (first on line " << line_text(series.lines, first_warning)
               << "); the previous tails were kept\n";
   };
   if (open_interest.empty()) {
@@ -194,13 +197,14 @@ void run_margin(const margin_options& options) {
   for (std::size_t row = 0; row < prices.size(); ++row) {
     if (row > 0 && times[row] <= times[row - 1]) {
       throw dynmargin::invalid_argument(
-          "margin: time at row " + std::to_string(row) + " must be later than the previous row's " +
+          "margin: time on line " + line_text(series.lines, row) + " must be later than the previous row's " +
           dynmargin::format_epoch_seconds(times[row - 1]) + ", got " + dynmargin::format_epoch_seconds(times[row]));
     }
     const double oi = open_interest[row];
     if (!std::isnan(oi) && engine.function.set_open_interest(oi) != dynmargin::status::ok) {
-      throw dynmargin::invalid_argument("margin: " + options.open_interest_column + " at row " + std::to_string(row) +
-                                        " must be finite and >= 0, got " + format_double(oi));
+      throw dynmargin::invalid_argument("margin: " + options.open_interest_column + " on line " +
+                                        line_text(series.lines, row) + " must be finite and >= 0, got " +
+                                        format_double(oi));
     }
     dynmargin::replay_each(engine.function, times.subspan(row, 1), prices.subspan(row, 1), options.position,
                            [&](std::size_t, dynmargin::status s, const dynmargin::margin_quote& q) {
@@ -231,6 +235,7 @@ void add_margin_command(CLI::App& app) {
   sub->add_option("--open-interest-column", options->open_interest_column,
                   "column of the input with the market's open notional per row (open interest x price),\n"
                   "fed to the margin function before each price (for an oi_scaling policy)");
+  options->order.add_flags(sub);
   sub->callback([options] { run_margin(*options); });
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // `dynmargin var --method historical|parametric|fhs|evt|montecarlo --confidence P ...`:
-// rolling VaR and ES forecasts as CSV `t,var,es`. Row t is the forecast for return t (0-based
-// index into the input returns) from returns 0..t-1 only: the measure observes r_{t-1} with
+// rolling VaR and ES forecasts as CSV `t,var,es,time,row`. Row t is the forecast for return t
+// (0-based index into the input returns; time and row are that return's ISO 8601 UTC time and
+// input line, both empty for the last row) from returns 0..t-1 only: the measure observes r_{t-1} with
 // the volatility model as it stood before r_{t-1}, then the model absorbs it. The last row,
 // t = number of returns, is the forecast for the next, unseen return. Window methods
 // (historical, fhs, evt) print once the window is full (fhs and evt: of residuals, which
@@ -82,6 +83,7 @@ struct var_options {
   std::string column;
   bool prices = false;
   bool as_returns = false;
+  input_order order;
   // The texts typed for the flags that take rows or a span of time (cli_common.hpp's
   // rows_from_flag); resolved into window, horizon, refit and fit_start once the input's
   // spacing is known.
@@ -125,9 +127,10 @@ struct no_refit {
 };
 
 template <class Vol, class Risk, class Ready, class Before = no_refit>
-void run_stream(const std::vector<double>& returns, Vol vol, Risk& risk, dynmargin::position_side side, Ready ready,
-                std::size_t first = 0, Before before = {}) {
-  std::string out = "t,var,es\n";
+void run_stream(const input_series& labels, const std::vector<double>& returns, Vol vol, Risk& risk,
+                dynmargin::position_side side, Ready ready, std::size_t first = 0, Before before = {}) {
+  csv_writer out;
+  out.text("t,var,es,time,row\n");
   std::size_t rows = 0;
   std::size_t warnings = 0;
   std::size_t first_warning = 0;
@@ -136,7 +139,12 @@ void run_stream(const std::vector<double>& returns, Vol vol, Risk& risk, dynmarg
     if (ready(vol, risk)) {
       const auto e = risk.estimate(vol, side);
       if (std::isfinite(e.var) && std::isfinite(e.es)) {
-        out += std::to_string(t) + ',' + format_double(e.var) + ',' + format_double(e.es) + '\n';
+        // time and row: the return the forecast is for (empty for the one after the data)
+        out.integer(t).put(',').number(e.var).put(',').number(e.es).put(',');
+        if (t < labels.times.size()) out.utc(labels.times[t]);
+        out.put(',');
+        if (t < labels.lines.size()) out.integer(labels.lines[t]);
+        out.put('\n');
         ++rows;
       }
     }
@@ -148,11 +156,12 @@ void run_stream(const std::vector<double>& returns, Vol vol, Risk& risk, dynmarg
       if (warnings == 0) first_warning = t;
       ++warnings;
     } else if (status != dynmargin::status::not_enough_data) {
-      dynmargin::throw_if_error(status, "var", "return at index " + std::to_string(t));
+      dynmargin::throw_if_error(status, "var", "return on line " + line_text(labels.lines, t));
     }
-    dynmargin::throw_if_error(vol.update(returns[t]), "var", "volatility update at index " + std::to_string(t));
+    dynmargin::throw_if_error(vol.update(returns[t]), "var",
+                              "volatility update with the return on line " + line_text(labels.lines, t));
   }
-  std::cout << out;
+  out.flush();
   // A run with no estimate is a failure the caller must see, not an empty success.
   if (rows == 0) {
     throw dynmargin::evaluation_error("var: no estimate: the " + std::to_string(returns.size()) +
@@ -161,7 +170,8 @@ void run_stream(const std::vector<double>& returns, Vol vol, Risk& risk, dynmarg
   }
   if (warnings > 0) {
     std::cerr << "var: warning: " << warnings << " of " << returns.size()
-              << " updates returned refit_failed (first at return index " << first_warning
+              << " updates returned refit_failed (first at the return on line "
+              << line_text(labels.lines, first_warning)
               << "); the previous tails were kept and every return reached the volatility model\n";
   }
 }
@@ -178,8 +188,8 @@ std::vector<double> residuals_of(const std::vector<double>& returns, Vol vol) {
 }
 
 template <class Vol, class Before = no_refit>
-void run_method(const var_options& o, const std::vector<double>& returns, const Vol& vol, double mean,
-                std::size_t first = 0, Before before = {}) {
+void run_method(const var_options& o, const input_series& labels, const std::vector<double>& returns, const Vol& vol,
+                double mean, std::size_t first = 0, Before before = {}) {
   const auto side = o.side == "short" ? dynmargin::position_side::short_position
                                       : dynmargin::position_side::long_position;
   const auto has_forecast = [](const auto& v) { return dynmargin::volatility_warm(v); };
@@ -218,7 +228,7 @@ void run_method(const var_options& o, const std::vector<double>& returns, const 
     }
     dynmargin::parametric_risk risk(c);
     run_stream(
-        returns, vol, risk, side, [&](const auto& v, const auto&) { return has_forecast(v); }, first, before);
+        labels, returns, vol, risk, side, [&](const auto& v, const auto&) { return has_forecast(v); }, first, before);
   } else if (o.method == "historical") {
     dynmargin::historical_risk_config c;
     c.confidence = dynmargin::confidence_level(o.confidence);  // checked in run_var
@@ -233,7 +243,8 @@ void run_method(const var_options& o, const std::vector<double>& returns, const 
     dynmargin::historical_risk risk(c);
     const auto window = static_cast<std::size_t>(o.window);
     run_stream(
-        returns, vol, risk, side, [&](const auto&, const auto& r) { return r.size() == window; }, first, before);
+        labels, returns, vol, risk, side, [&](const auto&, const auto& r) { return r.size() == window; }, first,
+        before);
   } else if (o.method == "fhs") {
     dynmargin::filtered_historical_risk_config c;
     c.confidence = dynmargin::confidence_level(o.confidence);  // checked in run_var
@@ -249,8 +260,8 @@ void run_method(const var_options& o, const std::vector<double>& returns, const 
     dynmargin::filtered_historical_risk risk(c);
     const auto window = static_cast<std::size_t>(o.window);
     run_stream(
-        returns, vol, risk, side, [&](const auto& v, const auto& r) { return r.size() == window && has_forecast(v); },
-        first, before);
+        labels, returns, vol, risk, side,
+        [&](const auto& v, const auto& r) { return r.size() == window && has_forecast(v); }, first, before);
   } else if (o.method == "evt") {
     dynmargin::evt_risk_config c;
     c.confidence = dynmargin::confidence_level(o.confidence);  // checked in run_var
@@ -260,7 +271,7 @@ void run_method(const var_options& o, const std::vector<double>& returns, const 
     dynmargin::evt_risk risk(c);
     const auto window = static_cast<std::size_t>(o.window);
     run_stream(
-        returns, vol, risk, side,
+        labels, returns, vol, risk, side,
         [&](const auto& v, const auto& r) {
           return r.ready() && has_forecast(v) && static_cast<std::size_t>(r.state().count) == window;
         },
@@ -277,7 +288,7 @@ void run_method(const var_options& o, const std::vector<double>& returns, const 
     }
     dynmargin::monte_carlo_risk risk(c);
     run_stream(
-        returns, vol, risk, side, [&](const auto& v, const auto&) { return has_forecast(v); }, first, before);
+        labels, returns, vol, risk, side, [&](const auto& v, const auto&) { return has_forecast(v); }, first, before);
   } else {
     dynmargin::throw_invalid_argument("var", "--method", "must be historical, parametric, fhs, evt or montecarlo",
                                       o.method);
@@ -287,7 +298,7 @@ void run_method(const var_options& o, const std::vector<double>& returns, const 
 // GARCH/GJR re-estimated on past returns only (see the file comment): the fit of returns
 // 0..S-1 serves rows S.., and every `refit` returns the parameters are estimated again on all
 // returns before the row, the new model filtered up to the row.
-void run_rolling_garch(const var_options& o, const std::vector<double>& returns,
+void run_rolling_garch(const var_options& o, const input_series& labels, const std::vector<double>& returns,
                        const dynmargin::fit_garch_config& options) {
   const std::int64_t every = o.refit.value_or(100);
   if (every < 1) dynmargin::throw_invalid_argument("var", "--refit", "must be at least 1", every);
@@ -329,10 +340,12 @@ void run_rolling_garch(const var_options& o, const std::vector<double>& returns,
       ++failed;
     }
   };
-  run_method(o, returns, first_fit.model, first_fit.parameters.mu, start, refit);
+  run_method(o, labels, returns, first_fit.model, first_fit.parameters.mu, start, refit);
   std::cerr << "var: " << o.vol << " fitted " << fits << " times on past returns only (first on returns 0.."
             << start - 1 << ", then every " << every << " returns)";
-  if (failed > 0) std::cerr << "; " << failed << " refits failed (first at row " << first_failed << "), previous kept";
+  if (failed > 0)
+    std::cerr << "; " << failed << " refits failed (first before the return on line "
+              << line_text(labels.lines, first_failed) << "), previous kept";
   std::cerr << '\n';
 }
 
@@ -345,7 +358,7 @@ void run_var(var_options o) {
   }
   if (o.side != "long" && o.side != "short")
     dynmargin::throw_invalid_argument("var", "--side", "must be long or short", o.side);
-  const auto series = read_input(o.input, o.column, o.prices, o.as_returns);
+  const auto series = read_input("var", o.input, o.column, o.prices, o.as_returns, o.order);
   // Rows or spans of time: a span counts returns of the input's usual spacing.
   o.window = rows_from_flag("var", "--window", o.window_text, series.report);
   o.horizon = rows_from_flag("var", "--horizon", o.horizon_text, series.report);
@@ -364,11 +377,12 @@ void run_var(var_options o) {
   }
   for (std::size_t i = 0; i < returns.size(); ++i) {
     if (!std::isfinite(returns[i])) {
-      dynmargin::throw_invalid_argument("var", "return at index " + std::to_string(i), "must be finite", returns[i]);
+      dynmargin::throw_invalid_argument("var", "the return on line " + line_text(series.lines, i), "must be finite",
+                                        returns[i]);
     }
   }
   if (o.vol == "ewma") {
-    run_method(o, returns, dynmargin::ewma_volatility(o.lambda), 0.0);
+    run_method(o, series, returns, dynmargin::ewma_volatility(o.lambda), 0.0);
   } else if (o.vol == "garch" || o.vol == "gjr") {
     dynmargin::fit_garch_config options;
     options.asymmetric = o.vol == "gjr";
@@ -381,10 +395,10 @@ void run_var(var_options o) {
       config.innovation = fit.innovation;
       config.asymmetric = fit.asymmetric;
       config.initial_variance = dynmargin::garch_initial_variance(returns, fit.parameters, fit.start);
-      run_method(o, returns, dynmargin::garch_volatility(config), fit.parameters.mu);
+      run_method(o, series, returns, dynmargin::garch_volatility(config), fit.parameters.mu);
       return;
     }
-    run_rolling_garch(o, returns, options);
+    run_rolling_garch(o, series, returns, options);
   } else {
     dynmargin::throw_invalid_argument("var", "--vol", "must be ewma, garch or gjr", o.vol);
   }
@@ -447,8 +461,9 @@ void add_var_command(CLI::App& app) {
   auto options = std::make_shared<var_options>();
   auto* sub = app.add_subcommand(
       "var",
-      "Rolling VaR and ES forecasts as CSV t,var,es (row t uses returns before t only; t is the 0-based index of the "
-      "forecast return; values in the units of the returns).");
+      "Rolling VaR and ES forecasts as CSV t,var,es,time,row (row t uses returns before t only; t is the 0-based "
+      "index of the forecast return, time and row its ISO 8601 UTC time and input line, empty for the forecast after "
+      "the data; values in the units of the returns).");
   sub->add_option("--method", options->method, "historical, parametric, fhs, evt or montecarlo")->required();
   sub->add_option("--confidence", options->confidence, "confidence level p in [0.5, 1), 0.99 for 99%")
       ->capture_default_str();
@@ -500,6 +515,7 @@ void add_var_command(CLI::App& app) {
   sub->add_flag("--prices", options->prices, "the column holds prices: use percent log returns");
   sub->add_flag("--as-returns", options->as_returns,
                 "the --column holds returns even though it looks like prices (all positive, level >> changes)");
+  options->order.add_flags(sub);
   sub->callback([sub, options] {
     refuse_flags_that_do_not_apply(*sub, *options);
     run_var(*options);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `dynmargin vol --model ewma|rolling|garch|gjr|parkinson|garman-klass|rogers-satchell|yang-zhang
 //  [model options] --input FILE [--column NAME] [--prices]`: runs a volatility model over a
-// series and prints CSV `t,sigma`, where row t holds the model's forecast of the volatility
+// series and prints CSV `t,sigma,time,row`, where row t holds the model's forecast of the volatility
 // of observation t made from the data before t (see the --help text for the exceptions).
 #include <algorithm>
 #include <chrono>
@@ -31,7 +31,7 @@ namespace dynmargin_cli {
 namespace {
 
 constexpr const char* vol_description =
-    "Run a volatility model over a series and print CSV `t,sigma`: row t is the forecast of the\n"
+    "Run a volatility model over a series and print CSV `t,sigma,time,row`: row t is the forecast of the\n"
     "volatility of observation t from the data before t, in the units of the returns (percent\n"
     "for a price file: r = 100 ln(P_t / P_{t-1})). t is the observation's time in epoch seconds\n"
     "(the time of the later price of a return, or of the bar), or its 1-based row number when\n"
@@ -47,7 +47,11 @@ constexpr const char* vol_description =
     "                       need an OHLC price file; rolling over --window N bars (default 30) or\n"
     "                       EWMA-weighted with --lambda; rows after the window (EWMA: after one\n"
     "                       bar; Yang-Zhang with --overnight measured needs one bar more for its\n"
-    "                       previous close). sigma is the volatility of one bar's log return.";
+    "                       previous close). sigma is the volatility of one bar's log return.\n"
+    "time is the same observation's time in ISO 8601 UTC (empty without a time column) and row\n"
+    "its 1-based line in the input file (for a return, the line of its later price).\n"
+    "Rows must be oldest first (a file wholly newest first is read in reverse): rows in no time\n"
+    "order and repeated times are refused naming the line, unless --sort / --dedupe.";
 
 struct vol_options {
   std::string model;
@@ -65,13 +69,15 @@ struct vol_options {
   std::string init = "fgarch";
   bool stationary = false;
   std::string overnight = "measured";
+  input_order order;
 };
 
 // Output: the whole CSV is built in memory and written at once.
 class csv_output {
  public:
-  csv_output() { text_ = "t,sigma\n"; }
-  void row(const std::string& t, double variance) {
+  csv_output() { text_ = "t,sigma,time,row\n"; }
+  /// One forecast: `t` as it always was, then the ISO time and input line of the row it covers.
+  void row(const std::string& t, double variance, const std::string& time, const std::string& line) {
     if (!(std::isfinite(variance) && variance >= 0.0)) {
       throw dynmargin::domain_error("vol: the forecast for t=" + t + " is not a finite non-negative variance (" +
                                     format_double(variance) + ")");
@@ -79,6 +85,10 @@ class csv_output {
     text_ += t;
     text_ += ',';
     text_ += format_double(std::sqrt(variance));
+    text_ += ',';
+    text_ += time;
+    text_ += ',';
+    text_ += line;
     text_ += '\n';
     ++rows_;
   }
@@ -107,12 +117,12 @@ void run_returns(Model model, const input_series& series, csv_output& out, bool 
   const auto& r = series.values;
   for (std::size_t i = 0; i < r.size(); ++i) {
     if (seed_first_row && i == 0 && std::isfinite(r[0])) {
-      out.row(time_of(series.times, 0), r[0] * r[0]);
+      out.row(time_of(series.times, 0), r[0] * r[0], iso_time(series.times, 0), line_text(series.lines, 0));
     } else if (model.ready()) {
-      out.row(time_of(series.times, i), model.variance());
+      out.row(time_of(series.times, i), model.variance(), iso_time(series.times, i), line_text(series.lines, i));
     }
     dynmargin::throw_if_error(model.update(r[i]), "vol",
-                              "return at row " + std::to_string(i + 1) + " (" + format_double(r[i]) + ")");
+                              "return on line " + line_text(series.lines, i) + " (" + format_double(r[i]) + ")");
   }
 }
 
@@ -124,8 +134,9 @@ void run_bars(Model model, const dynmargin::io::price_table& table, csv_output& 
     const auto& b = table.bars[i];
     const dynmargin::ohlc_bar bar{b.open, b.high, b.low, b.close};
     const std::string t = has_times ? dynmargin::format_epoch_seconds(b.time_us()) : std::to_string(i + 1);
-    if (model.ready()) out.row(t, model.variance());
-    dynmargin::check_bar(bar, Model::name(), "bar " + std::to_string(i + 1) + " (t=" + t + ")");
+    const std::string line = line_text(table.lines, i);
+    if (model.ready()) out.row(t, model.variance(), has_times ? dynmargin::io::format_utc(b.time_us()) : "", line);
+    dynmargin::check_bar(bar, Model::name(), "bar on line " + line + " (t=" + t + ")");
     (void)model.update(bar);
   }
 }
@@ -196,7 +207,7 @@ void run_vol(const CLI::App& sub, const vol_options& o) {
       throw dynmargin::invalid_argument("vol: --model " + m + " needs OHLC bars, and \"" + o.input +
                                         "\" is not a price file (columns: " + describe_columns(layout.columns) + ")");
     }
-    const auto table = dynmargin::io::read_price_csv(o.input);
+    const auto table = read_price_table("vol", o.input, o.order);
     dynmargin::range_volatility_config config;
     if (sub.count("--lambda") > 0) {
       config.weighting = dynmargin::range_weighting::ewma;
@@ -223,7 +234,7 @@ void run_vol(const CLI::App& sub, const vol_options& o) {
     return;
   }
 
-  const auto series = read_input(o.input, o.column, o.prices, o.as_returns);
+  const auto series = read_input("vol", o.input, o.column, o.prices, o.as_returns, o.order);
   if (series.values.empty()) {
     throw dynmargin::invalid_argument("vol: \"" + o.input + "\" holds no returns");
   }
@@ -275,7 +286,7 @@ void run_vol(const CLI::App& sub, const vol_options& o) {
 
 void add_vol_command(CLI::App& app) {
   auto* sub = app.add_subcommand(
-      "vol", "Volatility forecasts (CSV t,sigma) of ewma, rolling, garch, gjr or a range estimator (OHLC)");
+      "vol", "Volatility forecasts (CSV t,sigma,time,row) of ewma, rolling, garch, gjr or a range estimator (OHLC)");
   sub->footer(vol_description);
   auto options = std::make_shared<vol_options>();
   sub->add_option("--model", options->model, "Volatility model")
@@ -314,6 +325,7 @@ void add_vol_command(CLI::App& app) {
   sub->add_option("--overnight", options->overnight,
                   "yang-zhang: measured (ln open/previous close, default) or none (open = previous close, 24/7)")
       ->check(CLI::IsMember({"measured", "none"}));
+  options->order.add_flags(sub);
   sub->callback([sub, options] { run_vol(*sub, *options); });
 }
 

@@ -7,6 +7,10 @@
 #    refused naming the flag (they wrapped or fell back to the default);
 #  - `dynmargin help` lists the subcommands; an unknown subcommand exits 2 with the list;
 #  - the older command-line enum spellings read as the JSON's (tail-mean = tail_mean).
+#  - one order policy everywhere: rows out of time order and repeated times are errors naming
+#    the 1-based input line, --sort / --dedupe relax them and say what they did;
+#  - every CSV output carries time (ISO 8601 UTC) and row (the input line);
+#  - bytes of a binary file are escaped in messages; progress only on a terminal.
 cmake_minimum_required(VERSION 3.21)
 foreach(var DYNMARGIN DATA_DIR EXAMPLES_DIR WORK_DIR)
   if(NOT DEFINED ${var})
@@ -243,4 +247,139 @@ endif()
 expect_failure("missing file" ARGS vol --model ewma --input "${WORK_DIR}/no_such_file.csv" EXPECT "no_such_file")
 if(NOT last_rc EQUAL 1)
   message(FATAL_ERROR "a missing input file is a data error (exit 1), got ${last_rc}")
+endif()
+
+# 13. One order policy in every subcommand that reads data: rows in no time order and repeated
+#     times are errors naming the input line (1-based, as an editor shows it) and the flag that
+#     relaxes them; --sort and --dedupe say on standard error what they did; a file wholly
+#     newest first is read in reverse and gives the same numbers as the same file oldest first.
+file(STRINGS "${btc}" lines)
+list(GET lines 0 header)
+list(SUBLIST lines 1 300 body)
+# Swap the rows on lines 11 and 12: line 12 then holds a time earlier than line 11's.
+list(GET body 9 row_a)
+list(GET body 10 row_b)
+set(swapped "${body}")
+list(REMOVE_AT swapped 9 10)
+list(INSERT swapped 9 "${row_b}" "${row_a}")
+string(REPLACE ";" "\n" swapped_text "${swapped}")
+file(WRITE "${WORK_DIR}/unsorted.csv" "${header}\n${swapped_text}\n")
+# Repeat line 21 with a close 50% higher (becomes line 22).
+list(GET body 19 row_c)
+string(REPLACE "," ";" cells "${row_c}")
+list(GET cells 4 close)
+string(REGEX REPLACE "\\..*" "" whole "${close}")
+math(EXPR half_more "${whole} * 3 / 2")  # about 50% above the close
+list(REMOVE_AT cells 4)
+list(INSERT cells 4 "${half_more}")
+string(REPLACE ";" "," row_dup "${cells}")
+set(duplicated "${body}")
+list(INSERT duplicated 20 "${row_dup}")
+string(REPLACE ";" "\n" duplicated_text "${duplicated}")
+file(WRITE "${WORK_DIR}/duplicated.csv" "${header}\n${duplicated_text}\n")
+string(REPLACE ";" "\n" body_text "${body}")
+file(WRITE "${WORK_DIR}/oldest_first.csv" "${header}\n${body_text}\n")
+set(reversed "${body}")
+list(REVERSE reversed)
+string(REPLACE ";" "\n" reversed_text "${reversed}")
+file(WRITE "${WORK_DIR}/newest_first.csv" "${header}\n${reversed_text}\n")
+
+set(ccp "${EXAMPLES_DIR}/configs/ccp_apc.json")
+foreach(command "vol;--model;ewma" "var;--method;parametric" "fit" "margin;--config;${ccp}"
+                "backtest;--config;${ccp}")
+  list(GET command 0 name)
+  expect_failure("${name} unsorted" ARGS ${command} --input "${WORK_DIR}/unsorted.csv"
+    EXPECT "line 12 has the time 2014-09-26T00:00:00Z, earlier than 2014-09-27T00:00:00Z on line 11" "--sort")
+  if(NOT last_rc EQUAL 1)
+    message(FATAL_ERROR "${name}: rows out of order are a data error (exit 1), got ${last_rc}")
+  endif()
+  expect_failure("${name} duplicated" ARGS ${command} --input "${WORK_DIR}/duplicated.csv"
+    EXPECT "line 22 repeats the time 2014-10-06T00:00:00Z of line 21 (close 495 here, 330.07901 there)" "--dedupe")
+  execute_process(COMMAND "${DYNMARGIN}" ${command} --input "${WORK_DIR}/unsorted.csv" --sort
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE sorted_out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0 OR NOT err MATCHES "${name}: --sort: 300 rows of .*unsorted.csv were in no time order \\(first at line 12\\); sorted oldest first")
+    message(FATAL_ERROR "${name} --sort: exit ${rc}, standard error '${err}'")
+  endif()
+  execute_process(COMMAND "${DYNMARGIN}" ${command} --input "${WORK_DIR}/duplicated.csv" --dedupe
+                  RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0 OR NOT err MATCHES "${name}: --dedupe: dropped 1 rows of .*duplicated.csv .* differed by up to 4[0-9]")
+    message(FATAL_ERROR "${name} --dedupe: exit ${rc}, standard error '${err}'")
+  endif()
+  execute_process(COMMAND "${DYNMARGIN}" ${command} --input "${WORK_DIR}/oldest_first.csv"
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE oldest_out ERROR_VARIABLE err)
+  execute_process(COMMAND "${DYNMARGIN}" ${command} --input "${WORK_DIR}/newest_first.csv"
+                  RESULT_VARIABLE rc_new OUTPUT_VARIABLE newest_out ERROR_VARIABLE err_new)
+  if(NOT rc EQUAL 0 OR NOT rc_new EQUAL 0)
+    message(FATAL_ERROR "${name}: oldest-first exit ${rc} (${err}), newest-first exit ${rc_new} (${err_new})")
+  endif()
+  # The numbers agree; only the row column (the input line) differs, and sorting the swapped
+  # file gives the oldest-first numbers.
+  foreach(variant oldest newest sorted)
+    string(REGEX REPLACE ",[0-9]*\n" "\n" ${variant}_numbers "${${variant}_out}")
+    string(REGEX REPLACE "\"path\": \"[^\"]*\"|\"input\": \"[^\"]*\"" "" ${variant}_numbers "${${variant}_numbers}")
+  endforeach()
+  if(NOT name STREQUAL "fit" AND NOT name STREQUAL "backtest" AND NOT oldest_numbers STREQUAL newest_numbers)
+    message(FATAL_ERROR "${name}: a newest-first file gives other numbers than the same file oldest first")
+  endif()
+  if(NOT name STREQUAL "fit" AND NOT name STREQUAL "backtest" AND NOT oldest_numbers STREQUAL sorted_numbers)
+    message(FATAL_ERROR "${name}: --sort on the swapped file gives other numbers than the file in order")
+  endif()
+endforeach()
+# load reports and never refuses: it says where the order breaks.
+execute_process(COMMAND "${DYNMARGIN}" load --input "${WORK_DIR}/unsorted.csv" OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "\"first_unsorted_line\": 12")
+  message(FATAL_ERROR "load on an unsorted file: exit ${rc}, report ${out}")
+endif()
+
+# 14. time and row in every CSV output, one meaning everywhere: the ISO 8601 UTC time and the
+#     1-based input line of the row the output row is about (for a return: its later price).
+execute_process(COMMAND "${DYNMARGIN}" vol --model ewma --input "${WORK_DIR}/oldest_first.csv" OUTPUT_VARIABLE out)
+string(REGEX MATCH "^t,sigma,time,row\n1410998400,[0-9.e+-]+,2014-09-18T00:00:00Z,3\n" first "${out}")
+if(first STREQUAL "")
+  message(FATAL_ERROR "vol: the first rows do not carry time and row of the first return (line 3): ${out}")
+endif()
+execute_process(COMMAND "${DYNMARGIN}" vol --model ewma --input "${WORK_DIR}/newest_first.csv" OUTPUT_VARIABLE out)
+string(REGEX MATCH "^t,sigma,time,row\n1410998400,[0-9.e+-]+,2014-09-18T00:00:00Z,300\n" first "${out}")
+if(first STREQUAL "")
+  message(FATAL_ERROR "vol: in a newest-first file the first return's row is line 300: ${out}")
+endif()
+execute_process(COMMAND "${DYNMARGIN}" var --method historical --window 250 --input "${WORK_DIR}/oldest_first.csv"
+                OUTPUT_VARIABLE out)
+string(REGEX MATCH "\n250,[0-9.e+-]+,[0-9.e+-]+,2015-05-26T00:00:00Z,253\n" row250 "${out}")
+string(REGEX MATCH "\n299,[0-9.e+-]+,[0-9.e+-]+,,\n$" last "${out}")
+if(row250 STREQUAL "" OR last STREQUAL "")
+  message(FATAL_ERROR "var: row t = 250 must be the return on line 253 (its later price), the last (after the data) empty: ${out}")
+endif()
+execute_process(COMMAND "${DYNMARGIN}" margin --config "${ccp}" --input "${WORK_DIR}/oldest_first.csv"
+                OUTPUT_VARIABLE out)
+if(NOT out MATCHES ",stale,time,row\n1410912000,457.334015,[^\n]*,2014-09-17T00:00:00Z,2\n")
+  message(FATAL_ERROR "margin: the first row must carry the first price's time and line 2")
+endif()
+
+# 15. Bytes from a binary file are escaped in messages, never echoed raw to the terminal.
+string(ASCII 1 2 27 127 200 255 raw)
+file(WRITE "${WORK_DIR}/garbage.csv" "time,r\n2024-01-01,${raw}\n")
+expect_failure("garbage bytes" ARGS var --method parametric --input "${WORK_DIR}/garbage.csv" --column r
+  EXPECT "\\x01\\x02\\x1b\\x7f")
+execute_process(COMMAND "${DYNMARGIN}" var --method parametric --input "${WORK_DIR}/garbage.csv" --column r
+                ERROR_VARIABLE err)
+string(REGEX MATCH "[^\n -~]" unprintable "${err}")
+if(NOT unprintable STREQUAL "")
+  message(FATAL_ERROR "a binary cell reached standard error unescaped: ${err}")
+endif()
+
+# 16. Progress: on standard error when it is a terminal, never when it is not.
+execute_process(COMMAND "${DYNMARGIN}" backtest --config "${ccp}" --input "${btc}" OUTPUT_QUIET ERROR_VARIABLE err)
+if(err MATCHES "% \\(")
+  message(FATAL_ERROR "backtest printed progress to standard error that is not a terminal: ${err}")
+endif()
+find_program(SCRIPT_TOOL script)
+if(SCRIPT_TOOL)
+  # script(1) runs the tool on a pseudo-terminal: standard error is then a terminal.
+  execute_process(COMMAND "${SCRIPT_TOOL}" -qec "\"${DYNMARGIN}\" backtest --config \"${ccp}\" --input \"${btc}\" > /dev/null"
+                          /dev/null
+                  OUTPUT_VARIABLE tty_out RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0 OR NOT tty_out MATCHES "backtest: [^\n]*ccp_apc.json: 100% \\(2723 of 2723 rows\\)")
+    message(FATAL_ERROR "backtest on a terminal shows no progress (exit ${rc}): ${tty_out}")
+  endif()
 endif()

@@ -21,7 +21,7 @@ file(WRITE "${WORK_DIR}/evt.json"
 
 foreach(file IN LISTS price_files)
   get_filename_component(name "${file}" NAME_WE)
-  execute_process(COMMAND "${DYNMARGIN}" var --method parametric --input "${file}"
+  execute_process(COMMAND "${DYNMARGIN}" var --method parametric --dedupe --input "${file}"
                   OUTPUT_FILE "${WORK_DIR}/${name}-parametric.csv" ERROR_VARIABLE err RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "evt: var parametric on ${name} failed (${rc}): ${err}")
@@ -30,18 +30,18 @@ foreach(file IN LISTS price_files)
   list(GET lines -1 last)
   string(REGEX MATCH "^[0-9]+" returns "${last}")
 
-  execute_process(COMMAND "${DYNMARGIN}" var --method evt --confidence 0.99 --window 500 --input "${file}"
+  execute_process(COMMAND "${DYNMARGIN}" var --method evt --confidence 0.99 --window 500 --dedupe --input "${file}"
                   OUTPUT_FILE "${WORK_DIR}/${name}-evt.csv" ERROR_VARIABLE var_err RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "evt: var --method evt stopped on ${name} (${rc}): ${var_err}")
   endif()
   file(STRINGS "${WORK_DIR}/${name}-evt.csv" lines)
   list(GET lines -1 last)
-  if(NOT last MATCHES "^${returns},[0-9][0-9.e+-]*,[0-9][0-9.e+-]*$")
+  if(NOT last MATCHES "^${returns},[0-9][0-9.e+-]*,[0-9][0-9.e+-]*,,$")
     message(FATAL_ERROR "evt: var --method evt on ${name} ends with '${last}', expected row t=${returns}")
   endif()
 
-  execute_process(COMMAND "${DYNMARGIN}" margin --config "${WORK_DIR}/evt.json" --input "${file}"
+  execute_process(COMMAND "${DYNMARGIN}" margin --config "${WORK_DIR}/evt.json" --dedupe --input "${file}"
                   OUTPUT_FILE "${WORK_DIR}/${name}-margin.csv" ERROR_VARIABLE margin_err RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "evt: margin with an EVT config stopped on ${name} (${rc}): ${margin_err}")
@@ -58,8 +58,10 @@ foreach(file IN LISTS price_files)
   endif()
 
   if(name STREQUAL "btc_usd_1h")
-    if(NOT var_err MATCHES "var: warning: [1-9][0-9]* of ${returns} updates returned refit_failed \\(first at return index 1118\\)")
-      message(FATAL_ERROR "evt: var on BTC hourly should report failed refits from index 1118, got: ${var_err}")
+    # return index 1118 (oldest first) is line 36270 of the newest-first file: 2 header lines,
+    # then 37,387 prices newest first, so price k (oldest first) is on line 37389 - k
+    if(NOT var_err MATCHES "var: warning: [1-9][0-9]* of ${returns} updates returned refit_failed \\(first at the return on line 36270\\)")
+      message(FATAL_ERROR "evt: var on BTC hourly should report failed refits from line 36270, got: ${var_err}")
     endif()
     if(NOT margin_err MATCHES "margin: warning: [1-9][0-9]* of [0-9]+ updates returned refit_failed")
       message(FATAL_ERROR "evt: margin on BTC hourly should report failed refits, got: ${margin_err}")

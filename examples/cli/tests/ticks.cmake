@@ -178,7 +178,7 @@ foreach(case IN ITEMS "confirm_at_once.json|0" "ticks.json|3" "confirm_after.jso
     # the first bad row is held, the second confirms the level (confirm_after 0)
     list(GET lines 101 first_bad)
     list(GET lines 102 second_bad)
-    if(NOT first_bad MATCHES ",1,[^,]*,[^,]*,[01]$" OR NOT second_bad MATCHES ",0,[^,]*,[^,]*,[01]$" OR
+    if(NOT first_bad MATCHES ",1,[^,]*,[^,]*,[01],[^,]*,[0-9]+$" OR NOT second_bad MATCHES ",0,[^,]*,[^,]*,[01],[^,]*,[0-9]+$" OR
        first_bad MATCHES "warmup")
       message(FATAL_ERROR "ticks confirm default: '${first_bad}' / '${second_bad}'")
     endif()

@@ -63,6 +63,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -121,6 +122,9 @@ struct backtest_config {
   std::size_t es_simulations = 1000;
   std::size_t es_resamples = 1000;
   std::uint64_t seed = 20140101;  ///< seed of the Z2 simulation and the bootstrap
+  /// Called as `progress(rows_done, rows)` about every 1% of the replay and once at its end
+  /// (a command-line tool shows it on a terminal); empty: not called.
+  std::function<void(std::size_t, std::size_t)> progress;
 };
 
 namespace detail {
@@ -203,8 +207,10 @@ template <class F, replay_time Time>
   const std::size_t h = static_cast<std::size_t>(path.horizon_steps);
   bool rated = false;  // a positive rate has been quoted
   auto quote_at = [&](std::size_t i) { return function.quote(sign * config.notional / prices[i]); };
+  const std::size_t progress_step = std::max<std::size_t>(1, n / 100);
   replay_rows(function, times, prices, quote_at, [&](std::size_t i, const auto& s, const auto& q) {
     record_quote(path, i, s, q);
+    if (config.progress && i % progress_step == 0 && i > 0) config.progress(i, n);
     if (!static_cast<bool>(q.ready)) return;
     const double rate = static_cast<double>(q.initial_rate);
     if (!rated && !(rate > 0.0)) return;  // zero rates at the very start (e.g. a first return of 0)
@@ -230,6 +236,7 @@ template <class F, replay_time Time>
       ++path.exception_count;
     }
   });
+  if (config.progress) config.progress(n, n);
   return path;
 }
 

@@ -75,6 +75,7 @@ struct margin_engine {
 struct bar_series {
   std::vector<timestamp_us> times;
   std::vector<double> prices;
+  std::vector<std::size_t> last_index;  ///< the index (into the input) of each bar's last price
 };
 
 /// @brief Samples `prices` at `times` into bars of `bar` (core/bar_sampler.hpp); the end of
@@ -97,14 +98,16 @@ struct bar_series {
                              "must not be before the previous time " + format_epoch_seconds(times[i - 1]),
                              format_epoch_seconds(times[i]));
     }
-    if (s.completed) {
+    if (s.completed) {  // price i opened the next bar: the completed one ended with price i - 1
       out.times.push_back(s.bar.time);
       out.prices.push_back(s.bar.close);
+      out.last_index.push_back(i - 1);
     }
   }
   if (sampler.has_open_bar()) {
     out.times.push_back(sampler.open_bar().time);
     out.prices.push_back(sampler.open_bar().close);
+    out.last_index.push_back(prices.size() - 1);
   }
   return out;
 }
