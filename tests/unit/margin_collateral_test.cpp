@@ -88,7 +88,7 @@ TEST_CASE("Aave configuration rules name the holding, field and value", "[margin
 
 TEST_CASE("Compound III WETH: borrowCF 0.82, liquidateCF 0.90, liquidationFactor 0.95, storefront 0.5",
           "[margin][collateral][compound]") {
-  // MARGIN_METHODS.md (cUSDCv3 launch, [R]); 10 WETH at 2,000 = 20,000 of collateral.
+  // Compound III cUSDCv3 launch parameters; 10 WETH at 2,000 = 20,000 of collateral.
   const compound_collateral_factors weth{0.82, 0.90, 0.95};
   REQUIRE_NOTHROW(validate(weth));
   const std::vector<compound_holding> holdings = {{20'000, weth}};

@@ -28,7 +28,7 @@ constexpr double not_a_number = std::numeric_limits<double>::quiet_NaN();
 }  // namespace
 
 TEST_CASE("dYdX Small-Cap: IMF 10%, caps 20M-50M, 35M of open interest gives 55%", "[margin][oi]") {
-  // MARGIN_METHODS.md F9 / dYdX v4 liquidity_tier.go GetInitialMarginQuoteQuantums.
+  // dYdX v4 liquidity_tier.go GetInitialMarginQuoteQuantums.
   open_interest_scaling_policy oi;  // defaults are the Small-Cap tier, f = 0.5
   // (35M - 20M) / (50M - 20M) = 0.5; 0.1 + 0.5 * 0.9 = 0.55 (hand computation, exact in binary
   // to within one rounding).

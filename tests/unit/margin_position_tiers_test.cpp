@@ -214,7 +214,7 @@ TEST_CASE("Bad bracket tables are rejected naming the bracket, field and value",
 }
 
 TEST_CASE("BitMEX step risk limits: +0.5% per 150 XBT above 200 XBT", "[margin][tiers][bitmex]") {
-  // MARGIN_METHODS.md F10 / BitMEX XBTUSD: MM 0.5%, IM 1.0%, base limit 200 XBT, +0.5% per step.
+  // BitMEX "Risk Limits", XBTUSD: MM 0.5%, IM 1.0%, base limit 200 XBT, +0.5% per step.
   const step_risk_limit_policy limits;
   CHECK(limits.steps(100) == 0.0);
   CHECK(limits.steps(200) == 0.0);
@@ -258,7 +258,7 @@ TEST_CASE("BitMEX step risk limits: +0.5% per 150 XBT above 200 XBT", "[margin][
 }
 
 TEST_CASE("Deribit BTC futures: IM 2% + 0.005% * size, MM 1% + 0.005% * size", "[margin][tiers][deribit]") {
-  // MARGIN_METHODS.md F8 (Deribit, January 2022).
+  // Deribit "Margin requirements" (January 2022).
   const deribit_size_addon_policy deribit;
   CHECK_THAT(deribit.rates(100).initial, dmtest::within_abs(0.025, 1e-15));
   CHECK_THAT(deribit.rates(100).maintenance, dmtest::within_abs(0.015, 1e-15));

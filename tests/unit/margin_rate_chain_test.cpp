@@ -24,7 +24,7 @@ std::vector<double> btc_hourly_prices() {
   return prices;
 }
 
-// Binance-style brackets (BTCUSDT snapshot, MARGIN_METHODS.md: tier 1 125x, MMR 0.4%, <= 50k),
+// Binance-style brackets (Binance's BTCUSDT table, snapshot: tier 1 125x, MMR 0.4%, <= 50k),
 // with a deep last bracket at 5x (MMR 10%): once the EWMA is burned in, the 24-hour ES of BTC
 // (about 5-15%) is above a 50x bracket's 2%, so only a deep bracket binds.
 std::vector<tier_bracket> brackets() {

@@ -12,7 +12,7 @@
 ///    only 20% is sent to the book, then a 30-second cooldown during which liquidations are for
 ///    the whole position. Liquidation price
 ///    `liq_price = price - side * margin_available / position_size / (1 - l * side)`
-///    with l the maintenance rate (MARGIN_METHODS.md: backstop threshold [R], slices [S]).
+///    with l the maintenance rate (Hyperliquid docs, "Liquidations").
 ///  - Binance FAQ, "How to Calculate Liquidation Price of USDⓈ-M Futures Contracts"
 ///    (2020-08-14; isolated mode: TMM = 0, UPNL = 0):
 ///    `LP = (WB + cum - side * size * EP) / (size * MMR - side * size)`, and "if your position

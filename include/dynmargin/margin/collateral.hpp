@@ -7,7 +7,7 @@
 ///
 /// Sources:
 ///  - Aave v3 (aave.com/help "Liquidations"; aave-v3-origin PoolConfigurator and
-///    GenericLogic, MARGIN_METHODS.md F15): health factor
+///    GenericLogic): health factor
 ///    HF = sum_i v_i * LT_i / debt, borrow limit sum_i v_i * LTV_i, liquidation possible when
 ///    HF < 1, the liquidator receives the repaid value times (1 + bonus) in collateral.
 ///    Configuration requires LTV <= LT and LT * (1 + bonus) <= 1 (so that a liquidation at

@@ -6,7 +6,7 @@
 /// Every venue floors its risk-based number: Binance's first BTCUSDT bracket allows 125x
 /// (IMR >= 0.8%), Hyperliquid's BTC market 40x (IMR >= 2.5%), Binance caps new accounts at
 /// 20x (5%), Deribit's BTC futures start at IM 2% and MM 1% (standard margin, Jan 2022),
-/// Prisma and SPAN 2 floor margin with a stress component (MARGIN_METHODS.md F5, F13).
+/// Prisma and SPAN 2 floor margin with a stress component (Eurex Prisma and CME SPAN 2 methodology documents).
 /// A cap bounds margin from above (a venue's "100% margin" limit for spot-like products).
 /// The floor and the cap take their rate as a `parameter_schedule`, so an announced change
 /// ramps in. Maintenance moves in proportion to initial (breakdown.hpp).

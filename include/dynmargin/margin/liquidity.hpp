@@ -5,8 +5,8 @@
 ///
 /// Sources: CME SPAN 2 "liquidity risk" and ICE "liquidity risk charge" (half the bid/ask
 /// spread times the position, scaled up for size), Eurex Prisma and LCH liquidity add-ons
-/// (MARGIN_METHODS.md F11): a position that must be closed out pays the spread and walks the
-/// book, and that cost is lost to the defaulter's margin before the market risk is.
+/// (Eurex Prisma and LCH SwapClear methodology documents): a position that must be closed out pays the spread and walks
+/// the book, and that cost is lost to the defaulter's margin before the market risk is.
 ///
 ///  - `half_spread_addon_policy`: add-on = half_spread * notional (half_spread as a fraction of mid).
 ///  - `depth_curve_addon_policy`: add-on rate = half_spread + k * (size / depth)^alpha, a smooth

@@ -11,7 +11,7 @@
 ///    at initiation for speculators (heightened-risk profile): `IM = 1.1 * MM`:
 ///    `initial_from_maintenance_policy`, which reads the incoming initial rate as the
 ///    risk-based maintenance requirement.
-/// Sources: /work/shared/MARGIN_METHODS.md rows F14; Binance USD-M "Leverage and Margin"
+/// Sources: Binance USD-M "Leverage and Margin"
 /// bracket table; Hyperliquid docs "Margining"; dYdX v4 "Margin" documentation; CME Group
 /// "Margin: Know What's Needed".
 #pragma once

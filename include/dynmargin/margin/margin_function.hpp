@@ -73,7 +73,7 @@
 /// `stressed_lookback` updates (0: the whole history) and passes it to the policies as
 /// `market_context::stressed_volatility` (used by `stressed_weight_policy` with lookback 0).
 ///
-/// References: EMIR RTS 153/2013 Arts. 24-28 (confidence, MPOR, APC); MARGIN_METHODS.md.
+/// References: EMIR RTS 153/2013 Arts. 24-28 (confidence, MPOR, APC).
 #pragma once
 
 #include <algorithm>

@@ -4,7 +4,7 @@
 ///
 /// Source: dydxprotocol/v4-chain, protocol/x/perpetuals/types/liquidity_tier.go,
 /// `GetInitialMarginQuoteQuantums` and `GetMaintenanceMarginPpm`; dYdX v4 docs, "Margining"
-/// (liquidity tiers: Small-Cap IMF 10%, open-interest caps 20M-50M USDC; MARGIN_METHODS.md F9):
+/// (liquidity tiers: Small-Cap IMF 10%, open-interest caps 20M-50M USDC):
 ///
 ///     scaling = (open_notional - lower_cap) / (upper_cap - lower_cap)
 ///     IMF_eff = min(IMF + max(scaling, 0) * (1 - IMF), 1)

@@ -3,7 +3,7 @@
 /// @brief Price guard: the checks a price passes before the margin function turns it into a
 ///        return (stale, outlying, too few sources, unconfirmed jump, not a price at all).
 ///
-/// Oracles and index prices fail in known ways (MARGIN_METHODS.md F20): a stale feed
+/// Oracles and index prices fail in known ways: a stale feed
 /// (Chainlink heartbeats, Pyth publish times; Jupiter Lend rejects prices older than 60 s for
 /// user operations), one exchange printing far from the others (Binance's index gives weight 0
 /// to a source more than 5% from the median of its sources; dYdX needs at least 3 exchanges),

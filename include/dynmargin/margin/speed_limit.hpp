@@ -5,7 +5,7 @@
 ///
 /// Procyclicality is measured as n-step changes of margin (ICE's alarms on the 5-day and
 /// 30-day change; Murphy, Vasios and Vause, "An investigation into the procyclicality of
-/// risk-based initial margin models", BoE FSP 29, 2014; MARGIN_METHODS.md F18); these policies
+/// risk-based initial margin models", BoE FSP 29, 2014); these policies
 /// bound those changes directly. Rules, with R_t the incoming initial rate, M_t the policy's
 /// output and P_t the initial rate the margin function published at t (after every policy):
 ///  - speed limit (max_increase x >= 0, window n >= 1, max_windows_behind W >= 1, default 10):

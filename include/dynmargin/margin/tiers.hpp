@@ -28,12 +28,12 @@
 ///
 /// **Step risk limits** (`step_risk_limit_policy`). BitMEX XBTUSD: maintenance 0.5%, initial 1.0%
 /// up to a base risk limit of 200 XBT; every further step of 150 XBT (or part of one) adds
-/// 0.5% to both rates, applied to the whole position (MARGIN_METHODS.md F10, BitMEX "Risk
+/// 0.5% to both rates, applied to the whole position (BitMEX "Risk
 /// Limits"). The step count is the smallest risk limit that holds the position:
 /// k = ceil(max(size - base, 0) / step). Rates jump at each step.
 ///
-/// **Linear size add-on** (`deribit_size_addon_policy`). Deribit BTC futures (MARGIN_METHODS.md F8,
-/// Deribit "Margin requirements", January 2022): IM = 2% + 0.005% * size(BTC),
+/// **Linear size add-on** (`deribit_size_addon_policy`). Deribit BTC futures
+/// (Deribit "Margin requirements", January 2022): IM = 2% + 0.005% * size(BTC),
 /// MM = 1% + 0.005% * size(BTC), rates of notional. Continuous and monotone.
 ///
 /// **Impact curve** (`impact_curve_policy`). An add-on rate k * sqrt(size / ADV) (capped at
@@ -43,7 +43,7 @@
 /// al., "Anomalous price impact and the critical nature of liquidity", PRX 2011) says that
 /// executing Q when V trades per day moves the price by about Y * sigma_daily * sqrt(Q / V)
 /// with Y of order 1; `impact_curve_policy_config::from_volatility` sets k = Y * sigma_daily.
-/// FTX's "IMF factor * sqrt(size)" was the only published crypto example (MARGIN_METHODS.md).
+/// FTX's "IMF factor * sqrt(size)" was the only published crypto example (FTX help centre, "Margin").
 #pragma once
 
 #include <algorithm>
@@ -272,7 +272,7 @@ class size_tiers_policy {
 // BitMEX step risk limits
 // ---------------------------------------------------------------------------------------
 
-/// @brief Configuration of `step_risk_limit_policy` (defaults: BitMEX XBTUSD, MARGIN_METHODS.md F10).
+/// @brief Configuration of `step_risk_limit_policy` (defaults: BitMEX XBTUSD, BitMEX "Risk Limits").
 struct step_risk_limit_policy_config {
   double base_limit = 200.0;                                   ///< size covered at the base rates (> 0)
   double step = 150.0;                                         ///< size of one risk-limit step (> 0)
