@@ -351,33 +351,34 @@ inline void add_returns(input_series& series) {
     series.values.push_back(point.value);
   }
 }
-
-inline dynmargin::io::price_table price_csv(std::string_view command, const std::string& path,
-                                            const input_order& order) {
-  auto table = read_with_hint([&] { return dynmargin::io::read_price_csv(path, order.config()); });
-  describe_order(command, table.report, order.announce);
-  return table;
-}
-
-inline dynmargin::io::column_table column_csv(std::string_view command, const std::string& path,
-                                              const std::string& column, const input_order& order) {
-  auto table = read_with_hint([&] { return dynmargin::io::read_column_csv(path, column, order.config()); });
-  describe_order(command, table.report, order.announce);
-  return table;
-}
 }  // namespace input_support
 
 /// Reads a price file under the subcommand's order policy (see the file comment); returns the
 /// bars, their input lines and the load report.
 inline dynmargin::io::price_table read_price_table(std::string_view command, const std::string& path,
                                                    const input_order& order) {
-  return input_support::price_csv(command, path, order);
+  auto table = input_support::read_with_hint([&] { return dynmargin::io::read_price_csv(path, order.config()); });
+  input_support::describe_order(command, table.report, order.announce);
+  return table;
 }
 
 /// Reads one column under the subcommand's order policy.
 inline dynmargin::io::column_table read_column_table(std::string_view command, const std::string& path,
                                                      const std::string& column, const input_order& order) {
-  return input_support::column_csv(command, path, column, order);
+  auto table = input_support::read_with_hint(
+      [&] { return dynmargin::io::read_column_csv(path, column, order.config()); });
+  input_support::describe_order(command, table.report, order.announce);
+  return table;
+}
+
+/// The input line of each bar: the line of its last price (`lines` holds one line per price,
+/// `last_index` the index of each bar's last price, as dynmargin::bar_series::last_index).
+inline std::vector<std::size_t> bar_lines(const std::vector<std::size_t>& lines,
+                                          const std::vector<std::size_t>& last_index) {
+  std::vector<std::size_t> out;
+  out.reserve(last_index.size());
+  for (const std::size_t i : last_index) out.push_back(lines[i]);
+  return out;
 }
 
 /// Reads prices: the close of a price file when `column` is empty, else the named column
@@ -391,7 +392,7 @@ inline price_series read_prices(std::string_view command, const std::string& pat
   if (chosen.empty()) {
     const auto layout = dynmargin::io::inspect_csv(path);
     if (dynmargin::io::is_price_format(layout.format)) {
-      auto table = input_support::price_csv(command, path, order);
+      auto table = read_price_table(command, path, order);
       out.times = table.times_us();
       out.prices = table.closes();
       out.lines = std::move(table.lines);
@@ -412,7 +413,7 @@ inline price_series read_prices(std::string_view command, const std::string& pat
                                         describe_columns(layout.columns) + ")");
     }
   }
-  auto table = input_support::column_csv(command, path, chosen, order);
+  auto table = read_column_table(command, path, chosen, order);
   out.times = std::move(table.times_us);
   out.prices = std::move(table.values);
   out.lines = std::move(table.lines);
@@ -471,7 +472,7 @@ inline input_series read_input(std::string_view command, const std::string& path
   if (column.empty()) {
     const auto layout = dynmargin::io::inspect_csv(path);
     if (dynmargin::io::is_price_format(layout.format)) {
-      auto table = input_support::price_csv(command, path, order);
+      auto table = read_price_table(command, path, order);
       out.price_times = table.times_us();
       out.prices = table.closes();
       out.price_lines = std::move(table.lines);
@@ -489,7 +490,7 @@ inline input_series read_input(std::string_view command, const std::string& path
                                         "column \"r\"; name the column with --column (columns: " +
                                         describe_columns(layout.columns) + ")");
     }
-    auto table = input_support::column_csv(command, path, "r", order);
+    auto table = read_column_table(command, path, "r", order);
     out.times = std::move(table.times_us);
     out.values = std::move(table.values);
     out.lines = std::move(table.lines);
@@ -497,7 +498,7 @@ inline input_series read_input(std::string_view command, const std::string& path
     out.report = std::move(table.report);
     return out;
   }
-  auto table = input_support::column_csv(command, path, column, order);
+  auto table = read_column_table(command, path, column, order);
   out.column = table.report.value_column;
   out.report = std::move(table.report);
   if (prices) {

@@ -261,8 +261,7 @@ void run_backtest(const backtest_options& options) {
       bars = sample_into_bars(series.times, series.prices, *engine.bar, "backtest");
       times = bars.times;
       prices = bars.prices;
-      lines.clear();
-      for (const std::size_t i : bars.last_index) lines.push_back(series.lines[i]);
+      lines = bar_lines(series.lines, bars.last_index);
       config_steps_per_day = steps_per_day_of(engine.bar->count() / 1'000'000);
       std::cerr << "backtest: " << file << ": " << series.prices.size() << " prices sampled into " << prices.size()
                 << " bars of " << dynmargin::format_duration(*engine.bar) << "\n";

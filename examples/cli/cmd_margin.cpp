@@ -98,11 +98,7 @@ void run_margin(const margin_options& options) {
               << dynmargin::format_duration(*engine.bar) << " (each row: the bar's end and last price)\n";
     series.times = std::move(bars.times);
     series.prices = std::move(bars.prices);
-    // each bar's row is the input line of its last price
-    std::vector<std::size_t> bar_lines;
-    bar_lines.reserve(bars.last_index.size());
-    for (const std::size_t i : bars.last_index) bar_lines.push_back(series.lines[i]);
-    series.lines = std::move(bar_lines);
+    series.lines = bar_lines(series.lines, bars.last_index);  // each bar's row: the line of its last price
   } else {
     std::cerr << irregular_feed_warning(series.times, "margin");
   }
