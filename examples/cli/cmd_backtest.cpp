@@ -379,6 +379,6 @@ void add_backtest_command(CLI::App& app) {
 
 }  // namespace
 
-const registration backtest_registration{60, &add_backtest_command};
+const registration backtest_registration{60, "backtest", &add_backtest_command};
 
 }  // namespace dynmargin_cli

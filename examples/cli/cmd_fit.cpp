@@ -139,6 +139,6 @@ void add_fit_command(CLI::App& app) {
 
 }  // namespace
 
-const registration fit_registration{20, &add_fit_command};
+const registration fit_registration{20, "fit", &add_fit_command};
 
 }  // namespace dynmargin_cli

@@ -23,6 +23,6 @@ void add_kinds_command(CLI::App& app) {
 
 }  // namespace
 
-const registration kinds_registration{70, &add_kinds_command};
+const registration kinds_registration{70, "kinds", &add_kinds_command};
 
 }  // namespace dynmargin_cli

@@ -113,6 +113,6 @@ void add_load_command(CLI::App& app) {
 
 }  // namespace
 
-const registration load_registration{10, &add_load_command};
+const registration load_registration{10, "load", &add_load_command};
 
 }  // namespace dynmargin_cli

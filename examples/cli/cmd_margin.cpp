@@ -237,6 +237,6 @@ void add_margin_command(CLI::App& app) {
 
 }  // namespace
 
-const registration margin_registration{50, &add_margin_command};
+const registration margin_registration{50, "margin", &add_margin_command};
 
 }  // namespace dynmargin_cli

@@ -121,8 +121,10 @@ void run_returns(Model model, const input_series& series, csv_output& out, bool 
     } else if (model.ready()) {
       out.row(time_of(series.times, i), model.variance(), iso_time(series.times, i), line_text(series.lines, i));
     }
-    dynmargin::throw_if_error(model.update(r[i]), "vol",
-                              "return on line " + line_text(series.lines, i) + " (" + format_double(r[i]) + ")");
+    if (const auto updated = model.update(r[i]); dynmargin::is_error(updated)) {
+      dynmargin::throw_if_error(updated, "vol",
+                                "return on line " + line_text(series.lines, i) + " (" + format_double(r[i]) + ")");
+    }
   }
 }
 
@@ -331,6 +333,6 @@ void add_vol_command(CLI::App& app) {
 
 }  // namespace
 
-const registration vol_registration{30, &add_vol_command};
+const registration vol_registration{30, "vol", &add_vol_command};
 
 }  // namespace dynmargin_cli

@@ -83,22 +83,23 @@ int main(int argc, char** argv) {
 
   auto entries = dynmargin_cli::command_registry();
   std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
-  for (const auto& entry : entries) entry.add(app);
-
-  // `dynmargin help` is `dynmargin --help`; a first word that is no subcommand gets the list.
-  if (argc > 1) {
-    const std::string first = argv[1];
+  const std::string first = argc > 1 ? argv[1] : "";
+  const auto named = std::find_if(entries.begin(), entries.end(),
+                                  [&](const auto& entry) { return entry.name == first; });
+  if (named != entries.end()) {
+    // A run names its subcommand first: only that one is built (its options, validators and
+    // help are all it needs), which keeps the start-up of a short run short.
+    named->add(app);
+  } else {
+    // `dynmargin help`, `--help`, `--version`, no subcommand or an unknown one: the whole list.
+    for (const auto& entry : entries) entry.add(app);
     if (first == "help") {
       std::cout << app.help();
       return exit_ok;
     }
-    std::string names;
-    bool known = false;
-    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
-      names += (names.empty() ? "" : ", ") + sub->get_name();
-      known = known || sub->get_name() == first;
-    }
-    if (!first.empty() && first[0] != '-' && !known) {
+    if (!first.empty() && first[0] != '-') {
+      std::string names;
+      for (const auto& entry : entries) names += (names.empty() ? "" : ", ") + std::string(entry.name);
       std::cerr << "dynmargin: unknown subcommand \"" << dynmargin::printable_text(first) << "\"; the subcommands are "
                 << names << " (dynmargin help)\n";
       return exit_usage;
