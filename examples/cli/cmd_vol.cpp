@@ -72,29 +72,23 @@ struct vol_options {
   input_order order;
 };
 
-// Output: the whole CSV is built in memory and written at once.
+// Output: streamed through one buffer (memory does not grow with the output).
 class csv_output {
  public:
-  csv_output() { text_ = "t,sigma,time,row\n"; }
+  csv_output() { out_.text("t,sigma,time,row\n"); }
   /// One forecast: `t` as it always was, then the ISO time and input line of the row it covers.
   void row(const std::string& t, double variance, const std::string& time, const std::string& line) {
     if (!(std::isfinite(variance) && variance >= 0.0)) {
       throw dynmargin::domain_error("vol: the forecast for t=" + t + " is not a finite non-negative variance (" +
                                     format_double(variance) + ")");
     }
-    text_ += t;
-    text_ += ',';
-    text_ += format_double(std::sqrt(variance));
-    text_ += ',';
-    text_ += time;
-    text_ += ',';
-    text_ += line;
-    text_ += '\n';
+    out_.text(t).put(',').number(std::sqrt(variance)).put(',').text(time).put(',').text(line).put('\n');
     ++rows_;
   }
-  /// Writes the CSV; a run without a single forecast is an error (exit 1), not an empty success.
-  void flush() const {
-    std::cout << text_ << std::flush;
+  /// Writes what is left; a run without a single forecast is an error (exit 1), not an empty success.
+  void flush() {
+    out_.flush();
+    std::cout.flush();
     if (rows_ == 0) {
       throw dynmargin::evaluation_error(
           "vol: no forecast: the input is shorter than the model's window or warm-up (or holds no returns)");
@@ -102,7 +96,7 @@ class csv_output {
   }
 
  private:
-  std::string text_;
+  csv_writer out_;
   std::size_t rows_ = 0;
 };
 
