@@ -377,3 +377,23 @@ TEST_CASE("percent log returns of the closes equal the reference returns to 1e-1
     CHECK(time_mismatches == 0);
   }
 }
+
+TEST_CASE("the step is the most common spacing, with or without a majority", "[io]") {
+  // A majority spacing (60 s in 4 of 6 steps; one 300 s gap and one irregular 90 s step).
+  const auto majority = io::read_column_csv_text(
+      "t,x\n1700000000,1\n1700000060,2\n1700000120,3\n1700000420,4\n1700000480,5\n1700000570,6\n1700000630,7\n", "x");
+  CHECK(majority.report.step_seconds == 60);
+  CHECK(majority.report.gaps == 2);
+  CHECK(majority.report.missing_steps == 4 + 1);
+  CHECK(majority.report.irregular_spacings == 1);
+  // No majority: 30, 30, 120, 120, 60, 60 s. The smallest of the most common wins (a vote
+  // alone would end on 60).
+  const auto plural = io::read_column_csv_text(
+      "t,x\n1700000000,1\n1700000030,2\n1700000060,3\n1700000180,4\n1700000300,5\n1700000360,6\n1700000420,7\n", "x");
+  CHECK(plural.report.step_seconds == 30);
+  CHECK(plural.report.gaps == 4);
+  // Two steps of 120 s and one of 60 s: the majority is the larger one.
+  const auto larger = io::read_column_csv_text("t,x\n1700000000,1\n1700000120,2\n1700000240,3\n1700000300,4\n", "x");
+  CHECK(larger.report.step_seconds == 120);
+  CHECK(larger.report.gaps == 0);
+}
