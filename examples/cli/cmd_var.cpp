@@ -47,6 +47,7 @@
 #include "dynmargin/risk/monte_carlo.hpp"
 #include "dynmargin/risk/parametric.hpp"
 #include "dynmargin/runtime/enum_names.hpp"
+#include "dynmargin/runtime/rolling_risk.hpp"
 #include "dynmargin/volatility/ewma.hpp"
 #include "dynmargin/volatility/garch.hpp"
 #include "dynmargin/volatility/garch_fit.hpp"
@@ -104,254 +105,17 @@ void check_option(const char* option, const char* requirement, T value) {
   }
 }
 
-// One spelling per value, shared with the JSON config (runtime/enum_names.hpp); the command
-// line's older spellings (model, sqrt, overlapping, tail-mean, t, cornish-fisher) are aliases.
-dynmargin::horizon_rule parse_horizon_rule(const std::string& text, dynmargin::horizon_rule fallback) {
-  if (text.empty()) return fallback;
-  return dynmargin::parse_enum<dynmargin::horizon_rule>(text, "var", "--horizon-rule");
-}
-
-dynmargin::quantile_method parse_quantile(const std::string& text) {
-  return dynmargin::parse_enum<dynmargin::quantile_method>(text, "var", "--quantile");
-}
-
-dynmargin::es_method parse_es(const std::string& text) {
-  return dynmargin::parse_enum<dynmargin::es_method>(text, "var", "--es");
-}
-
-/// Streams the returns through the model and the measure, printing ready rows.
-/// Rows start at `first`; `before(t, vol)` runs before row t (a rolling refit replaces vol).
-struct no_refit {
-  template <class Vol>
-  void operator()(std::size_t, Vol&) const noexcept {}
-};
-
-template <class Vol, class Risk, class Ready, class Before = no_refit>
-void run_stream(const input_series& labels, const std::vector<double>& returns, Vol vol, Risk& risk,
-                dynmargin::position_side side, Ready ready, std::size_t first = 0, Before before = {}) {
-  csv_writer out;
-  out.text("t,var,es,time,row\n");
-  csv_writer::column_memo var_text;
-  csv_writer::column_memo es_text;
-  std::size_t rows = 0;
-  std::size_t warnings = 0;
-  std::size_t first_warning = 0;
-  for (std::size_t t = first; t <= returns.size(); ++t) {
-    before(t, vol);
-    if (ready(vol, risk)) {
-      const auto e = risk.estimate(vol, side);
-      if (std::isfinite(e.var) && std::isfinite(e.es)) {
-        // time and row: the return the forecast is for (empty for the one after the data)
-        out.integer(t).put(',').number(e.var, var_text).put(',').number(e.es, es_text).put(',');
-        if (t < labels.times.size()) out.utc(labels.times[t]);
-        out.put(',');
-        if (t < labels.lines.size()) out.integer(labels.lines[t]);
-        out.put('\n');
-        ++rows;
-      }
-    }
-    if (t == returns.size()) break;
-    // Every return reaches the volatility model: not_enough_data (nothing to fit yet) and the
-    // warning refit_failed (previous tails kept) are not errors; they are counted and reported.
-    const auto status = risk.observe(returns[t], vol);
-    if (dynmargin::is_warning(status)) {
-      if (warnings == 0) first_warning = t;
-      ++warnings;
-    } else if (status != dynmargin::status::not_enough_data && dynmargin::is_error(status)) {
-      // (the message is built only for an error: building it for every row cost 1 ms a run)
-      dynmargin::throw_if_error(status, "var", "return on line " + line_text(labels.lines, t));
-    }
-    if (const auto updated = vol.update(returns[t]); dynmargin::is_error(updated)) {
-      dynmargin::throw_if_error(updated, "var",
-                                "volatility update with the return on line " + line_text(labels.lines, t));
-    }
-  }
-  out.flush();
-  // A run with no estimate is a failure the caller must see, not an empty success.
-  if (rows == 0) {
-    throw dynmargin::evaluation_error("var: no estimate: the " + std::to_string(returns.size()) +
-                                      " returns never filled the method's window or warm-up (or every estimate was "
-                                      "not finite); give a shorter --window or --fit-start, or more data");
-  }
-  if (warnings > 0) {
-    std::cerr << "var: warning: " << warnings << " of " << returns.size()
-              << " updates returned refit_failed (first at the return on line "
-              << line_text(labels.lines, first_warning)
-              << "); the previous tails were kept and every return reached the volatility model\n";
-  }
-}
-
-/// Standardised residuals r_t / sigma_t of a pass of the model over the whole input.
-template <class Vol>
-std::vector<double> residuals_of(const std::vector<double>& returns, Vol vol) {
-  std::vector<double> z;
-  for (double r : returns) {
-    if (dynmargin::volatility_warm(vol)) z.push_back(r / std::sqrt(static_cast<double>(vol.variance())));
-    (void)vol.update(r);
-  }
-  return z;
-}
-
-template <class Vol, class Before = no_refit>
-void run_method(const var_options& o, const input_series& labels, const std::vector<double>& returns, const Vol& vol,
-                double mean, std::size_t first = 0, Before before = {}) {
-  const auto side = o.side == "short" ? dynmargin::position_side::short_position
-                                      : dynmargin::position_side::long_position;
-  const auto has_forecast = [](const auto& v) { return dynmargin::volatility_warm(v); };
-  if (o.method == "parametric") {
-    dynmargin::parametric_risk_config c;
-    c.confidence = dynmargin::confidence_level(o.confidence);  // checked in run_var
-    c.horizon_steps = dynmargin::horizon(o.horizon);
-    c.mean = mean;
-    c.horizon = parse_horizon_rule(o.horizon_rule, dynmargin::horizon_rule::volatility_model);
-    c.distribution = dynmargin::parse_enum<dynmargin::risk_distribution>(o.dist, "var", "--dist");
-    if (c.distribution == dynmargin::risk_distribution::student_t) {
-      c.nu = o.nu ? *o.nu : dynmargin::fit_student_t_nu(residuals_of(returns, vol)).nu;
-    } else if (c.distribution == dynmargin::risk_distribution::cornish_fisher) {
-      if (!o.skew || !o.kurt) {
-        const auto z = residuals_of(returns, vol);
-        double m = 0.0;
-        for (double x : z) m += x;
-        m /= static_cast<double>(z.size());
-        double m2 = 0.0;
-        double m3 = 0.0;
-        double m4 = 0.0;
-        for (double x : z) {
-          const double d = x - m;
-          m2 += d * d;
-          m3 += d * d * d;
-          m4 += d * d * d * d;
-        }
-        const double n = static_cast<double>(z.size());
-        m2 /= n;
-        c.skewness = o.skew ? *o.skew : m3 / n / std::pow(m2, 1.5);
-        c.excess_kurtosis = o.kurt ? *o.kurt : m4 / n / (m2 * m2) - 3.0;
-      } else {
-        c.skewness = *o.skew;
-        c.excess_kurtosis = *o.kurt;
-      }
-    }
-    dynmargin::parametric_risk risk(c);
-    run_stream(
-        labels, returns, vol, risk, side, [&](const auto& v, const auto&) { return has_forecast(v); }, first, before);
-  } else if (o.method == "historical") {
-    dynmargin::historical_risk_config c;
-    c.confidence = dynmargin::confidence_level(o.confidence);  // checked in run_var
-    c.window = o.window;
-    c.quantile = parse_quantile(o.quantile);
-    c.es = parse_es(o.es);
-    c.horizon_steps = dynmargin::horizon(o.horizon);
-    c.horizon = parse_horizon_rule(o.horizon_rule, dynmargin::horizon_rule::overlapping_sums);
-    c.age_decay = o.age_decay;
-    if (o.paths > 0) c.bootstrap_paths = o.paths;
-    c.seed = o.seed;
-    dynmargin::historical_risk risk(c);
-    const auto window = static_cast<std::size_t>(o.window);
-    run_stream(
-        labels, returns, vol, risk, side, [&](const auto&, const auto& r) { return r.size() == window; }, first,
-        before);
-  } else if (o.method == "fhs") {
-    dynmargin::filtered_historical_risk_config c;
-    c.confidence = dynmargin::confidence_level(o.confidence);  // checked in run_var
-    c.window = o.window;
-    c.quantile = parse_quantile(o.quantile);
-    c.es = parse_es(o.es);
-    c.horizon_steps = dynmargin::horizon(o.horizon);
-    c.horizon = parse_horizon_rule(o.horizon_rule, dynmargin::horizon_rule::overlapping_sums);
-    c.scale_floor = o.floor;
-    c.scale_cap = o.cap;
-    if (o.paths > 0) c.bootstrap_paths = o.paths;
-    c.seed = o.seed;
-    dynmargin::filtered_historical_risk risk(c);
-    const auto window = static_cast<std::size_t>(o.window);
-    run_stream(
-        labels, returns, vol, risk, side,
-        [&](const auto& v, const auto& r) { return r.size() == window && has_forecast(v); }, first, before);
-  } else if (o.method == "evt") {
-    dynmargin::evt_risk_config c;
-    c.confidence = dynmargin::confidence_level(o.confidence);  // checked in run_var
-    c.window = o.window;
-    c.refit_interval = o.refit.value_or(1);
-    c.horizon = dynmargin::horizon(o.horizon);
-    dynmargin::evt_risk risk(c);
-    const auto window = static_cast<std::size_t>(o.window);
-    run_stream(
-        labels, returns, vol, risk, side,
-        [&](const auto& v, const auto& r) {
-          return r.ready() && has_forecast(v) && static_cast<std::size_t>(r.state().count) == window;
-        },
-        first, before);
-  } else if (o.method == "montecarlo") {
-    dynmargin::monte_carlo_risk_config c;
-    c.confidence = dynmargin::confidence_level(o.confidence);  // checked in run_var
-    c.horizon = dynmargin::horizon(o.horizon);
-    c.simulation.seed = o.seed;
-    if (o.paths > 0) c.simulation.scenarios = o.paths;
-    c.simulation.distribution = dynmargin::parse_enum<dynmargin::distribution_shape>(o.dist, "var", "--dist");
-    if (c.simulation.distribution == dynmargin::distribution_shape::student_t) {
-      c.simulation.degrees_of_freedom = o.nu ? *o.nu : dynmargin::fit_student_t_nu(residuals_of(returns, vol)).nu;
-    }
-    dynmargin::monte_carlo_risk risk(c);
-    run_stream(
-        labels, returns, vol, risk, side, [&](const auto& v, const auto&) { return has_forecast(v); }, first, before);
-  } else {
-    dynmargin::throw_invalid_argument("var", "--method", "must be historical, parametric, fhs, evt or montecarlo",
-                                      o.method);
-  }
-}
-
-// GARCH/GJR re-estimated on past returns only (see the file comment): the fit of returns
-// 0..S-1 serves rows S.., and every `refit` returns the parameters are estimated again on all
-// returns before the row, the new model filtered up to the row.
-void run_rolling_garch(const var_options& o, const input_series& labels, const std::vector<double>& returns,
-                       const dynmargin::fit_garch_config& options) {
-  const std::int64_t every = o.refit.value_or(100);
-  if (every < 1) dynmargin::throw_invalid_argument("var", "--refit", "must be at least 1", every);
-  if (o.fit_start < 1 || static_cast<std::size_t>(o.fit_start) > returns.size()) {
-    dynmargin::throw_invalid_argument(
-        "var", "--fit-start",
-        "must be in [1, " + std::to_string(returns.size()) + "] (returns before the first GARCH fit)", o.fit_start);
-  }
-  // An omitted --nu / --skew / --kurt would be estimated on the whole input: look-ahead.
-  if ((o.method == "parametric" || o.method == "montecarlo") && o.dist == "t" && !o.nu) {
-    dynmargin::throw_invalid_argument("var", "--nu",
-                                      "must be given with --vol garch and --dist t (an estimate on the whole input "
-                                      "would look ahead; or use --in-sample)",
-                                      "none");
-  }
-  if (o.method == "parametric" && o.dist == "cornish-fisher" && (!o.skew || !o.kurt)) {
-    dynmargin::throw_invalid_argument("var", "--skew/--kurt",
-                                      "must be given with --vol garch (an estimate on the whole input would look "
-                                      "ahead; or use --in-sample)",
-                                      "none");
-  }
-  const auto start = static_cast<std::size_t>(o.fit_start);
-  auto fit_before = [&](std::size_t t) {
-    return dynmargin::fit_garch(std::span<const double>(returns.data(), t), options);
+// The flag a setting of dynmargin::rolling_risk_settings is typed as ("fit_start" ->
+// "--fit-start"), and a return named by the input line of its later price.
+dynmargin::rolling_risk_labels command_line_labels(const input_series& series) {
+  dynmargin::rolling_risk_labels labels;
+  labels.parameter = [](std::string_view name) {
+    std::string flag = "--";
+    for (const char c : name) flag += c == '_' ? '-' : c;
+    return flag;
   };
-  const auto first_fit = fit_before(start);
-  std::size_t fits = 1;
-  std::size_t failed = 0;
-  std::size_t first_failed = 0;
-  auto refit = [&](std::size_t t, dynmargin::garch_volatility& vol) {
-    if (t == start || (t - start) % static_cast<std::size_t>(every) != 0) return;
-    try {
-      auto fit = fit_before(t);
-      if (!fit.converged) throw dynmargin::evaluation_error("var: refit did not converge: " + fit.status_reason);
-      vol = std::move(fit.model);
-      ++fits;
-    } catch (const std::exception&) {  // no convergence, a degenerate window: keep the last fit
-      if (failed == 0) first_failed = t;
-      ++failed;
-    }
-  };
-  run_method(o, labels, returns, first_fit.model, first_fit.parameters.mu, start, refit);
-  std::cerr << "var: " << o.vol << " fitted " << fits << " times on past returns only (first on returns 0.."
-            << start - 1 << ", then every " << every << " returns)";
-  if (failed > 0)
-    std::cerr << "; " << failed << " refits failed (first before the return on line "
-              << line_text(labels.lines, first_failed) << "), previous kept";
-  std::cerr << '\n';
+  labels.return_at = [&series](std::size_t i) { return "the return on line " + line_text(series.lines, i); };
+  return labels;
 }
 
 void run_var(var_options o) {
@@ -371,41 +135,71 @@ void run_var(var_options o) {
   if (o.refit_text) o.refit = rows_from_flag("var", "--refit", *o.refit_text, series.report);
   o.fit_start = rows_from_flag("var", "--fit-start", o.fit_start_text, series.report);
   const auto& returns = series.values;
-  // Memory follows the data: a window the data cannot fill gives no estimate, so it is an
-  // error at once, before anything sized by the window is allocated.
   if ((o.method == "historical" || o.method == "fhs" || o.method == "evt") &&
       o.window > static_cast<std::int64_t>(returns.size())) {
+    // (the runner refuses it too; here the message quotes the flag as typed, e.g. 30d)
     dynmargin::throw_invalid_argument("var", "--window",
                                       "is longer than the data (" + std::to_string(returns.size()) +
                                           " returns), so no estimate can be made; give at most that",
                                       o.window_text);
   }
-  for (std::size_t i = 0; i < returns.size(); ++i) {
-    if (!std::isfinite(returns[i])) {
-      dynmargin::throw_invalid_argument("var", "the return on line " + line_text(series.lines, i), "must be finite",
-                                        returns[i]);
-    }
+
+  dynmargin::rolling_risk_settings settings{.method = o.method,
+                                            .confidence = o.confidence,
+                                            .window = o.window,
+                                            .quantile = o.quantile,
+                                            .es = o.es,
+                                            .dist = o.dist,
+                                            .nu = o.nu,
+                                            .skew = o.skew,
+                                            .kurt = o.kurt,
+                                            .horizon = o.horizon,
+                                            .horizon_rule = std::nullopt,
+                                            .vol = o.vol,
+                                            .lambda = o.lambda,
+                                            .side = o.side,
+                                            .floor = o.floor,
+                                            .cap = o.cap,
+                                            .age_decay = o.age_decay,
+                                            .paths = o.paths,
+                                            .seed = o.seed,
+                                            .refit = o.refit,
+                                            .fit_start = o.fit_start,
+                                            .in_sample = o.in_sample,
+                                            .nonstationary = o.nonstationary};
+  if (!o.horizon_rule.empty()) settings.horizon_rule = o.horizon_rule;
+
+  csv_writer out;
+  out.text("t,var,es,time,row\n");
+  csv_writer::column_memo var_text;
+  csv_writer::column_memo es_text;
+  const auto report = dynmargin::run_rolling_risk(
+      returns, settings,
+      [&](std::size_t t, double var, double es) {
+        // time and row: the return the forecast is for (empty for the one after the data)
+        out.integer(t).put(',').number(var, var_text).put(',').number(es, es_text).put(',');
+        if (t < series.times.size()) out.utc(series.times[t]);
+        out.put(',');
+        if (t < series.lines.size()) out.integer(series.lines[t]);
+        out.put('\n');
+      },
+      command_line_labels(series));
+  out.flush();
+  if (report.refit_warnings > 0) {
+    std::cerr << "var: warning: " << report.refit_warnings << " of " << returns.size()
+              << " updates returned refit_failed (first at the return on line "
+              << line_text(series.lines, report.first_refit_warning)
+              << "); the previous tails were kept and every return reached the volatility model\n";
   }
-  if (o.vol == "ewma") {
-    run_method(o, series, returns, dynmargin::ewma_volatility(o.lambda), 0.0);
-  } else if (o.vol == "garch" || o.vol == "gjr") {
-    dynmargin::fit_garch_config options;
-    options.asymmetric = o.vol == "gjr";
-    // A margin estimate rests on the fitted model's forecasts: stationary unless asked otherwise.
-    options.stationary = !o.nonstationary;
-    if (o.in_sample) {
-      const auto fit = dynmargin::fit_garch(returns, options);
-      dynmargin::garch_volatility_config config;
-      config.parameters = fit.parameters;
-      config.innovation = fit.innovation;
-      config.asymmetric = fit.asymmetric;
-      config.initial_variance = dynmargin::garch_initial_variance(returns, fit.parameters, fit.start);
-      run_method(o, series, returns, dynmargin::garch_volatility(config), fit.parameters.mu);
-      return;
+  if (report.garch_fits > 0 && !o.in_sample) {
+    std::cerr << "var: " << o.vol << " fitted " << report.garch_fits
+              << " times on past returns only (first on returns 0.." << report.first_row - 1 << ", then every "
+              << report.garch_refit_interval << " returns)";
+    if (report.garch_failed_refits > 0) {
+      std::cerr << "; " << report.garch_failed_refits << " refits failed (first before the return on line "
+                << line_text(series.lines, report.first_failed_refit) << "), previous kept";
     }
-    run_rolling_garch(o, series, returns, options);
-  } else {
-    dynmargin::throw_invalid_argument("var", "--vol", "must be ewma, garch or gjr", o.vol);
+    std::cerr << '\n';
   }
 }
 

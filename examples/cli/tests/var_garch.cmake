@@ -90,5 +90,9 @@ expect_error("fit start 0" "var: --fit-start must be in [1, 2722]" --method para
 expect_error("fit start beyond the data" "var: --fit-start must be in [1, 2722]" --method parametric --vol garch
              --fit-start 3000)
 expect_error("refit 0" "var: --refit must be at least 1, got 0" --method parametric --vol garch --refit 0)
-expect_error("t without nu" "var: --nu must be given with --vol garch and --dist t" --method parametric --vol garch
+expect_error("t without nu" "var: --nu must be given with a rolling GARCH and Student t" --method parametric --vol garch
              --dist t)
+# The canonical spelling student_t needs --nu too (a check on the alias t alone let it estimate
+# nu on the whole input, a look-ahead).
+expect_error("student_t without nu" "var: --nu must be given with a rolling GARCH and Student t" --method parametric
+             --vol garch --dist student_t)
