@@ -42,6 +42,7 @@
 #include "dynmargin/core/duration.hpp"
 #include "dynmargin/core/error.hpp"
 #include "dynmargin/core/returns.hpp"
+#include "dynmargin/core/spacing.hpp"
 #include "dynmargin/core/types.hpp"
 #include "dynmargin/io/io.hpp"
 #include "dynmargin/runtime/enum_names.hpp"
@@ -309,51 +310,15 @@ inline std::string describe_columns(const std::vector<std::string>& columns) {
 inline std::int64_t rows_from_flag(std::string_view command, std::string_view flag, const std::string& text,
                                    const dynmargin::io::load_report& report, std::int64_t minimum = 0,
                                    std::optional<dynmargin::duration> bar = std::nullopt) {
-  const std::string quoted = "\"" + text + "\"";
-  std::int64_t count = 0;
-  const char* const first = text.data();
-  const char* const last = text.data() + text.size();
-  if (const auto [ptr, ec] = std::from_chars(first, last, count); ec == std::errc{} && ptr == last) {
-    if (count < minimum) {
-      dynmargin::throw_invalid_argument(command, flag, "must be at least " + std::to_string(minimum), text);
-    }
-    return count;
-  }
-  if (!dynmargin::looks_like_duration(text)) {
-    dynmargin::throw_invalid_argument(command, flag,
-                                      "must be a count of rows or a span of time such as \"30d\" or \"24h\"", quoted);
-  }
-  const dynmargin::duration span = dynmargin::parse_duration(text, command, flag);
-  std::int64_t step = 0;
-  std::string step_name;
-  if (bar) {
-    step = bar->count();
-    step_name = "bars of " + dynmargin::format_duration(*bar);
-  } else {
-    if (!report.has_times || report.step_microseconds <= 0) {
-      dynmargin::throw_invalid_argument(command, flag,
-                                        "is a span of time, but the input has no times to measure it with; give a "
-                                        "count of rows",
-                                        quoted);
-    }
-    step = report.step_microseconds;
-    step_name = "rows of the input's spacing of " + dynmargin::format_duration(dynmargin::duration{step});
-  }
-  if (span.count() % step != 0) {
-    dynmargin::throw_invalid_argument(command, flag, "must be a whole number of " + step_name, quoted);
-  }
-  const std::int64_t rows = span.count() / step;
-  if (rows < minimum) {
-    dynmargin::throw_invalid_argument(command, flag,
-                                      "must be at least " + std::to_string(minimum) + " " + step_name + ", got " +
-                                          std::to_string(rows) + " from",
-                                      quoted);
-  }
-  if (!bar && (report.gaps > 0 || report.irregular_spacings > 0)) {
-    std::cerr << command << ": " << flag << " " << text << " counts " << rows << " " << step_name << "; the input has "
-              << report.gaps << " gaps and " << report.irregular_spacings
-              << " irregular spacings, so a window across them covers more time\n";
-  }
+  dynmargin::series_spacing spacing;
+  spacing.has_times = report.has_times;
+  spacing.step_microseconds = report.step_microseconds;
+  spacing.gaps = report.gaps;
+  spacing.missing_steps = report.missing_steps;
+  spacing.irregular_spacings = report.irregular_spacings;
+  std::string note;
+  const std::int64_t rows = dynmargin::rows_of_count_or_span(command, flag, text, spacing, minimum, bar, &note);
+  if (!note.empty()) std::cerr << note << '\n';
   return rows;
 }
 

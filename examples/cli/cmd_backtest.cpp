@@ -34,6 +34,8 @@
 
 #include "cli_common.hpp"
 #include "dynmargin/backtest/replay.hpp"
+#include "dynmargin/core/spacing.hpp"
+#include "dynmargin/runtime/backtest_run.hpp"
 #include "margin_config.hpp"
 #include "registry.hpp"
 
@@ -65,107 +67,6 @@ json read_json_file(const std::string& path) {
   // The library's parser: every JSON error (numbers out of range too) names the file, and
   // quoted bytes are printable.
   return dynmargin::parse_config_json(text.str(), "\"" + path + "\"");
-}
-
-// The JSON of a double; never NaN or infinity (the library returns neither).
-json number(double value) { return std::isfinite(value) ? json(value) : json(nullptr); }
-
-// Epoch seconds: an integer for a whole second (as before tick data), else a number with the
-// microseconds as its fraction.
-json epoch_seconds_json(dynmargin::timestamp_us t) {
-  const dynmargin::timestamp whole = dynmargin::floor_seconds(t);
-  if (dynmargin::to_timestamp_us(whole) == t) return json(whole);
-  return json(static_cast<double>(dynmargin::epoch_microseconds(t)) / 1e6);
-}
-
-json procyclicality_json(const dynmargin::procyclicality_result& p, std::int64_t steps_per_day) {
-  json horizons = json::array();
-  for (const auto& h : p.horizons) {
-    horizons.push_back({{"steps", h.steps},
-                        {"days", static_cast<double>(h.steps) / static_cast<double>(steps_per_day)},
-                        {"changes", h.changes},
-                        {"max_change", number(h.max_change)},
-                        {"max_rolling_es", number(h.max_rolling_es)},
-                        {"last_rolling_es", number(h.last_rolling_es)},
-                        {"windows", h.windows},
-                        {"amber_threshold", h.amber},
-                        {"red_threshold", h.red},
-                        {"windows_amber", h.windows_amber},
-                        {"windows_red", h.windows_red},
-                        {"zone", std::string(dynmargin::to_string(h.zone))}});
-  }
-  return {{"peak", number(p.peak)},
-          {"trough", number(p.trough)},
-          {"peak_to_trough", number(p.peak_to_trough)},
-          {"mean_rate", number(p.mean_rate)},
-          {"largest_call", number(p.largest_call)},
-          {"zone", std::string(dynmargin::to_string(p.zone))},
-          {"horizons", horizons}};
-}
-
-json report_json(const dynmargin::backtest_report& r, const dynmargin::backtest_path& path,
-                 const dynmargin::backtest_config& config) {
-  const auto& t = r.tests;
-  json out;
-  out["rows"] = r.rows;
-  out["observations"] = r.observations;
-  out["exceptions"] = r.exceptions;
-  out["exception_rate"] = number(r.exception_rate);
-  out["coverage"] = config.coverage.value();
-  out["expected_rate"] = number(r.expected_rate);
-  out["horizon_steps"] = r.horizon_steps;
-  out["side"] = r.side == dynmargin::position_side::long_position ? "long" : "short";
-  out["first_evaluated_time"] = epoch_seconds_json(path.times[r.first_evaluated]);
-  out["last_evaluated_time"] = epoch_seconds_json(path.times[r.last_evaluated]);
-  out["overlap"] = r.horizon_steps > 1 ? "tests on every horizon_steps-th evaluated row (non-overlapping periods)"
-                                       : "none: one-step periods";
-  out["test_observations"] = r.test_observations;
-  out["test_exceptions"] = r.test_exceptions;
-  out["kupiec"] = {{"lr", number(t.kupiec.lr)}, {"p_value", number(t.kupiec.p_value)}};
-  out["christoffersen"] = {{"n00", t.christoffersen.counts.n00},        {"n01", t.christoffersen.counts.n01},
-                           {"n10", t.christoffersen.counts.n10},        {"n11", t.christoffersen.counts.n11},
-                           {"pi0", number(t.christoffersen.pi0)},       {"pi1", number(t.christoffersen.pi1)},
-                           {"lr_ind", number(t.christoffersen.lr_ind)}, {"p_ind", number(t.christoffersen.p_ind)},
-                           {"lr_cc", number(t.christoffersen.lr_cc)},   {"p_cc", number(t.christoffersen.p_cc)}};
-  out["traffic_light"] = {{"zone", std::string(dynmargin::to_string(t.traffic_light.zone))},
-                          {"cumulative_probability", number(t.traffic_light.cumulative_probability)},
-                          {"type1_error", number(t.traffic_light.type1_error)},
-                          {"yellow_from", t.traffic_light.yellow_from},
-                          {"red_from", t.traffic_light.red_from}};
-  out["duration"] = {{"test", "Christoffersen-Pelletier Weibull vs exponential, asymptotic chi-square(1)"},
-                     {"durations", t.duration.durations},
-                     {"uncensored", t.duration.uncensored},
-                     {"testable", t.duration.testable},
-                     {"weibull_shape", number(t.duration.weibull_shape)},
-                     {"shape_at_bound", t.duration.shape_at_bound},
-                     {"lr", number(t.duration.lr)},
-                     {"p_value", number(t.duration.p_value)}};
-  json es;
-  es["available"] = r.es_available;
-  if (r.es_available) {
-    es["acerbi_szekely"] = {{"z2", number(r.acerbi_szekely.z2)},
-                            {"p_value", number(r.acerbi_szekely.p_value)},
-                            {"exceptions", r.acerbi_szekely.exceptions},
-                            {"simulations", r.acerbi_szekely.simulations},
-                            {"seed", r.acerbi_szekely.seed}};
-    es["mcneil_frey"] = {{"exceedances", r.mcneil_frey.exceedances},
-                         {"testable", r.mcneil_frey.testable},
-                         {"mean_residual", number(r.mcneil_frey.mean_residual)},
-                         {"t_statistic", number(r.mcneil_frey.t_statistic)},
-                         {"p_value_t", number(r.mcneil_frey.p_value_t)},
-                         {"p_value_bootstrap", number(r.mcneil_frey.p_value_bootstrap)},
-                         {"resamples", r.mcneil_frey.resamples}};
-  }
-  out["es_tests"] = es;
-  out["procyclicality"] = procyclicality_json(r.procyclicality, config.steps_per_day);
-  out["procyclicality_constant_quantity"] = procyclicality_json(r.procyclicality_constant_quantity,
-                                                                config.steps_per_day);
-  out["mean_rate"] = number(r.mean_rate);
-  out["max_loss"] = number(r.max_loss);
-  out["max_shortfall"] = number(r.max_shortfall);
-  out["rejected_updates"] = r.rejected_updates;
-  out["warning_updates"] = r.warning_updates;
-  return out;
 }
 
 // One row per price of the run (or bar); time and row are its ISO 8601 UTC time (empty when the
@@ -223,127 +124,46 @@ void run_backtest(const backtest_options& options) {
     for (std::size_t i = 0; i < series.times.size(); ++i)
       series.times[i] = dynmargin::to_timestamp_us(static_cast<dynmargin::timestamp>(i));
   }
-  if (options.side != "long" && options.side != "short") {
-    throw dynmargin::invalid_argument("backtest: --side must be long or short, got " + options.side);
-  }
-  // Steps in a day for a spacing of `step` seconds (1 when it does not divide a day), unless
-  // --steps-per-day says.
-  const auto steps_per_day_of = [&](std::int64_t step) {
-    if (options.steps_per_day > 0) return options.steps_per_day;
-    return step > 0 && step < dynmargin::seconds_per_day && dynmargin::seconds_per_day % step == 0
-               ? dynmargin::seconds_per_day / step
-               : std::int64_t{1};
-  };
-  const std::int64_t steps_per_day = steps_per_day_of(series.report.step_seconds);
+  dynmargin::series_spacing spacing;
+  spacing.has_times = series.report.has_times;
+  spacing.step_microseconds = series.report.step_microseconds;
+  spacing.gaps = series.report.gaps;
+  spacing.missing_steps = series.report.missing_steps;
+  spacing.irregular_spacings = series.report.irregular_spacings;
 
-  std::vector<dynmargin::named_backtest_report> reports;
-  std::vector<json> outputs;
+  std::vector<dynmargin::backtest_run_config> configs;
+  for (const auto& file : options.configs) configs.push_back({file, read_json_file(file)});
+  const dynmargin::backtest_run_settings settings{.coverage = options.coverage,
+                                                  .horizon = options.horizon,
+                                                  .side = options.side,
+                                                  .warmup = options.warmup,
+                                                  .steps_per_day = options.steps_per_day,
+                                                  .simulations = options.simulations,
+                                                  .seed = options.seed};
+  dynmargin::backtest_run_labels labels;
+  labels.parameter = [](std::string_view name) { return "--" + std::string(name); };
+  labels.note = [](const std::string& text, bool) { std::cerr << text << '\n'; };
+  // Progress on standard error when it is a terminal (a million rows take seconds), never
+  // when it is a file or a pipe, which scripts read.
+  if (stderr_is_terminal()) {
+    labels.progress = [](const std::string& file, std::size_t done, std::size_t rows) {
+      std::cerr << "\rbacktest: " << file << ": " << (done * 100 / std::max<std::size_t>(rows, 1)) << "% (" << done
+                << " of " << rows << " rows)" << (done == rows ? "\n" : "") << std::flush;
+    };
+  }
+  auto results = dynmargin::run_backtests(configs, series.times, series.prices, spacing, settings, labels);
   const std::vector<std::string> path_files = options.paths.empty() ? std::vector<std::string>{}
                                                                     : paths_files(options.paths, options.configs);
-  for (std::size_t config_index = 0; config_index < options.configs.size(); ++config_index) {
-    const std::string& file = options.configs[config_index];
-    const json config_json = read_json_file(file);
-    auto engine = [&] {
-      try {
-        return build_margin_engine(config_json);
-      } catch (const dynmargin::invalid_argument& e) {
-        throw dynmargin::invalid_argument(std::string(e.what()) + " (in \"" + file + "\")");
-      }
-    }();
-    // A config with a "bar" is backtested on the bars it samples (days then count bars of it);
-    // one without is warned about when the feed is irregular.
-    std::span<const dynmargin::timestamp_us> times(series.times);
-    std::span<const double> prices(series.prices);
-    bar_series bars;
-    std::vector<std::size_t> lines = series.lines;
-    std::int64_t config_steps_per_day = steps_per_day;
-    if (engine.bar) {
-      bars = sample_into_bars(series.times, series.prices, *engine.bar, "backtest");
-      times = bars.times;
-      prices = bars.prices;
-      lines = bar_lines(series.lines, bars.last_index);
-      config_steps_per_day = steps_per_day_of(engine.bar->count() / 1'000'000);
-      std::cerr << "backtest: " << file << ": " << series.prices.size() << " prices sampled into " << prices.size()
-                << " bars of " << dynmargin::format_duration(*engine.bar) << "\n";
-    } else {
-      std::cerr << irregular_feed_warning(series.times, "backtest: " + file);
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    auto& result = results[i];
+    result.report["input"] = options.input;
+    result.report["column"] = series.column;
+    if (!options.paths.empty()) {
+      const auto lines = result.bar_last_index.empty() ? series.lines : bar_lines(series.lines, result.bar_last_index);
+      write_paths(path_files[i], result.path, has_times, lines);
     }
-    dynmargin::backtest_config config;
-    double coverage = options.coverage;
-    if (coverage == 0.0) {
-      coverage = 0.99;
-      if (config_json.contains("risk") && config_json["risk"].contains("confidence") &&
-          config_json["risk"]["confidence"].is_number()) {
-        coverage = config_json["risk"]["confidence"].get<double>();
-      }
-    }
-    // The flag typed is named (a percent such as 99 is the usual slip), or the config's field.
-    if (!(coverage >= 0.5 && coverage < 1.0)) {
-      if (options.coverage != 0.0) {
-        dynmargin::throw_invalid_argument("backtest", "--coverage",
-                                          "is the VaR coverage level and must be in [0.5, 1) (0.99 for 99%)", coverage);
-      }
-      dynmargin::throw_invalid_argument("backtest", "risk.confidence of " + file,
-                                        "is the default coverage and must be in [0.5, 1)", coverage);
-    }
-    config.coverage = dynmargin::confidence_level(coverage);
-    // Spans of time count rows of the input, or bars when the config samples into bars.
-    config.horizon_steps = rows_from_flag("backtest", "--horizon", options.horizon, series.report, 0, engine.bar);
-    config.side = options.side == "long" ? dynmargin::position_side::long_position
-                                         : dynmargin::position_side::short_position;
-    config.warmup = static_cast<std::size_t>(
-        rows_from_flag("backtest", "--warmup", options.warmup, series.report, 0, engine.bar));
-    config.steps_per_day = config_steps_per_day;
-    config.constant_quantity_metrics = true;
-    config.es_simulations = options.simulations;
-    config.es_resamples = options.simulations;
-    config.seed = options.seed;
-    // The Z2 null follows the config's distribution: Student t with its nu, else normal.
-    if (config_json.contains("risk") && config_json["risk"].value("dist", std::string()) == "student_t") {
-      config.es_null = {dynmargin::distribution_shape::student_t, config_json["risk"].value("nu", 4.0)};
-    }
-    // Progress on standard error when it is a terminal (a million rows take seconds), never
-    // when it is a file or a pipe, which scripts read.
-    if (stderr_is_terminal()) {
-      config.progress = [&file](std::size_t done, std::size_t rows) {
-        std::cerr << "\rbacktest: " << file << ": " << (done * 100 / std::max<std::size_t>(rows, 1)) << "% (" << done
-                  << " of " << rows << " rows)" << (done == rows ? "\n" : "") << std::flush;
-      };
-    }
-    dynmargin::backtest_path path;
-    auto report = dynmargin::backtest(std::move(engine.function), times, prices, config, &path);
-    json out = report_json(report, path, config);
-    out["config"] = file;
-    if (config_json.contains("name") && config_json["name"].is_string()) out["name"] = config_json["name"];
-    out["input"] = options.input;
-    out["column"] = series.column;
-    out["steps_per_day"] = config_steps_per_day;
-    if (engine.bar) {
-      out["bar"] = dynmargin::format_duration(*engine.bar);
-      out["bars"] = prices.size();
-    }
-    if (!options.paths.empty()) write_paths(path_files[config_index], path, has_times, lines);
-    reports.push_back({file, std::move(report)});
-    outputs.push_back(std::move(out));
   }
-
-  if (outputs.size() == 1) {
-    std::cout << outputs.front().dump(2) << '\n';
-    return;
-  }
-  const auto frontier = dynmargin::policy_frontier(reports, 5 * steps_per_day);
-  json all = json::object();
-  for (std::size_t i = 0; i < outputs.size(); ++i) {
-    const auto& p = frontier[i];
-    outputs[i]["frontier"] = {{"on_frontier", p.on_frontier},
-                              {"dominated_by", p.dominated_by},
-                              {"exception_rate", number(p.exception_rate)},
-                              {"peak_to_trough", number(p.peak_to_trough)},
-                              {"largest_5day_increase", number(p.largest_increase)},
-                              {"mean_rate", number(p.mean_rate)}};
-    all[options.configs[i]] = std::move(outputs[i]);
-  }
-  std::cout << all.dump(2) << '\n';
+  std::cout << dynmargin::backtest_output(results).dump(2) << '\n';
 }
 
 void add_backtest_command(CLI::App& app) {

@@ -39,7 +39,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli_common.hpp"
-#include "dynmargin/backtest/replay.hpp"
+#include "dynmargin/runtime/margin_run.hpp"
 #include "margin_config.hpp"
 #include "registry.hpp"
 
@@ -100,7 +100,8 @@ void run_margin(const margin_options& options) {
     series.prices = std::move(bars.prices);
     series.lines = bar_lines(series.lines, bars.last_index);  // each bar's row: the line of its last price
   } else {
-    std::cerr << irregular_feed_warning(series.times, "margin");
+    if (const auto warning = irregular_feed_warning(series.times, "margin"); !warning.empty())
+      std::cerr << warning << '\n';
   }
   std::string out = "t,price,raw_rate,initial_rate,maintenance_rate,initial_amount,maintenance_amount,binding";
   for (std::size_t i = 0; i < engine.policy_types.size(); ++i) out += "," + engine.column(i);
@@ -108,13 +109,9 @@ void run_margin(const margin_options& options) {
   std::cout << out;
   const std::vector<double> open_interest = options.open_interest_column.empty() ? std::vector<double>{}
                                                                                  : read_open_interest(options, series);
-  const std::int64_t max_staleness = engine.function.config().guard.max_staleness;
-  dynmargin::timestamp_us last_accepted{};
-  bool have_accepted = false;
-  std::size_t stale_rows = 0;
-  std::size_t ready_rows = 0;
-  auto print_row = [&](std::size_t row, const dynmargin::margin_quote& q) {
-    if (q.ready) ++ready_rows;
+  auto print_row = [&](const dynmargin::margin_run_row& r) {
+    const std::size_t row = r.row;
+    const dynmargin::margin_quote& q = *r.quote;
     std::string line = dynmargin::format_epoch_seconds(series.times[row]) + "," + format_double(series.prices[row]);
     if (q.ready) {
       for (double v : {q.raw_rate, q.initial_rate, q.maintenance_rate, q.initial_amount, q.maintenance_amount}) {
@@ -127,88 +124,38 @@ void run_margin(const margin_options& options) {
       line += ",,,,,,warmup";
       for (std::size_t i = 0; i < engine.policy_types.size(); ++i) line += ",";
     }
-    line += engine.function.price_suspect() ? ",1" : ",0";
+    line += r.price_suspect ? ",1" : ",0";
     // The APC buffer in force and its stress indicator (empty without an apc_buffer policy).
     line += q.ready && q.apc.present ? "," + format_double(q.apc.buffer) + "," + format_double(q.apc.stress) : ",,";
-    // stale: the feed had stopped for longer than price_guard.max_staleness when this row
-    // arrived (the time since the last accepted price before it).
-    const bool stale = max_staleness > 0 && have_accepted &&
-                       series.times[row] - last_accepted > std::chrono::seconds{max_staleness};
-    if (stale) ++stale_rows;
-    line += stale ? ",1," : ",0,";
+    line += r.stale ? ",1," : ",0,";
     if (has_times) line += dynmargin::io::format_utc(series.times[row]);
     line += "," + line_text(series.lines, row) + "\n";
-    if (const auto t = engine.function.last_time()) {
-      last_accepted = *t;
-      have_accepted = true;
-    }
     std::cout << line;
   };
-  const std::span<const dynmargin::timestamp_us> times(series.times);
-  const std::span<const double> prices(series.prices);
-  // Warnings (a failed EVT refit: previous tails kept, the price absorbed) do not stop the run;
-  // they are counted and reported on standard error after the CSV.
-  std::size_t warnings = 0;
-  std::size_t first_warning = 0;
-  auto note = [&](std::size_t row, dynmargin::status s) {
-    if (!dynmargin::is_warning(s)) return;
-    if (warnings == 0) first_warning = row;
-    ++warnings;
-  };
-  auto report = [&] {
-    // Every row still in warm-up: the config asks for more history than the file has.
-    if (ready_rows == 0) {
-      std::cout.flush();
-      throw dynmargin::evaluation_error("margin: no margin: all " + std::to_string(prices.size()) +
-                                        " rows are in warm-up; the config's windows, burn-in or min_returns need more "
-                                        "history than the input has");
-    }
-    if (stale_rows > 0) {
-      std::cerr << "margin: warning: " << stale_rows << " rows arrived after the feed had stopped for more than "
-                << max_staleness << " s (price_guard.max_staleness; column stale)\n";
-    }
-    if (options.now) {
-      const dynmargin::timestamp_us now = dynmargin::io::parse_time_us(*options.now);
-      const dynmargin::margin_quote at_now = engine.function.quote(now, 0.0);
-      if (at_now.stale) {
-        std::cerr << "margin: warning: at --now " << *options.now << " the last accepted price is "
-                  << format_double(at_now.price_age) << " s old, more than price_guard.max_staleness " << max_staleness
-                  << " s: the feed is stale\n";
-      }
-    }
-    if (warnings == 0) return;
-    std::cerr << "margin: warning: " << warnings << " of " << prices.size()
-              << " updates returned refit_failed (first on line " << line_text(series.lines, first_warning)
-              << "); the previous tails were kept\n";
-  };
-  if (open_interest.empty()) {
-    dynmargin::replay_each(engine.function, times, prices, options.position,
-                           [&](std::size_t row, dynmargin::status s, const dynmargin::margin_quote& q) {
-                             note(row, s);
-                             print_row(row, q);
-                           });
-    report();
-    return;
+  dynmargin::margin_run_labels labels;
+  labels.row = [&](std::size_t row) { return "line " + line_text(series.lines, row); };
+  labels.open_interest = options.open_interest_column;
+  const auto report = dynmargin::run_margin(engine.function, series.times, series.prices, options.position,
+                                            open_interest, print_row, labels);
+  std::cout.flush();
+  dynmargin::require_margin(report, "margin");
+  if (report.stale_rows > 0) {
+    std::cerr << "margin: warning: " << report.stale_rows << " rows arrived after the feed had stopped for more than "
+              << report.max_staleness_seconds << " s (price_guard.max_staleness; column stale)\n";
   }
-  for (std::size_t row = 0; row < prices.size(); ++row) {
-    if (row > 0 && times[row] <= times[row - 1]) {
-      throw dynmargin::invalid_argument(
-          "margin: time on line " + line_text(series.lines, row) + " must be later than the previous row's " +
-          dynmargin::format_epoch_seconds(times[row - 1]) + ", got " + dynmargin::format_epoch_seconds(times[row]));
+  if (options.now) {
+    const dynmargin::timestamp_us now = dynmargin::io::parse_time_us(*options.now);
+    const dynmargin::margin_quote at_now = engine.function.quote(now, 0.0);
+    if (at_now.stale) {
+      std::cerr << "margin: warning: at --now " << *options.now << " the last accepted price is "
+                << format_double(at_now.price_age) << " s old, more than price_guard.max_staleness "
+                << report.max_staleness_seconds << " s: the feed is stale\n";
     }
-    const double oi = open_interest[row];
-    if (!std::isnan(oi) && engine.function.set_open_interest(oi) != dynmargin::status::ok) {
-      throw dynmargin::invalid_argument("margin: " + options.open_interest_column + " on line " +
-                                        line_text(series.lines, row) + " must be finite and >= 0, got " +
-                                        format_double(oi));
-    }
-    dynmargin::replay_each(engine.function, times.subspan(row, 1), prices.subspan(row, 1), options.position,
-                           [&](std::size_t, dynmargin::status s, const dynmargin::margin_quote& q) {
-                             note(row, s);
-                             print_row(row, q);
-                           });
   }
-  report();
+  if (report.warnings == 0) return;
+  std::cerr << "margin: warning: " << report.warnings << " of " << report.rows
+            << " updates returned refit_failed (first on line " << line_text(series.lines, report.first_warning)
+            << "); the previous tails were kept\n";
 }
 
 void add_margin_command(CLI::App& app) {

@@ -19,6 +19,7 @@
 #include "dynmargin/core/math_policy.hpp"    // IWYU pragma: export
 #include "dynmargin/core/random.hpp"         // IWYU pragma: export
 #include "dynmargin/core/returns.hpp"        // IWYU pragma: export
+#include "dynmargin/core/spacing.hpp"        // IWYU pragma: export
 #include "dynmargin/core/types.hpp"          // IWYU pragma: export
 
 // volatility

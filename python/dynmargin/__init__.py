@@ -8,6 +8,7 @@ failed evaluation) with the library's message. See docs/python.md.
 """
 
 from . import _core
+from .margin import MarginFunction, backtest, to_epoch_microseconds
 from .risk import (RiskForecast, evt_var, filtered_historical_var, historical_var, monte_carlo_var,
                    parametric_var)
 from .volatility import (GarchResult, ewma_variance, ewma_volatility, fit_garch, log_returns, range_variance,
@@ -19,4 +20,5 @@ __all__ = [
     "log_returns", "ewma_variance", "ewma_volatility", "rolling_variance", "rolling_volatility",
     "range_variance", "range_volatility", "fit_garch", "GarchResult",
     "historical_var", "parametric_var", "filtered_historical_var", "evt_var", "monte_carlo_var", "RiskForecast",
+    "MarginFunction", "backtest", "to_epoch_microseconds",
 ]

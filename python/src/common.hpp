@@ -53,5 +53,6 @@ inline void throw_if_update_failed(dynmargin::status outcome, std::string_view c
 void bind_volatility(py::module_& module);
 void bind_garch(py::module_& module);
 void bind_risk(py::module_& module);
+void bind_margin(py::module_& module);
 
 }  // namespace dynmargin_python

@@ -38,4 +38,5 @@ PYBIND11_MODULE(_core, module) {
   dynmargin_python::bind_volatility(module);
   dynmargin_python::bind_garch(module);
   dynmargin_python::bind_risk(module);
+  dynmargin_python::bind_margin(module);
 }

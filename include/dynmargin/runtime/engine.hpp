@@ -11,7 +11,11 @@
 /// library; building an engine from JSON is runtime/config_reader.hpp.
 #pragma once
 
+#include <algorithm>
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -110,6 +114,28 @@ struct bar_series {
     out.last_index.push_back(prices.size() - 1);
   }
   return out;
+}
+
+/// @brief A warning for the user when a config that counts updates (no "bar") meets a feed
+/// whose spacing is irregular (more than 1% of the steps differ from the most common one), so
+/// that its windows and horizon are not the spans of time they look like; empty otherwise.
+[[nodiscard]] inline std::string irregular_feed_warning(std::span<const timestamp_us> times,
+                                                        const std::string& command) {
+  if (times.size() < 3) return {};
+  std::map<std::int64_t, std::size_t> counts;  // spacing in microseconds -> steps
+  for (std::size_t i = 1; i < times.size(); ++i) ++counts[(times[i] - times[i - 1]).count()];
+  auto seconds = [](std::int64_t us) { return format_epoch_seconds(timestamp_us{std::chrono::microseconds{us}}); };
+  const auto modal = std::max_element(counts.begin(), counts.end(),
+                                      [](const auto& a, const auto& b) { return a.second < b.second; });
+  const std::size_t steps = times.size() - 1;
+  const std::size_t off = steps - modal->second;
+  if (off * 100 <= steps) return {};
+  return command +
+         ": warning: the config counts updates (it has no \"bar\") and the feed is irregular: " + std::to_string(off) +
+         " of " + std::to_string(steps) + " steps differ from the usual " + seconds(modal->first) + " s (from " +
+         seconds(counts.begin()->first) + " to " + seconds(counts.rbegin()->first) +
+         " s), so windows and the horizon are not fixed spans of time; set "
+         "\"bar\" (e.g. \"1h\") to sample prices into bars";
 }
 
 }  // namespace dynmargin

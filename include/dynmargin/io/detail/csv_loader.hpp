@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "dynmargin/core/error.hpp"
+#include "dynmargin/core/spacing.hpp"
 #include "dynmargin/core/types.hpp"
 #include "dynmargin/io/csv_types.hpp"
 #include "dynmargin/io/detail/text.hpp"
@@ -610,37 +611,11 @@ class io_loader {
     report_.first_time = rows_.front().time;
     report_.last_time = rows_.back().time;
     if (rows_.size() < 2) return;
-    // The step is the most common spacing (in microseconds: tick data has several rows within
-    // one second). A regular feed has one spacing in most of its steps: that majority is found
-    // in two passes without memory (Boyer-Moore vote, then a count); only a feed without a
-    // majority spacing is sorted, the smallest of equally common spacings winning.
+    // The step is the most common spacing, in microseconds (core/spacing.hpp).
     const std::size_t steps = rows_.size() - 1;
-    const auto spacing_at = [this](std::size_t i) { return microseconds_of(rows_[i + 1]) - microseconds_of(rows_[i]); };
-    std::int64_t mode = spacing_at(0);
-    std::size_t votes = 0;
-    for (std::size_t i = 0; i < steps; ++i) {
-      const std::int64_t spacing = spacing_at(i);
-      if (votes == 0) mode = spacing;
-      votes = spacing == mode ? votes + 1 : votes - 1;
-    }
-    std::size_t mode_count = 0;
-    for (std::size_t i = 0; i < steps; ++i) mode_count += spacing_at(i) == mode ? 1U : 0U;
-    if (2 * mode_count <= steps) {
-      std::vector<std::int64_t> sorted(steps);
-      for (std::size_t i = 0; i < steps; ++i) sorted[i] = spacing_at(i);
-      std::sort(sorted.begin(), sorted.end());
-      mode = sorted.front();
-      std::size_t best_count = 0;
-      for (std::size_t i = 0; i < sorted.size();) {
-        std::size_t j = i;
-        while (j < sorted.size() && sorted[j] == sorted[i]) ++j;
-        if (j - i > best_count) {
-          best_count = j - i;
-          mode = sorted[i];
-        }
-        i = j;
-      }
-    }
+    const std::int64_t mode = modal_spacing(steps, [this](std::size_t i) {
+      return microseconds_of(rows_[i + 1]) - microseconds_of(rows_[i]);
+    });
     report_.step_microseconds = mode;
     report_.step_seconds = mode / microseconds_per_second;
     for (std::size_t i = 0; i + 1 < rows_.size(); ++i) {
