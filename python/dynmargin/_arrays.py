@@ -37,7 +37,10 @@ def as_float_array(value, name):
                         f"with columns {list(value.columns)}; pass one column, e.g. frame['{value.columns[0]}']")
     if is_series(value):
         index = value.index
-        if _pd.api.types.is_numeric_dtype(value.dtype) and not _pd.api.types.is_bool_dtype(value.dtype):
+        if isinstance(value.dtype, np.dtype) and value.dtype.kind in _ACCEPTED_KINDS:
+            # a NumPy dtype: the Series' own array, without a copy when it is float64
+            value = value.to_numpy()
+        elif _pd.api.types.is_numeric_dtype(value.dtype) and not _pd.api.types.is_bool_dtype(value.dtype):
             # nullable dtypes (Float64, Int64): their missing values become NaN
             value = value.to_numpy(dtype=np.float64, na_value=np.nan)
         else:

@@ -70,20 +70,44 @@ float_array ewma_variance(const float_array& returns_array, std::optional<double
     // the margin function waits for is a matter of use, not of the variance.
     config.burn_in = 1;
   }
-  dynmargin::ewma_volatility model(config);
-  auto out = nan_array(returns.size());
+  // Every element is written in the loop (NaN before the model has a forecast), so the array
+  // is not filled first; the loop stops at the first failed update and raises after it, which
+  // keeps the model in registers (a throw inside the loop made GCC store and reload it).
+  float_array out(static_cast<py::ssize_t>(returns.size()));
   const auto target = writable(out);
+  std::size_t failed_at = returns.size();
+  dynmargin::status failure = dynmargin::status::ok;
   {
     py::gil_scoped_release unlocked;
-    for (std::size_t t = 0; t < returns.size(); ++t) {
-      if (t == 0 && config.start == dynmargin::ewma_start::first_squared_return && std::isfinite(returns[0])) {
+    dynmargin::ewma_volatility model(config);
+    const bool first_is_start = config.start == dynmargin::ewma_start::first_squared_return;
+    const std::size_t n = returns.size();
+    std::size_t t = 0;
+    // Until the model has a forecast (row 0 is the seed r_0^2 with the default start).
+    for (; t < n && !(t > 0 && model.ready()); ++t) {
+      if (t == 0 && first_is_start && std::isfinite(returns[0])) {
         target[0] = returns[0] * returns[0];
-      } else if (model.ready()) {
-        target[t] = model.variance();
+      } else {
+        target[t] = model.ready() ? model.variance() : not_a_number;
       }
-      throw_if_update_failed(model.update(returns[t]), "ewma", "returns", t);
+      const dynmargin::status s = model.update(returns[t]);
+      if (dynmargin::is_error(s)) {
+        failed_at = t;
+        failure = s;
+        break;
+      }
+    }
+    // Then every row has a forecast: an EWMA stays ready.
+    for (; failed_at == n && t < n; ++t) {
+      target[t] = model.variance();
+      const dynmargin::status s = model.update(returns[t]);
+      if (dynmargin::is_error(s)) {
+        failed_at = t;
+        failure = s;
+      }
     }
   }
+  if (failed_at < returns.size()) throw_if_update_failed(failure, "ewma", "returns", failed_at);
   return out;
 }
 

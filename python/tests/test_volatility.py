@@ -150,6 +150,14 @@ def test_float64_contiguous_input_is_not_copied_and_other_layouts_are_converted(
     assert_bitwise_equal(dynmargin.ewma_variance(single), dynmargin.ewma_variance(single.astype(np.float64)),
                          "float32 input")
     assert_bitwise_equal(dynmargin.ewma_variance([1, 2, 3], lam=0.5), [1.0, 1.0, 2.5], "a list of integers")
+    # A float64 Series is read in place too; a nullable Float64 one is converted, missing -> NaN.
+    pd = pytest.importorskip("pandas")
+    assert shares_memory(pd.Series(r), "returns")
+    nullable = pd.Series(r, dtype="Float64")
+    assert not shares_memory(nullable, "returns")
+    assert_bitwise_equal(dynmargin.ewma_variance(nullable).to_numpy(), dynmargin.ewma_variance(r), "Float64 Series")
+    with pytest.raises(ValueError, match=r"returns\[2\]"):
+        dynmargin.ewma_variance(pd.Series([1.0, 2.0, None, 3.0], dtype="Float64"))
 
 
 def test_a_series_gives_a_series_on_the_same_index():
