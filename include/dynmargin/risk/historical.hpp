@@ -56,6 +56,10 @@ struct historical_risk_config {
   double age_decay = 1.0;                                 ///< BRW lambda in (0, 1); 1 = equal weights
   std::int64_t bootstrap_paths = 10000;                   ///< sums drawn by the bootstrap rule
   std::uint64_t seed = 20240501;                          ///< seed of the bootstrap's std::mt19937_64
+  /// Keep the upper tail as returns arrive (short positions). A measure that only ever quotes
+  /// long positions sets false and pushes half as much; its short estimates are then computed
+  /// from a copy of the window (slower, bit-identical).
+  bool upper_tail = true;
 };
 
 namespace detail {
@@ -73,6 +77,7 @@ namespace detail {
   s.age_decay = c.age_decay;
   s.bootstrap_paths = c.bootstrap_paths;
   s.seed = c.seed;
+  s.upper_tail = c.upper_tail;
   return s;
 }
 [[nodiscard]] inline risk_estimate scale_estimate(risk_estimate e, double factor) noexcept {

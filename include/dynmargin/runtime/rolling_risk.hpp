@@ -209,6 +209,7 @@ void rolling_risk_method(const rolling_risk_settings& o, std::span<const double>
     c.age_decay = o.age_decay;
     if (o.paths > 0) c.bootstrap_paths = o.paths;
     c.seed = o.seed;
+    c.upper_tail = side == position_side::short_position;  // a run quotes one side only
     historical_risk risk(c);
     stream(risk, [&](const auto&, const auto& r) { return r.size() == window; });
   } else if (o.method == "fhs") {

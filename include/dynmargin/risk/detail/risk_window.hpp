@@ -86,6 +86,10 @@ struct window_settings {
   std::int64_t bootstrap_paths = 10000;
   std::uint64_t seed = 0;
   bool allow_volatility_model_rule = false;
+  /// Keep the upper tail (the losses of a short position) as values arrive. false: only the
+  /// lower tail is kept, which halves the cost of a push; a short estimate is then computed
+  /// from a copy of the window (the batch form, bit-identical to the streaming one).
+  bool upper_tail = true;
 };
 
 /// Checks the settings and returns the minimum window, naming the parameter at fault.
@@ -154,7 +158,7 @@ class windowed_sample {
     const auto h = static_cast<std::size_t>(s.horizon_steps);
     if (sums_) {
       left_sums_.emplace(n - h + 1, s.confidence);
-      right_sums_.emplace(n - h + 1, s.confidence);
+      if (s.upper_tail) right_sums_.emplace(n - h + 1, s.confidence);
     }
     const std::size_t scratch = std::max(n, s.horizon == horizon_rule::bootstrap
                                                 ? static_cast<std::size_t>(s.bootstrap_paths)
@@ -167,7 +171,7 @@ class windowed_sample {
   /// Adds a finite value (the caller has checked it).
   void push(double x) noexcept {
     (void)left_.push(x);
-    (void)right_.push(-x);
+    if (settings_.upper_tail) (void)right_.push(-x);
     ++observations_;
     if (sums_) {
       const auto h = static_cast<std::size_t>(settings_.horizon_steps);
@@ -176,7 +180,7 @@ class windowed_sample {
         double sum = 0.0;
         for (std::size_t i = size - h; i < size; ++i) sum += left_.oldest(i);
         (void)left_sums_->push(sum);
-        (void)right_sums_->push(-sum);
+        if (right_sums_) (void)right_sums_->push(-sum);
       }
     }
   }
@@ -186,7 +190,7 @@ class windowed_sample {
     right_.clear();
     if (sums_) {
       left_sums_->clear();
-      right_sums_->clear();
+      if (right_sums_) right_sums_->clear();
     }
     observations_ = 0;
   }
@@ -224,6 +228,10 @@ class windowed_sample {
     if (settings_.horizon == horizon_rule::bootstrap && settings_.horizon_steps > 1) {
       const std::size_t n = fill_window(side);
       return bootstrap(std::span<const double>(window_copy_.data(), n));
+    }
+    if (!is_long && !settings_.upper_tail) {  // no streaming upper tail: from a copy of the window
+      const std::size_t n = fill_window(side);
+      return unscaled_from(std::span<double>(window_copy_.data(), n));
     }
     if (sums_) return (is_long ? *left_sums_ : *right_sums_).estimate(settings_.quantile, settings_.es);
     return (is_long ? left_ : right_).estimate(settings_.quantile, settings_.es);
