@@ -618,6 +618,7 @@ class io_loader {
     });
     report_.step_microseconds = mode;
     report_.step_seconds = mode / microseconds_per_second;
+    if (mode <= 0) return;  // sorted, deduplicated rows have positive spacings; never divide by it otherwise
     for (std::size_t i = 0; i + 1 < rows_.size(); ++i) {
       const std::int64_t spacing = microseconds_of(rows_[i + 1]) - microseconds_of(rows_[i]);
       if (spacing % mode != 0) ++report_.irregular_spacings;
