@@ -3,7 +3,8 @@
 /// @brief Umbrella header: every layer of dynmargin except the optional readers in io/.
 ///
 /// Layers, each depending only on the ones before it:
-///   core -> volatility -> risk -> margin -> backtest
+///   core -> volatility -> risk -> margin -> backtest, with options (pricing) on core alone
+///   and portfolio (many instruments, accounts) on margin and options
 /// (docs/architecture.md has the table of what each folder may include, which a test checks).
 /// Include a single area's headers instead to keep compile times down.
 #pragma once
@@ -42,6 +43,11 @@
 #include "dynmargin/risk/monte_carlo.hpp"          // IWYU pragma: export
 #include "dynmargin/risk/parametric.hpp"           // IWYU pragma: export
 #include "dynmargin/risk/rolling_quantile.hpp"     // IWYU pragma: export
+
+// options
+#include "dynmargin/options/black76.hpp"             // IWYU pragma: export
+#include "dynmargin/options/implied_volatility.hpp"  // IWYU pragma: export
+#include "dynmargin/options/inverse_option.hpp"      // IWYU pragma: export
 
 // margin
 #include "dynmargin/margin/account.hpp"                  // IWYU pragma: export
