@@ -84,6 +84,9 @@ class DynmarginConan(ConanFile):
         core.libdirs = []
         core.set_property("cmake_target_name", "dynmargin::dynmargin")
         core.requires = ["eigen::eigen", "boost::headers"]
+        # portfolio/many_accounts.hpp uses std::thread.
+        if self.settings.os in ("Linux", "FreeBSD"):
+            core.system_libs = ["pthread"]
         if self.options.runtime:
             runtime = self.cpp_info.components["runtime"]
             runtime.bindirs = []

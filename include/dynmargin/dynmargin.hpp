@@ -69,6 +69,14 @@
 #include "dynmargin/margin/speed_limit.hpp"              // IWYU pragma: export
 #include "dynmargin/margin/tiers.hpp"                    // IWYU pragma: export
 
+// portfolio
+#include "dynmargin/portfolio/instrument.hpp"       // IWYU pragma: export
+#include "dynmargin/portfolio/joint_scenarios.hpp"  // IWYU pragma: export
+#include "dynmargin/portfolio/many_accounts.hpp"    // IWYU pragma: export
+#include "dynmargin/portfolio/revaluation.hpp"      // IWYU pragma: export
+#include "dynmargin/portfolio/scenario_margin.hpp"  // IWYU pragma: export
+#include "dynmargin/portfolio/scenarios.hpp"        // IWYU pragma: export
+
 // backtest
 #include "dynmargin/backtest/coverage.hpp"        // IWYU pragma: export
 #include "dynmargin/backtest/es_backtest.hpp"     // IWYU pragma: export
