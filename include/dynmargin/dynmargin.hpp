@@ -70,12 +70,16 @@
 #include "dynmargin/margin/tiers.hpp"                    // IWYU pragma: export
 
 // portfolio
-#include "dynmargin/portfolio/instrument.hpp"       // IWYU pragma: export
-#include "dynmargin/portfolio/joint_scenarios.hpp"  // IWYU pragma: export
-#include "dynmargin/portfolio/many_accounts.hpp"    // IWYU pragma: export
-#include "dynmargin/portfolio/revaluation.hpp"      // IWYU pragma: export
-#include "dynmargin/portfolio/scenario_margin.hpp"  // IWYU pragma: export
-#include "dynmargin/portfolio/scenarios.hpp"        // IWYU pragma: export
+#include "dynmargin/portfolio/account.hpp"              // IWYU pragma: export
+#include "dynmargin/portfolio/covariance.hpp"           // IWYU pragma: export
+#include "dynmargin/portfolio/dcc.hpp"                  // IWYU pragma: export
+#include "dynmargin/portfolio/instrument.hpp"           // IWYU pragma: export
+#include "dynmargin/portfolio/joint_scenarios.hpp"      // IWYU pragma: export
+#include "dynmargin/portfolio/many_accounts.hpp"        // IWYU pragma: export
+#include "dynmargin/portfolio/nearest_correlation.hpp"  // IWYU pragma: export
+#include "dynmargin/portfolio/revaluation.hpp"          // IWYU pragma: export
+#include "dynmargin/portfolio/scenario_margin.hpp"      // IWYU pragma: export
+#include "dynmargin/portfolio/scenarios.hpp"            // IWYU pragma: export
 
 // backtest
 #include "dynmargin/backtest/coverage.hpp"        // IWYU pragma: export

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
-// margin_function: update and quote allocate nothing after construction. This file replaces
-// the global operator new of the test program with a counting one (malloc underneath), so it
-// holds nothing else.
+// Hot paths allocate nothing after construction: margin_function's update and quote, the EWMA
+// covariance's and the DCC correlation's updates, and one account re-margined after a trade. This file replaces the
+// global operator new of the test program with a counting one (malloc underneath), so it holds only these allocation
+// checks.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstddef>
@@ -19,6 +21,9 @@
 #include "dynmargin/margin/policy_chain.hpp"
 #include "dynmargin/margin/speed_limit.hpp"
 #include "dynmargin/margin/tiers.hpp"
+#include "dynmargin/portfolio/covariance.hpp"
+#include "dynmargin/portfolio/dcc.hpp"
+#include "dynmargin/portfolio/many_accounts.hpp"
 #include "dynmargin/risk/parametric.hpp"
 #include "dynmargin/volatility/ewma.hpp"
 #include "test_data.hpp"
@@ -100,4 +105,38 @@ TEST_CASE("the dynamic chain does not allocate either", "[margin][function]") {
   counting = false;
   CHECK(allocations.load() == 0);
   CHECK(total > 0.0);
+}
+
+TEST_CASE("ewma covariance and DCC updates and a trade's re-margin do not allocate", "[portfolio][allocation]") {
+  ewma_covariance cov(3, 0.94);
+  const std::array<double, 3> r{1.0, -2.0, 0.5};
+  const std::array<double, 2> wrong{1.0, 2.0};
+  Eigen::MatrixXd pnl(200, 4);
+  for (Eigen::Index s = 0; s < 200; ++s)
+    for (Eigen::Index i = 0; i < 4; ++i) pnl(s, i) = std::sin(double(s * 4 + i));
+  Eigen::VectorXd positions(4);
+  positions << 1.0, -2.0, 0.0, 3.0;
+  account_losses account(pnl, positions);
+  Eigen::MatrixXd qbar(2, 2);
+  qbar << 1.0, 0.4, 0.4, 1.0;
+  dcc_correlation correlation(0.05, 0.9, qbar);
+  const std::array<double, 2> z{0.3, -1.2};
+  const Eigen::VectorXd weights = Eigen::VectorXd::Ones(200);
+  const scenario_margin_rule rule{scenario_measure::expected_shortfall, 0.99};
+  allocations = 0;
+  counting = true;
+  const status first = cov.update(r);
+  const status second = cov.update(r);
+  const status refused = cov.update(wrong);
+  const status traded = account.trade(2, 5.0);
+  const status correlated = correlation.update(z);
+  const double margin = account.margin(weights, rule).margin;
+  counting = false;
+  CHECK(allocations.load() == 0);
+  CHECK(first == status::ok);
+  CHECK(second == status::ok);
+  CHECK(refused == status::invalid_argument);
+  CHECK(traded == status::ok);
+  CHECK(correlated == status::ok);
+  CHECK(margin > 0.0);
 }
