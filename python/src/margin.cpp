@@ -42,11 +42,29 @@ std::span<const dynmargin::timestamp_us> times_of(const time_array& array, const
   return {reinterpret_cast<const dynmargin::timestamp_us*>(array.data()), static_cast<std::size_t>(array.shape(0))};
 }
 
-/// Times for a history without them: row i at i seconds, as the command-line tool numbers a
-/// file without a time column.
-std::vector<dynmargin::timestamp_us> row_times(std::size_t rows) {
-  std::vector<dynmargin::timestamp_us> out(rows);
-  for (std::size_t i = 0; i < rows; ++i) out[i] = dynmargin::to_timestamp_us(static_cast<dynmargin::timestamp>(i));
+/// The times of a price history: the caller's (checked to be one per price), or, without
+/// them, row i at i seconds as the command-line tool numbers a file without a time column
+/// (then owned here; `view` points at the caller's array or at `owned`).
+struct history_times {
+  std::vector<dynmargin::timestamp_us> owned;
+  std::span<const dynmargin::timestamp_us> view;
+};
+
+history_times times_of_history(const std::optional<time_array>& times_array, std::size_t rows,
+                               std::string_view component) {
+  history_times out;
+  if (times_array) {
+    out.view = times_of(*times_array, "times");
+    if (out.view.size() != rows) {
+      dynmargin::throw_invalid_argument(component, "times",
+                                        "must have one time per price (" + std::to_string(rows) + ")", out.view.size());
+    }
+    return out;
+  }
+  out.owned.resize(rows);
+  for (std::size_t i = 0; i < rows; ++i)
+    out.owned[i] = dynmargin::to_timestamp_us(static_cast<dynmargin::timestamp>(i));
+  out.view = out.owned;
   return out;
 }
 
@@ -139,19 +157,8 @@ class margin_engine_binding {
   [[nodiscard]] py::dict run(const std::optional<time_array>& times_array, const float_array& prices_array,
                              double position, const std::optional<float_array>& open_interest_array) const {
     const auto prices = values_of(prices_array, "prices");
-    std::vector<dynmargin::timestamp_us> owned_times;
-    std::span<const dynmargin::timestamp_us> times;
-    if (times_array) {
-      times = times_of(*times_array, "times");
-      if (times.size() != prices.size()) {
-        dynmargin::throw_invalid_argument("MarginFunction.run", "times",
-                                          "must have one time per price (" + std::to_string(prices.size()) + ")",
-                                          times.size());
-      }
-    } else {
-      owned_times = row_times(prices.size());
-      times = owned_times;
-    }
+    const history_times history = times_of_history(times_array, prices.size(), "MarginFunction.run");
+    std::span<const dynmargin::timestamp_us> times = history.view;
     std::span<const double> open_interest;
     if (open_interest_array) open_interest = values_of(*open_interest_array, "open_interest");
 
@@ -278,19 +285,8 @@ py::tuple backtest(const std::vector<std::pair<std::string, std::string>>& confi
   std::vector<dynmargin::backtest_run_config> sources;
   for (const auto& [name, text] : configs)
     sources.push_back({name, dynmargin::parse_config_json(text, "\"" + name + "\"")});
-  std::vector<dynmargin::timestamp_us> owned_times;
-  std::span<const dynmargin::timestamp_us> times;
-  if (times_array) {
-    times = times_of(*times_array, "times");
-    if (times.size() != prices.size()) {
-      dynmargin::throw_invalid_argument("backtest", "times",
-                                        "must have one time per price (" + std::to_string(prices.size()) + ")",
-                                        times.size());
-    }
-  } else {
-    owned_times = row_times(prices.size());
-    times = owned_times;
-  }
+  const history_times history = times_of_history(times_array, prices.size(), "backtest");
+  const std::span<const dynmargin::timestamp_us> times = history.view;
   if (steps_per_day < 0) dynmargin::throw_invalid_argument("backtest", "steps_per_day", "must be >= 0", steps_per_day);
   const dynmargin::backtest_run_settings settings{.coverage = coverage,
                                                   .horizon = horizon,

@@ -250,3 +250,16 @@ TEST_CASE("minimum delta charge: Paradex's worked example", "[portfolio]") {
   deltas << 1.0, 0.3;
   CHECK_THAT(dm::minimum_delta_charge(positions, deltas, 70'000.0), dmtest::within_rel(1'400.0, 1e-14));
 }
+
+TEST_CASE("span: the short option minimum counts net short option contracts", "[portfolio]") {
+  const std::vector<dm::instrument> instruments{future("BTC-PERP"),
+                                                option("P", dm::option_type::put, 60'000.0, march27),
+                                                option("C", dm::option_type::call, 80'000.0, march27)};
+  Eigen::VectorXd positions(3);
+  positions << -5.0, -3.0, 2.0;  // the short future and the long call do not count
+  CHECK(dm::short_option_minimum_charge(instruments, positions, 150.0) == 450.0);
+  positions(2) = -1.5;
+  CHECK(dm::short_option_minimum_charge(instruments, positions, 150.0) == 675.0);
+  CHECK_THROWS_WITH(dm::short_option_minimum_charge(instruments, positions, -1.0),
+                    dmtest::contains("per_contract must be finite and >= 0, got -1"));
+}

@@ -118,4 +118,24 @@ namespace dynmargin {
   return deltas;
 }
 
+/// @brief CME SPAN's short option minimum: `per_contract` USD for each option contract held
+///        short (net, per instrument); SPAN's requirement is the larger of the scan risk and it.
+///        `span_grid_settings::short_option_minimum` is the usual `per_contract`.
+/// @throws dynmargin::invalid_argument on mismatched sizes or a negative or non-finite rate.
+[[nodiscard]] inline double short_option_minimum_charge(std::span<const instrument> instruments,
+                                                        const Eigen::VectorXd& positions, double per_contract) {
+  if (positions.size() != static_cast<Eigen::Index>(instruments.size()))
+    throw_invalid_argument("short option minimum", "positions",
+                           "must hold one per instrument (" + std::to_string(instruments.size()) + ")",
+                           positions.size());
+  if (!(std::isfinite(per_contract) && per_contract >= 0.0))
+    throw_invalid_argument("short option minimum", "per_contract", "must be finite and >= 0", per_contract);
+  double short_contracts = 0.0;
+  for (std::size_t i = 0; i < instruments.size(); ++i) {
+    const double q = positions(static_cast<Eigen::Index>(i));
+    if (is_option(instruments[i].kind) && q < 0.0) short_contracts -= q;
+  }
+  return per_contract * short_contracts;
+}
+
 }  // namespace dynmargin

@@ -170,7 +170,8 @@ struct span_grid_settings {
   double volatility_scan_range = 0.04;  ///< volatility points as a fraction (0.04 = 4 points)
   double extreme_multiple = 3.0;        ///< the extreme moves are this many scan ranges
   double extreme_weight = 0.35;         ///< and count at this fraction of their loss
-  double short_option_minimum = 0.0;    ///< USD per short option contract (SOM)
+  /// USD per short option contract (SOM); `short_option_minimum_charge` (revaluation.hpp) applies it.
+  double short_option_minimum = 0.0;
 };
 
 /// @brief CME SPAN's 16 risk scenarios, in SPAN's order.
