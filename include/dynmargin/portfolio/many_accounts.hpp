@@ -14,7 +14,7 @@
 /// tail order), allocated once per call.
 ///
 /// Memory: the matrix P holds 8 x instruments bytes per scenario; each thread holds
-/// 8 x block x (instruments + 2 scenarios) + 8 x scenarios bytes; the result is 32 bytes per
+/// 8 x block x (instruments + 2 scenarios) + 8 x scenarios bytes; the result is 40 bytes per
 /// account. Nothing proportional to accounts x scenarios is ever stored.
 ///
 /// After a trade, `account_losses` re-margins one account without touching the others: its
@@ -26,6 +26,7 @@
 #include <cmath>
 #include <cstddef>
 #include <exception>
+#include <limits>
 #include <span>
 #include <string>
 #include <thread>
@@ -43,6 +44,10 @@ struct many_accounts_settings {
   scenario_margin_rule rule;
   unsigned threads = 1;               ///< 0: std::thread::hardware_concurrency()
   Eigen::Index block_accounts = 256;  ///< accounts per matrix product (fixed: see the file comment)
+  /// The group of each instrument (e.g. its underlying's index): each account's margin is then
+  /// the sum of its groups' margins, as `portfolio_margin_by_group` computes it (a grid over
+  /// several underlyings needs this: see scenario_margin.hpp). Empty: one joint margin.
+  std::vector<std::size_t> groups;
 };
 
 /// @brief Checks a positions matrix: finite entries, no account without a position.
@@ -96,19 +101,59 @@ inline void check_positions_matrix(const Eigen::MatrixXd& positions, std::span<c
                                            ? weights
                                            : Eigen::VectorXd::Ones(pnl.rows());
 
+  // The instruments of each group (one group of all of them for a joint margin), and the
+  // group's columns of the P&L matrix.
+  std::vector<std::vector<Eigen::Index>> members;
+  if (settings.groups.empty()) {
+    members.emplace_back(static_cast<std::size_t>(pnl.cols()));
+    for (Eigen::Index i = 0; i < pnl.cols(); ++i) members[0][static_cast<std::size_t>(i)] = i;
+  } else {
+    const std::size_t groups = *std::max_element(settings.groups.begin(), settings.groups.end()) + 1;
+    detail::check_groups(settings.groups, pnl.cols(), groups);
+    members.resize(groups);
+    for (Eigen::Index i = 0; i < pnl.cols(); ++i) members[settings.groups[static_cast<std::size_t>(i)]].push_back(i);
+  }
+  std::vector<Eigen::MatrixXd> group_pnl;
+  for (const auto& columns : members) {
+    Eigen::MatrixXd columns_pnl(pnl.rows(), static_cast<Eigen::Index>(columns.size()));
+    for (std::size_t k = 0; k < columns.size(); ++k)
+      columns_pnl.col(static_cast<Eigen::Index>(k)) = pnl.col(columns[k]);
+    group_pnl.push_back(std::move(columns_pnl));
+  }
+
   const auto work = [&](unsigned worker) {
-    Eigen::MatrixXd block_positions(pnl.cols(), block);  // instruments x accounts, padded
+    Eigen::MatrixXd block_positions(pnl.cols(), block);  // a group's instruments x accounts, padded
     Eigen::MatrixXd losses(pnl.rows(), block);
     std::vector<std::size_t> order(scenarios);
+    std::vector<double> largest(static_cast<std::size_t>(block));  // each account's largest group margin so far
     for (Eigen::Index b = worker; b < blocks; b += threads) {
       const Eigen::Index first = b * block;
       const Eigen::Index count = std::min(block, accounts - first);
-      block_positions.setZero();
-      block_positions.leftCols(count) = positions.middleRows(first, count).transpose();
-      losses.noalias() = -pnl * block_positions;
-      for (Eigen::Index j = 0; j < count; ++j)
-        results[static_cast<std::size_t>(first + j)] = margin_of_losses(
-            std::span<const double>(losses.col(j).data(), scenarios), unit_weights, settings.rule, order);
+      std::fill(largest.begin(), largest.end(), -std::numeric_limits<double>::infinity());
+      for (std::size_t g = 0; g < members.size(); ++g) {
+        const auto width = static_cast<Eigen::Index>(members[g].size());
+        if (width == 0) continue;
+        auto group_positions = block_positions.topRows(width);
+        group_positions.setZero();
+        for (Eigen::Index k = 0; k < width; ++k)
+          group_positions.row(k).head(
+              count) = positions.col(members[g][static_cast<std::size_t>(k)]).segment(first, count).transpose();
+        losses.noalias() = -group_pnl[g] * group_positions;
+        for (Eigen::Index j = 0; j < count; ++j) {
+          const scenario_margin_result part = margin_of_losses(std::span<const double>(losses.col(j).data(), scenarios),
+                                                               unit_weights, settings.rule, order);
+          scenario_margin_result& result = results[static_cast<std::size_t>(first + j)];
+          // The sum of the groups' margins (in group order); the binding scenario is the
+          // largest group's.
+          const double sum = (g == 0 ? 0.0 : result.margin) + part.margin;
+          if (part.margin > largest[static_cast<std::size_t>(j)]) {
+            largest[static_cast<std::size_t>(j)] = part.margin;
+            result = part;
+            result.binding_group = g;
+          }
+          result.margin = sum;
+        }
+      }
     }
   };
   if (threads == 1) {
