@@ -54,5 +54,6 @@ void bind_volatility(py::module_& module);
 void bind_garch(py::module_& module);
 void bind_risk(py::module_& module);
 void bind_margin(py::module_& module);
+void bind_portfolio(py::module_& module);
 
 }  // namespace dynmargin_python

@@ -39,4 +39,5 @@ PYBIND11_MODULE(_core, module) {
   dynmargin_python::bind_garch(module);
   dynmargin_python::bind_risk(module);
   dynmargin_python::bind_margin(module);
+  dynmargin_python::bind_portfolio(module);
 }
