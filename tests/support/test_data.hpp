@@ -3,6 +3,7 @@
 // folders as compile definitions.
 #pragma once
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -88,6 +89,20 @@ inline std::vector<double> reference_returns_as_fractions(const std::string& nam
   std::vector<double> r = read_csv(reference_path(name)).numbers(column);
   for (double& x : r) x /= 100.0;
   return r;
+}
+
+/// The percent log returns of `returns_<dataset>.csv` (tests/data), column "r", as stored.
+inline std::vector<double> reference_returns(const std::string& dataset) {
+  return read_csv(reference_path("returns_" + dataset + ".csv")).numbers("r");
+}
+
+/// A price path from the BTC hourly reference returns (percent log returns), starting at 100.
+inline std::vector<double> btc_hourly_prices() {
+  const std::vector<double> r = reference_returns("btc_usd_1h");
+  std::vector<double> prices{100.0};
+  prices.reserve(r.size() + 1);
+  for (const double x : r) prices.push_back(prices.back() * std::exp(x / 100.0));
+  return prices;
 }
 
 }  // namespace dmtest

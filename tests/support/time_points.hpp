@@ -18,4 +18,9 @@ namespace dmtest {
   return dynmargin::timestamp_us{std::chrono::microseconds{microseconds}};
 }
 
+/// The portfolio tests' valuation time, 2026-03-01T00:00:00Z, and the expiry of Deribit's
+/// 27MAR26 contracts, 2026-03-27T08:00:00Z.
+inline const dynmargin::timestamp_us valuation{std::chrono::seconds(1'772'323'200)};
+inline const dynmargin::timestamp_us march27{std::chrono::seconds(1'774'598'400)};
+
 }  // namespace dmtest

@@ -13,7 +13,7 @@ using namespace dynmargin;
 
 namespace {
 
-constexpr double inf = std::numeric_limits<double>::infinity();
+constexpr double unbounded = std::numeric_limits<double>::infinity();
 
 position_context at_notional(double notional, double price = 1.0) {
   position_context c;
@@ -56,7 +56,7 @@ const std::vector<double> binance_api_cum = {0,         50,        1'300,     46
 std::vector<tier_bracket> quoted_table() {
   return {{50'000, 125, 0.004},   {500'000, 100, 0.005},  {8'000'000, 50, 0.01},   {50'000'000, 20, 0.025},
           {80'000'000, 10, 0.05}, {100'000'000, 5, 0.10}, {200'000'000, 4, 0.125}, {300'000'000, 3, 0.15},
-          {500'000'000, 2, 0.25}, {inf, 1, 0.50}};
+          {500'000'000, 2, 0.25}, {unbounded, 1, 0.50}};
 }
 const std::vector<double> quoted_cum = {0,         50,        2'550,      122'550,    1'372'550,
                                         5'372'550, 7'872'550, 12'872'550, 42'872'550, 167'872'550};
@@ -130,7 +130,7 @@ TEST_CASE("Hyperliquid BTC tiers: MMR = IMR / 2, 40x to 150M then 20x", "[margin
   // Hyperliquid docs, "Trading / Margin tiers" (search tool, corpus pages): BTC 0-150M 40x,
   // >150M 20x; maintenance_margin_rate = IMR at max leverage / 2; deductions as Binance;
   // a tier's lower bound belongs to that tier.
-  const std::vector<leverage_tier> btc = {{150'000'000, 40}, {inf, 20}};
+  const std::vector<leverage_tier> btc = {{150'000'000, 40}, {unbounded, 20}};
   size_tiers_policy_config config{brackets_from_leverage(btc, 0.5)};
   config.boundary = tier_boundary::floor_inclusive;
   const size_tiers_policy tiers(config);
@@ -206,7 +206,7 @@ TEST_CASE("Bad bracket tables are rejected naming the bracket, field and value",
                       dmtest::contains("brackets[1].maintenance_rate must not be below brackets[0].maintenance_rate"));
   REQUIRE_THROWS_WITH(size_tiers_policy({{50'000, 10, 0.2}}),
                       "tiers: brackets[0].maintenance_rate must not exceed 1 / max_leverage (0.1), got 0.2");
-  REQUIRE_THROWS_WITH(size_tiers_policy({{inf, 125, 0.004}, {inf, 100, 0.005}}),
+  REQUIRE_THROWS_WITH(size_tiers_policy({{unbounded, 125, 0.004}, {unbounded, 100, 0.005}}),
                       dmtest::contains("brackets[0].notional_cap must be finite and > 0"));
   REQUIRE_THROWS_WITH(size_tiers_policy({{-5, 125, 0.004}}), dmtest::contains("brackets[0].notional_cap must be > 0"));
   const std::vector<leverage_tier> one = {{1e6, 10}};

@@ -17,13 +17,6 @@ using namespace dynmargin;
 
 namespace {
 
-std::vector<double> btc_hourly_prices() {
-  const auto r = dmtest::read_csv(dmtest::reference_path("returns_btc_usd_1h.csv")).numbers("r");
-  std::vector<double> prices{100.0};
-  for (double x : r) prices.push_back(prices.back() * std::exp(x / 100.0));
-  return prices;
-}
-
 // Binance-style brackets (Binance's BTCUSDT table, snapshot: tier 1 125x, MMR 0.4%, <= 50k),
 // with a deep last bracket at 5x (MMR 10%): once the EWMA is burned in, the 24-hour ES of BTC
 // (about 5-15%) is above a 50x bracket's 2%, so only a deep bracket binds.
@@ -46,7 +39,7 @@ dynamic_policy_chain make_chain() {
 }  // namespace
 
 TEST_CASE("dynamic chain equals the static chain bit for bit on BTC hourly", "[margin][chain]") {
-  const auto prices = btc_hourly_prices();
+  const auto prices = dmtest::btc_hourly_prices();
   parametric_risk_config risk;
   risk.horizon_steps = horizon(24);
   margin_function fixed(ewma_volatility(0.94), parametric_risk(risk), stressed_weight_policy(0.25, 24 * 250),
@@ -72,7 +65,7 @@ TEST_CASE("dynamic chain equals the static chain bit for bit on BTC hourly", "[m
 }
 
 TEST_CASE("dynamic chain state restores mid-stream and rejects a foreign state", "[margin][chain]") {
-  const auto prices = btc_hourly_prices();
+  const auto prices = dmtest::btc_hourly_prices();
   margin_function original(ewma_volatility(0.94), parametric_risk(), make_chain());
   for (std::size_t i = 0; i < 15000; ++i)
     REQUIRE(original.update(static_cast<timestamp>(i) * 3600, prices[i]) == status::ok);

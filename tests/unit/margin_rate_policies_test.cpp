@@ -24,14 +24,6 @@ using namespace dynmargin;
 
 namespace {
 
-std::vector<double> btc_hourly_prices() {
-  const auto r = dmtest::read_csv(dmtest::reference_path("returns_btc_usd_1h.csv")).numbers("r");
-  std::vector<double> prices{100.0};
-  prices.reserve(r.size() + 1);
-  for (double x : r) prices.push_back(prices.back() * std::exp(x / 100.0));
-  return prices;
-}
-
 market_context at(timestamp t, double raw = 0.0, double vol = 0.0) {
   market_context c;
   c.time = dmtest::at_s(t);
@@ -51,7 +43,7 @@ parametric_risk normal_es(std::int64_t h) {
 // the ready steps (the rates the policies produce; a long quote would cap them at 100%).
 template <class Fn>
 void run_hourly(Fn& fn, std::vector<double>& raw, std::vector<double>& initial, std::vector<double>* sigma = nullptr) {
-  const auto prices = btc_hourly_prices();
+  const auto prices = dmtest::btc_hourly_prices();
   for (std::size_t i = 0; i < prices.size(); ++i) {
     REQUIRE(fn.update(static_cast<timestamp>(i) * 3600, prices[i]) == status::ok);
     if (!fn.ready()) continue;

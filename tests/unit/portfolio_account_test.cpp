@@ -35,13 +35,14 @@
 
 #include "catch.hpp"
 #include "test_data.hpp"
+#include "time_points.hpp"
 
 namespace dm = dynmargin;
 
 namespace {
 
-const dm::timestamp_us valuation{std::chrono::seconds(1'772'323'200)};  // 2026-03-01T00:00:00Z
-const dm::timestamp_us march27{std::chrono::seconds(1'774'598'400)};    // 2026-03-27T08:00:00Z
+using dmtest::march27;
+using dmtest::valuation;
 
 dm::instrument linear(std::string name, std::size_t underlying = 0, double size = 1.0) {
   dm::instrument terms;

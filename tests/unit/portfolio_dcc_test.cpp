@@ -49,7 +49,7 @@ Eigen::MatrixXd common_returns() {
   return out;
 }
 
-std::map<std::string, double> reference() {
+std::map<std::string, double> dcc_reference() {
   const auto table = dmtest::read_csv(dmtest::reference_path("dcc_btc_eth_sol_reference.csv"));
   std::map<std::string, double> out;
   for (const auto& row : table.rows) out[row.at(0)] = std::stod(row.at(1));
@@ -88,7 +88,7 @@ double relative_error(double actual, double expected) { return std::abs(actual -
 }  // namespace
 
 TEST_CASE("dcc_loglik at given (a, b) equals scipy's value", "[portfolio][dcc]") {
-  const auto ref = reference();
+  const auto ref = dcc_reference();
   const Eigen::MatrixXd returns = common_returns();
   REQUIRE(returns.rows() == 690);
   REQUIRE(returns.rows() == static_cast<Eigen::Index>(ref.at("T")));
@@ -115,7 +115,7 @@ TEST_CASE("dcc_loglik at given (a, b) equals scipy's value", "[portfolio][dcc]")
 }
 
 TEST_CASE("fit_dcc_correlation reaches scipy's optimum on the same residuals", "[portfolio][dcc][fit]") {
-  const auto ref = reference();
+  const auto ref = dcc_reference();
   const Eigen::MatrixXd z = reference_residuals(common_returns(), ref);
   const dcc_correlation_fit fit = fit_dcc_correlation(z);
   INFO(fit.status_reason);
@@ -142,7 +142,7 @@ TEST_CASE("fit_dcc_correlation reaches scipy's optimum on the same residuals", "
 }
 
 TEST_CASE("fit_dcc: both steps from the returns agree with the scipy reference", "[portfolio][dcc][fit]") {
-  const auto ref = reference();
+  const auto ref = dcc_reference();
   const Eigen::MatrixXd returns = common_returns();
   const dcc_fit_result fit = fit_dcc(returns);
   INFO(fit.status_reason);
@@ -186,7 +186,7 @@ TEST_CASE("fit_dcc: both steps from the returns agree with the scipy reference",
 }
 
 TEST_CASE("DCC closed forms: a = b = 0 gives the constant correlation of Qbar", "[portfolio][dcc]") {
-  const auto ref = reference();
+  const auto ref = dcc_reference();
   const Eigen::MatrixXd z = reference_residuals(common_returns(), ref);
   const Eigen::MatrixXd qbar = dcc_target(z);
   Eigen::MatrixXd constant(3, 3);
@@ -209,7 +209,7 @@ TEST_CASE("DCC closed forms: a = b = 0 gives the constant correlation of Qbar", 
 }
 
 TEST_CASE("DCC correlations have a unit diagonal and are positive definite", "[portfolio][dcc]") {
-  const auto ref = reference();
+  const auto ref = dcc_reference();
   const Eigen::MatrixXd z = reference_residuals(common_returns(), ref);
   dcc_correlation filter(ref.at("a"), ref.at("b"), dcc_target(z));
   double smallest = std::numeric_limits<double>::infinity();

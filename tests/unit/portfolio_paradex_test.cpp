@@ -20,14 +20,15 @@
 
 #include "catch.hpp"
 #include "test_data.hpp"
+#include "time_points.hpp"
 
 namespace dm = dynmargin;
 
 namespace {
 
-const dm::timestamp_us valuation{std::chrono::seconds(1'772'323'200)};  // 2026-03-01T00:00:00Z
-const dm::timestamp_us march27{std::chrono::seconds(1'774'598'400)};    // 2026-03-27T08:00:00Z
-const dm::timestamp_us april24{std::chrono::seconds(1'777'017'600)};    // 2026-04-24T08:00:00Z
+using dmtest::march27;
+using dmtest::valuation;
+const dm::timestamp_us april24{std::chrono::seconds(1'777'017'600)};  // 2026-04-24T08:00:00Z
 constexpr double spot = 70'000.0;
 
 struct leg {

@@ -15,13 +15,14 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "time_points.hpp"
 
 namespace dm = dynmargin;
 
 namespace {
 
-const dm::timestamp_us valuation{std::chrono::seconds(1'772'323'200)};  // 2026-03-01T00:00:00Z
-const dm::timestamp_us march27{std::chrono::seconds(1'774'598'400)};    // 2026-03-27T08:00:00Z
+using dmtest::march27;
+using dmtest::valuation;
 
 // Uniform in [0, 1) from the engine's bits: the same on every standard library.
 double uniform(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }

@@ -19,10 +19,6 @@ using namespace dynmargin;
 
 namespace {
 
-std::vector<double> returns_of(const std::string& dataset) {
-  return dmtest::read_csv(dmtest::reference_path("returns_" + dataset + ".csv")).numbers("r");
-}
-
 // Seeded simulation of a GJR-GARCH(1,1) with normal or unit-variance t innovations, started
 // at the unconditional variance and run 1000 steps before the kept sample.
 std::vector<double> simulate(const garch_parameters& p, std::size_t n, bool student, unsigned seed) {
@@ -50,7 +46,7 @@ TEST_CASE("GARCH fits reach fGarch's optimum on every reference row", "[volatili
     const std::string dataset = row[table.column("dataset")];
     const bool student = row[table.column("cond_dist")] == "std";
     INFO(dataset << (student ? " std" : " norm"));
-    const auto returns = returns_of(dataset);
+    const auto returns = dmtest::reference_returns(dataset);
     fit_garch_config options;
     options.innovation = student ? distribution_shape::student_t : distribution_shape::normal;
     const auto fit = fit_garch(returns, options);
@@ -94,7 +90,7 @@ TEST_CASE("GJR fits reach fGarch's APARCH(delta = 2) optimum on every reference 
     const std::string dataset = row[table.column("dataset")];
     const bool student = row[table.column("cond_dist")] == "std";
     INFO(dataset << (student ? " std" : " norm"));
-    const auto returns = returns_of(dataset);
+    const auto returns = dmtest::reference_returns(dataset);
     fit_garch_config options;
     options.asymmetric = true;
     options.innovation = student ? distribution_shape::student_t : distribution_shape::normal;
@@ -190,7 +186,7 @@ TEST_CASE("A parameter pressed onto its bound is reported", "[volatility][garch]
   fit_garch_config options;
   options.innovation = distribution_shape::student_t;
   options.bounds.nu_lower = 2.7;
-  const auto fit = fit_garch(returns_of("btc_usd_daily"), options);
+  const auto fit = fit_garch(dmtest::reference_returns("btc_usd_daily"), options);
   CHECK(fit.parameters.nu == Approx(2.7).epsilon(1e-3));
   CHECK(fit.at_bound.nu);
   CHECK(std::isnan(fit.std_errors.nu));
@@ -199,7 +195,7 @@ TEST_CASE("A parameter pressed onto its bound is reported", "[volatility][garch]
 
 TEST_CASE("Non-stationary fits are flagged; exact zero returns do not drive nu to its bound",
           "[volatility][garch][fit]") {
-  const auto returns = returns_of("btc_usd_daily");
+  const auto returns = dmtest::reference_returns("btc_usd_daily");
   fit_garch_config options;
   options.innovation = distribution_shape::student_t;
   const auto free_fit = fit_garch(returns, options);
@@ -237,7 +233,7 @@ TEST_CASE("Non-stationary fits are flagged; exact zero returns do not drive nu t
 }
 
 TEST_CASE("Returns in fractions and in percent give the same fit", "[volatility][garch][fit]") {
-  const auto percent = returns_of("eth_usd_daily");
+  const auto percent = dmtest::reference_returns("eth_usd_daily");
   std::vector<double> fraction(percent.size());
   std::transform(percent.begin(), percent.end(), fraction.begin(), [](double r) { return r / 100.0; });
   const auto a = fit_garch(percent, {});
@@ -252,7 +248,7 @@ TEST_CASE("Returns in fractions and in percent give the same fit", "[volatility]
 }
 
 TEST_CASE("Stationarity, variance targeting and the other start rules", "[volatility][garch][fit]") {
-  const auto returns = returns_of("btc_usd_daily");
+  const auto returns = dmtest::reference_returns("btc_usd_daily");
   // fGarch's t fit of BTC daily has alpha + beta = 1.078; the constrained fit must sit at the
   // bound and still beat the normal fit (the t likelihood dominates here).
   fit_garch_config options;
@@ -294,7 +290,7 @@ TEST_CASE("Stationarity, variance targeting and the other start rules", "[volati
 }
 
 TEST_CASE("fit_garch rejects bad input with a message naming the problem", "[volatility][garch][fit]") {
-  std::vector<double> returns = returns_of("btc_usd_daily");
+  std::vector<double> returns = dmtest::reference_returns("btc_usd_daily");
   returns.resize(200);
   std::vector<double> with_nan = returns;
   with_nan[17] = std::numeric_limits<double>::quiet_NaN();
@@ -330,7 +326,7 @@ TEST_CASE("The default starts find the best of 12 starts on random BTC hourly wi
   // converge, is within 1e-6 of the best of 12 in all 1,080 (a Release run of the same loop
   // with 360 windows, seed 12345). Here the first 60 windows of that sequence (180 fits), to
   // keep the sanitizer build fast; one start fails on some of them, so the check can fail.
-  const auto r = returns_of("btc_usd_1h");
+  const auto r = dmtest::reference_returns("btc_usd_1h");
   std::mt19937_64 engine(12345);
   int single_below = 0;
   int default_below = 0;

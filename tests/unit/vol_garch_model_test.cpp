@@ -47,10 +47,6 @@ std::vector<reference_row> reference_rows() {
   return rows;
 }
 
-std::vector<double> returns_of(const std::string& dataset) {
-  return dmtest::read_csv(dmtest::reference_path("returns_" + dataset + ".csv")).numbers("r");
-}
-
 // Independent, naive log-likelihood written straight from REFERENCE.md's definitions (one
 // loop, one log per term), for any start rule: the library's blocked, vectorised kernel must
 // agree with it.
@@ -100,7 +96,7 @@ TEST_CASE("GARCH log-likelihood at fGarch's parameters equals fGarch's, every re
   // Tolerance 1e-8 relative (the issue's); reached: about 3e-15.
   for (const auto& row : reference_rows()) {
     INFO(row.dataset << (row.student ? " std" : " norm"));
-    const auto returns = returns_of(row.dataset);
+    const auto returns = dmtest::reference_returns(row.dataset);
     const double ll = garch_loglik(returns, row.parameters,
                                    row.student ? distribution_shape::student_t : distribution_shape::normal);
     CHECK_THAT(ll, dmtest::within_rel(row.loglik, 1e-8));
@@ -112,7 +108,7 @@ TEST_CASE("The streaming model reproduces fGarch's sigma2_T and one-step forecas
   // another order, so 1e-10 relative (reached: ~1e-14).
   for (const auto& row : reference_rows()) {
     INFO(row.dataset << (row.student ? " std" : " norm"));
-    const auto returns = returns_of(row.dataset);
+    const auto returns = dmtest::reference_returns(row.dataset);
     const double h1 = garch_initial_variance(returns, row.parameters, garch_start::fgarch);
     garch_volatility model(garch_volatility_config{
         row.parameters, row.student ? distribution_shape::student_t : distribution_shape::normal, false, h1});
@@ -125,7 +121,7 @@ TEST_CASE("The streaming model reproduces fGarch's sigma2_T and one-step forecas
 }
 
 TEST_CASE("Each start rule gives its documented h_1 and the kernel matches a naive likelihood", "[volatility][garch]") {
-  const auto returns = returns_of("btc_usd_daily");
+  const auto returns = dmtest::reference_returns("btc_usd_daily");
   const garch_parameters p{0.15, 0.7, 0.1, 0.04, 0.84, 4.0};  // GJR, persistence 0.96
   const double n = static_cast<double>(returns.size());
   double m2 = 0.0;
@@ -170,7 +166,7 @@ TEST_CASE("Each start rule gives its documented h_1 and the kernel matches a nai
 }
 
 TEST_CASE("GJR with gamma = 0 is GARCH", "[volatility][garch]") {
-  const auto returns = returns_of("eth_usd_daily");
+  const auto returns = dmtest::reference_returns("eth_usd_daily");
   const garch_parameters p{0.1, 1.06, 0.091, 0.0, 0.87, 0.0};
   garch_volatility garch(garch_volatility_config{p, distribution_shape::normal, false, 10.0});
   gjr_volatility gjr(gjr_config(p, distribution_shape::normal, 10.0));
@@ -210,7 +206,7 @@ TEST_CASE("variance(h) equals the explicit iteration of the forecast recursion",
 }
 
 TEST_CASE("GARCH state restores bit-identically mid-stream", "[volatility][garch]") {
-  const auto returns = returns_of("sol_usd_daily");
+  const auto returns = dmtest::reference_returns("sol_usd_daily");
   const garch_volatility_config config{
       {0.08, 4.47, 0.187, 0.05, 0.745, 4.5}, distribution_shape::student_t, true, 30.0};
   garch_volatility original(config);
