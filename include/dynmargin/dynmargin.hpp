@@ -73,6 +73,7 @@
 #include "dynmargin/portfolio/account.hpp"              // IWYU pragma: export
 #include "dynmargin/portfolio/covariance.hpp"           // IWYU pragma: export
 #include "dynmargin/portfolio/dcc.hpp"                  // IWYU pragma: export
+#include "dynmargin/portfolio/dynamic_margin.hpp"       // IWYU pragma: export
 #include "dynmargin/portfolio/instrument.hpp"           // IWYU pragma: export
 #include "dynmargin/portfolio/joint_scenarios.hpp"      // IWYU pragma: export
 #include "dynmargin/portfolio/many_accounts.hpp"        // IWYU pragma: export

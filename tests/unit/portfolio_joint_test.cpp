@@ -14,37 +14,15 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "common_history.hpp"
 #include "test_data.hpp"
 
 namespace dm = dynmargin;
 
 namespace {
 
-// BTC, ETH and SOL log returns (fractions) on their common dates, oldest first.
-struct common_history {
-  Eigen::MatrixXd returns;
-  std::vector<std::string> dates;
-};
-
-common_history load_common_history() {
-  std::vector<std::map<std::string, double>> series;
-  for (const char* coin : {"btc", "eth", "sol"}) {
-    const auto table = dmtest::read_csv(dmtest::reference_path(std::string("returns_") + coin + "_usd_daily.csv"));
-    const std::size_t date = table.column("date");
-    const auto r = table.numbers("r");
-    std::map<std::string, double> by_date;
-    for (std::size_t i = 0; i < r.size(); ++i) by_date[table.rows[i][date]] = r[i] / 100.0;
-    series.push_back(std::move(by_date));
-  }
-  common_history h;
-  for (const auto& [date, value] : series[0])
-    if (series[1].count(date) != 0 && series[2].count(date) != 0) h.dates.push_back(date);
-  h.returns.resize(static_cast<Eigen::Index>(h.dates.size()), 3);
-  for (std::size_t t = 0; t < h.dates.size(); ++t)
-    for (std::size_t u = 0; u < 3; ++u)
-      h.returns(static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(u)) = series[u].at(h.dates[t]);
-  return h;
-}
+using dmtest::common_history;
+using dmtest::load_common_history;
 
 }  // namespace
 

@@ -29,6 +29,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <Eigen/Core>
@@ -59,14 +61,30 @@ namespace detail {
 
 }  // namespace detail
 
-/// @brief Filtered historical scenarios from a common history of log returns.
+/// @brief Scenarios in units of each underlying's volatility: row s moves underlying u by
+///        z(s, u) standard deviations (a devolatilised history, or unit-variance draws). A
+///        scale per underlying turns them into moves (`dynamic_portfolio_margin`).
+struct standardised_scenarios {
+  std::vector<std::string> names;  ///< one per scenario
+  Eigen::MatrixXd z;               ///< scenarios x underlyings
+  Eigen::VectorXd weight;          ///< per scenario, in [0, 1] (1: full)
+  /// Each underlying's volatility after the last row, per step (the EWMA's forecast for
+  /// `filtered_historical_residuals`; empty when the scenarios come without one).
+  Eigen::VectorXd volatility_now;
+
+  [[nodiscard]] std::size_t size() const noexcept { return names.size(); }
+  [[nodiscard]] Eigen::Index underlyings() const noexcept { return z.cols(); }
+};
+
+/// @brief The devolatilised history of filtered historical simulation: z_tu = r_tu / sigma_tu,
+///        sigma_tu the EWMA forecast made before r_tu, one row per date after the warm-up.
 /// @param returns rows = dates (oldest first), columns = underlyings; log returns as fractions
 /// @param row_names a name per row (dates), used for the scenarios' names; empty: "row i"
 /// @throws dynmargin::invalid_argument naming the row, the column and the value: a non-finite
 ///         return, too few rows for the warm-up, settings out of range, a zero volatility.
-[[nodiscard]] inline scenario_set filtered_historical_scenarios(const Eigen::MatrixXd& returns,
-                                                                const filtered_historical_settings& settings = {},
-                                                                const std::vector<std::string>& row_names = {}) {
+[[nodiscard]] inline standardised_scenarios filtered_historical_residuals(
+    const Eigen::MatrixXd& returns, const filtered_historical_settings& settings = {},
+    const std::vector<std::string>& row_names = {}) {
   constexpr std::string_view component = "filtered historical scenarios";
   const decay_factor lambda(settings.lambda, component, "lambda");
   if (settings.warmup < 1) throw_invalid_argument(component, "warmup", "must be at least 1 return", settings.warmup);
@@ -85,8 +103,10 @@ namespace detail {
   const Eigen::Index underlyings = returns.cols();
   const auto warmup = static_cast<Eigen::Index>(settings.warmup);
   const Eigen::Index count = dates - warmup;
-  Eigen::MatrixXd standardised(count, underlyings);
-  Eigen::VectorXd volatility_now(underlyings);
+  standardised_scenarios out;
+  out.z.resize(count, underlyings);
+  out.volatility_now.resize(underlyings);
+  out.weight = Eigen::VectorXd::Ones(count);
   for (Eigen::Index u = 0; u < underlyings; ++u) {
     ewma_volatility model({lambda, ewma_start::warmup_window, settings.warmup, 0.0, 0});
     for (Eigen::Index t = 0; t < dates; ++t) {
@@ -100,12 +120,27 @@ namespace detail {
           throw_invalid_argument(component,
                                  "volatility before row " + std::to_string(t) + ", column " + std::to_string(u),
                                  "must be > 0 (returns of zero throughout the warm-up)", sigma);
-        standardised(t - warmup, u) = r / sigma;
+        out.z(t - warmup, u) = r / sigma;
       }
       (void)model.update(r);
     }
-    volatility_now(u) = model.volatility();
+    out.volatility_now(u) = model.volatility();
   }
+  for (Eigen::Index s = 0; s < count; ++s)
+    out.names.push_back(row_names.empty() ? "row " + std::to_string(s + warmup)
+                                          : row_names[static_cast<std::size_t>(s + warmup)]);
+  return out;
+}
+
+/// @brief Filtered historical scenarios from a common history of log returns: the residuals
+///        of `filtered_historical_residuals` revolatilised to each underlying's forecast now.
+/// @throws as `filtered_historical_residuals`.
+[[nodiscard]] inline scenario_set filtered_historical_scenarios(const Eigen::MatrixXd& returns,
+                                                                const filtered_historical_settings& settings = {},
+                                                                const std::vector<std::string>& row_names = {}) {
+  standardised_scenarios residuals = filtered_historical_residuals(returns, settings, row_names);
+  const Eigen::Index count = residuals.z.rows();
+  const Eigen::Index underlyings = residuals.z.cols();
   scenario_set set;
   set.price_return.resize(count, underlyings);
   set.volatility_shock.resize(count, underlyings);
@@ -114,14 +149,13 @@ namespace detail {
   const double root_horizon = std::sqrt(static_cast<double>(settings.horizon_steps));
   for (Eigen::Index s = 0; s < count; ++s) {
     for (Eigen::Index u = 0; u < underlyings; ++u) {
-      const double z = standardised(s, u);
-      set.price_return(s, u) = std::expm1(z * volatility_now(u) * root_horizon);
-      set.volatility_shock(s, u) = detail::ewma_volatility_reaction(z, lambda.value(), settings.iv_sensitivity);
+      const double z = residuals.z(s, u);
+      set.price_return(s, u) = std::expm1(z * residuals.volatility_now(u) * root_horizon);
+      set.volatility_shock(s, u) = detail::ewma_volatility_reaction(z, settings.lambda, settings.iv_sensitivity);
     }
-    set.names.push_back(row_names.empty() ? "row " + std::to_string(s + warmup)
-                                          : row_names[static_cast<std::size_t>(s + warmup)]);
   }
-  check_scenario_set(set, component);
+  set.names = std::move(residuals.names);
+  check_scenario_set(set, "filtered historical scenarios");
   return set;
 }
 
