@@ -122,8 +122,8 @@ void run_portfolio_files(const portfolio_options& options) {
   const bool needs_history = config.engine == dynmargin::portfolio_engine::filtered_historical ||
                              config.engine == dynmargin::portfolio_engine::monte_carlo;
   std::optional<dynmargin::price_history> history;
+  std::vector<dynmargin::underlying_prices> series;
   if (needs_history && !options.prices.empty()) {
-    std::vector<dynmargin::underlying_prices> series;
     input_order order;
     for (const auto& [u, path] : price_files(options.prices, book.underlyings)) {
       auto read = read_prices("portfolio", path, {}, order);
@@ -143,7 +143,14 @@ void run_portfolio_files(const portfolio_options& options) {
   settings.threads = options.threads;
   settings.attribution = options.attribution;
   const dynmargin::portfolio_result result = dynmargin::run_portfolio(book, config, history ? &*history : nullptr,
-                                                                      settings);
+                                                                      settings, series);
+  for (const auto& u : result.underlyings) {
+    std::cerr << "portfolio: " << u.underlying << ": margin function rate " << format_double(u.initial_rate) << " (raw "
+              << format_double(u.raw_rate) << ", binding " << u.binding_policy << "), maintenance "
+              << format_double(u.maintenance_rate) << ", scale " << format_double(u.scale)
+              << (u.price_suspect ? ", last price held by the guard" : "") << "\n";
+  }
+  const bool dynamic = config.margin_function.has_value();
 
   std::string out;
   if (options.attribution) {
@@ -153,11 +160,14 @@ void run_portfolio_files(const portfolio_options& options) {
              format_double(r.component) + "," + format_double(r.incremental) + "," + format_double(r.standalone) + "\n";
     }
   } else {
-    out = "account,initial,maintenance,binding_scenario,worst_loss,scenario_margin,minimum_delta,positions\n";
+    out = "account,initial,maintenance,binding_scenario,worst_loss,scenario_margin,minimum_delta,positions";
+    out += dynamic ? ",binding_underlying,binding_policy\n" : "\n";
     for (const auto& r : result.accounts) {
       out += csv_cell(r.account) + "," + format_double(r.initial) + "," + format_double(r.maintenance) + "," +
              csv_cell(r.binding_scenario) + "," + format_double(r.worst_loss) + "," + format_double(r.scenario_margin) +
-             "," + format_double(r.minimum_delta) + "," + std::to_string(r.positions) + "\n";
+             "," + format_double(r.minimum_delta) + "," + std::to_string(r.positions);
+      if (dynamic) out += "," + csv_cell(r.binding_underlying) + "," + csv_cell(r.binding_policy);
+      out += "\n";
     }
   }
   if (options.output.empty()) {

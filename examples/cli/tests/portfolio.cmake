@@ -372,3 +372,100 @@ expect_error("instrument in both files" ARGS --positions "${WORK_DIR}/paradex_po
              --instruments "${WORK_DIR}/twice.csv" --chain "${DATA_DIR}/deribit_btc_options_sample.csv"
              --config "${good_config}" EXPECT "\"BTC-13MAR26-61000-C\" is listed twice" "twice.csv row 1 (line 2)"
              "deribit_btc_options_sample.csv row 1 (line 2)")
+
+# --- 6. "margin_function": each underlying's margin function sets the scenarios' level -------
+set(dynamic_header "${account_header},binding_underlying,binding_policy")
+run_portfolio("${WORK_DIR}/dynamic.csv" --positions "${shipped}/positions.csv" --instruments "${shipped}/instruments.csv"
+              --chain "${DATA_DIR}/deribit_btc_options_sample.csv" --config "${shipped}/fhs_dynamic.json"
+              --prices "${prices}")
+read_rows("${WORK_DIR}/dynamic.csv" "${dynamic_header}" rows)
+set(names "")
+foreach(row IN LISTS rows)
+  string(REPLACE "," ";" cells "${row}")
+  list(LENGTH cells n)
+  if(NOT n EQUAL 10)
+    message(FATAL_ERROR "portfolio margin_function: row '${row}' has ${n} cells, expected 10")
+  endif()
+  list(GET cells 0 name)
+  list(APPEND names "${name}")
+  list(GET cells 8 underlying)
+  list(GET cells 9 policy)
+  if(NOT underlying MATCHES "^(BTC|ETH|SOL)$" OR policy STREQUAL "")
+    message(FATAL_ERROR "portfolio margin_function: row '${row}' names no binding underlying and policy")
+  endif()
+  # The maintenance is the function's 0.9 of the initial margin.
+  list(GET cells 1 initial)
+  list(GET cells 2 maintenance)
+  scaled("${initial}" i)
+  math(EXPR expected_maintenance "${i} * 9 / 10")
+  scaled("${maintenance}" m)
+  math(EXPR gap "${m} - ${expected_maintenance}")
+  if(gap GREATER 2 OR gap LESS -2)
+    message(FATAL_ERROR "portfolio margin_function: ${name} maintenance ${maintenance} is not 0.9 x ${initial}")
+  endif()
+endforeach()
+if(NOT names STREQUAL accounts)
+  message(FATAL_ERROR "portfolio margin_function: accounts are '${names}', expected '${accounts}'")
+endif()
+
+# A lone BTC perpetual of 1 USD of notional (1/66750 contracts at 66,750) is charged, on the
+# side that charges more, the initial rate `dynmargin margin` gives with the same margin config
+# on BTC's closes: the portfolio margin carries every policy of the function.
+file(READ "${shipped}/fhs_dynamic.json" dynamic_json)
+string(JSON margin_json GET "${dynamic_json}" margin_function)
+file(WRITE "${WORK_DIR}/btc_function.json" "${margin_json}")
+execute_process(COMMAND "${DYNMARGIN}" margin --config "${WORK_DIR}/btc_function.json"
+                        --input "${DATA_DIR}/btc_usd_daily.csv"
+                OUTPUT_FILE "${WORK_DIR}/btc_margin.csv" ERROR_VARIABLE err RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "portfolio margin_function: dynmargin margin failed (${rc}): ${err}")
+endif()
+file(STRINGS "${WORK_DIR}/btc_margin.csv" margin_lines)
+list(GET margin_lines 0 margin_columns)
+list(GET margin_lines -1 margin_last)
+string(REPLACE "," ";" margin_columns "${margin_columns}")
+string(REPLACE "," ";" margin_last "${margin_last}")
+list(FIND margin_columns "initial_rate" rate_column)
+list(GET margin_last ${rate_column} btc_rate)
+file(WRITE "${WORK_DIR}/lone.csv"
+     "account,instrument,quantity\nlong,BTC-PERPETUAL,1.49812734082397003745e-05\n"
+     "short,BTC-PERPETUAL,-1.49812734082397003745e-05\n")
+run_portfolio("${WORK_DIR}/lone_out.csv" --positions "${WORK_DIR}/lone.csv" --instruments "${shipped}/instruments.csv"
+              --config "${shipped}/fhs_dynamic.json" --prices "BTC=${DATA_DIR}/btc_usd_daily.csv")
+read_rows("${WORK_DIR}/lone_out.csv" "${dynamic_header}" rows)
+set(larger 0)
+set(larger_text "")
+foreach(row IN LISTS rows)
+  string(REPLACE "," ";" cells "${row}")
+  list(GET cells 1 initial)
+  scaled("${initial}" i)
+  if(i GREATER larger)
+    set(larger "${i}")
+    set(larger_text "${initial}")
+  endif()
+endforeach()
+expect_close("${larger_text}" "${btc_rate}" 10000000 2 "the lone BTC perpetual's initial margin per USD (margin's rate)")
+
+# Errors: a grid cannot be scaled; a bad field of the function is named; the maintenance comes
+# from the function, so a fraction beside it is refused.
+file(WRITE "${WORK_DIR}/dynamic_span.json" [=[
+{"valuation_time": "2026-03-01T00:00:00Z", "engine": "span",
+ "margin_function": {"volatility": {"model": "ewma", "lambda": 0.94}, "risk": {"method": "parametric"}}}
+]=])
+expect_error("margin_function on a grid" ARGS --positions "${WORK_DIR}/paradex_positions.csv"
+             --instruments "${good_instruments}" --config "${WORK_DIR}/dynamic_span.json"
+             EXPECT "margin_function needs the filtered_historical or monte_carlo engine" "got engine span")
+file(WRITE "${WORK_DIR}/dynamic_bad_lambda.json" [=[
+{"valuation_time": "2026-03-01T00:00:00Z", "engine": "filtered_historical",
+ "margin_function": {"volatility": {"model": "ewma", "lambda": 1.5}, "risk": {"method": "parametric"}}}
+]=])
+expect_error("margin_function with a bad field" ARGS --positions "${WORK_DIR}/paradex_positions.csv"
+             --instruments "${good_instruments}" --config "${WORK_DIR}/dynamic_bad_lambda.json"
+             EXPECT "portfolio config: margin_function: " "lambda" "1.5")
+file(WRITE "${WORK_DIR}/dynamic_fraction.json" [=[
+{"valuation_time": "2026-03-01T00:00:00Z", "engine": "filtered_historical", "maintenance_fraction": 0.5,
+ "margin_function": {"volatility": {"model": "ewma", "lambda": 0.94}, "risk": {"method": "parametric"}}}
+]=])
+expect_error("margin_function with maintenance_fraction" ARGS --positions "${WORK_DIR}/paradex_positions.csv"
+             --instruments "${good_instruments}" --config "${WORK_DIR}/dynamic_fraction.json"
+             EXPECT "maintenance_fraction and margin_function exclude each other")

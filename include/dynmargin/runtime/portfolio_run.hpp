@@ -61,12 +61,15 @@
 #include "dynmargin/core/types.hpp"
 #include "dynmargin/options/black76.hpp"
 #include "dynmargin/portfolio/covariance.hpp"
+#include "dynmargin/portfolio/dynamic_margin.hpp"
 #include "dynmargin/portfolio/instrument.hpp"
 #include "dynmargin/portfolio/joint_scenarios.hpp"
 #include "dynmargin/portfolio/many_accounts.hpp"
 #include "dynmargin/portfolio/revaluation.hpp"
 #include "dynmargin/portfolio/scenario_margin.hpp"
 #include "dynmargin/portfolio/scenarios.hpp"
+#include "dynmargin/runtime/config_reader.hpp"
+#include "dynmargin/runtime/engine.hpp"
 #include "dynmargin/runtime/enum_names.hpp"
 
 namespace dynmargin {
@@ -102,6 +105,10 @@ struct portfolio_config {
   bool minimum_delta = true;                         ///< Paradex's minimum delta charge is applied
   double minimum_delta_net = 0.02;                   ///< its rate on the net |delta|
   double minimum_delta_hedged = 0.01;                ///< and on the hedged delta
+  /// "margin_function": a margin config (docs/margin.md) run on each underlying's own price
+  /// history; its rate sets the level of the filtered historical or Monte Carlo scenarios
+  /// (portfolio/dynamic_margin.hpp), and its maintenance / initial ratio the maintenance.
+  std::optional<nlohmann::json> margin_function;
 };
 
 namespace detail {
@@ -284,7 +291,7 @@ class portfolio_fields {
   using detail::portfolio_json_excerpt;
   const detail::portfolio_fields top(json, "");
   top.only({"valuation_time", "engine", "paradex", "span", "filtered_historical", "monte_carlo", "measure",
-            "confidence", "maintenance_fraction", "minimum_delta", "aggregation"});
+            "confidence", "maintenance_fraction", "minimum_delta", "aggregation", "margin_function"});
   portfolio_config config;
 
   if (!top.has("valuation_time"))
@@ -433,6 +440,28 @@ class portfolio_fields {
   }
   config.rule.confidence = top.number_in("confidence", 0.99, 0.0, true, 1.0, true);
   config.maintenance_fraction = top.number_in("maintenance_fraction", 0.5, 0.0, false, 1.0, false);
+
+  if (top.has("margin_function")) {
+    if (grid)
+      portfolio_config_error(
+          "margin_function needs the filtered_historical or monte_carlo engine (a grid's moves are "
+          "fixed, not scaled to a rate), got engine " +
+          std::string(to_string(config.engine)));
+    if (top.has("maintenance_fraction"))
+      portfolio_config_error(
+          "maintenance_fraction and margin_function exclude each other (the margin function's maintenance / "
+          "initial ratio sets the maintenance), got both");
+    const nlohmann::json& v = top.at("margin_function");
+    if (!v.is_object())
+      portfolio_config_error("margin_function must be a margin config object (docs/margin.md), got " +
+                             portfolio_json_excerpt(v));
+    try {
+      (void)build_margin_engine(v);  // every error now, naming its field, not at the first price
+    } catch (const invalid_argument& e) {
+      portfolio_config_error(std::string("margin_function: ") + e.what());
+    }
+    config.margin_function = v;
+  }
 
   config.minimum_delta = config.engine == portfolio_engine::paradex;
   config.minimum_delta_net = config.paradex.min_delta_net;
@@ -848,8 +877,23 @@ struct portfolio_run_settings {
   bool attribution = false;  ///< also each position's Euler part, incremental and standalone margin
 };
 
+/// @brief With "margin_function": one underlying's margin function at the end of its history.
+struct portfolio_underlying_row {
+  std::string underlying;
+  double initial_rate = 0.0;  ///< after the function's policies: the level of the scenarios
+  double maintenance_rate = 0.0;
+  double raw_rate = 0.0;       ///< before the policies
+  double scale = 0.0;          ///< the log move of a one-sigma scenario row
+  std::string binding_policy;  ///< the policy that sets the rate ("risk": none)
+  bool price_suspect = false;  ///< its guard rejected the last price
+};
+
 /// @brief One account's margin.
 struct portfolio_account_row {
+  /// With "margin_function": the underlying whose scenario or positions bind, and the policy
+  /// of its margin function that sets its rate ("risk" when none does). Empty otherwise.
+  std::string binding_underlying;
+  std::string binding_policy;
   std::string account;
   double initial = 0.0;          ///< max(scenario_margin, minimum_delta)
   double maintenance = 0.0;      ///< maintenance_fraction x initial
@@ -876,6 +920,8 @@ struct portfolio_result {
   std::vector<portfolio_attribution_row>
       attribution;  ///< with `attribution` only: per account, its positions in order of first appearance
   std::size_t scenarios = 0;
+  /// With "margin_function": each underlying's function as the run used it.
+  std::vector<portfolio_underlying_row> underlyings;
 };
 
 /// @brief The RiskMetrics EWMA covariance (zero mean) after the last row of `returns`, started
@@ -897,15 +943,19 @@ struct portfolio_result {
 ///        columns are matched to the book's underlyings by name
 /// @throws dynmargin::invalid_argument when a history is needed and missing, lacks an
 ///         underlying, or is shorter than the engine needs.
-[[nodiscard]] inline scenario_set portfolio_scenarios(const portfolio_book& book, const portfolio_config& config,
-                                                      const price_history* history) {
+namespace detail {
+
+// The book's underlyings' columns of the common history, with a name per row, checked long
+// enough for the engine.
+struct aligned_returns {
+  Eigen::MatrixXd returns;
+  std::vector<std::string> names;
+};
+
+[[nodiscard]] inline aligned_returns portfolio_aligned_returns(const portfolio_book& book,
+                                                               const portfolio_config& config,
+                                                               const price_history* history) {
   const auto underlyings = static_cast<Eigen::Index>(book.underlyings.size());
-  switch (config.engine) {
-    case portfolio_engine::paradex: return paradex_grid(underlyings, config.paradex);
-    case portfolio_engine::span: return span_grid(underlyings, config.span);
-    case portfolio_engine::filtered_historical:
-    case portfolio_engine::monte_carlo: break;
-  }
   const std::string engine(to_string(config.engine));
   if (history == nullptr) {
     std::string names;
@@ -927,27 +977,130 @@ struct portfolio_result {
     if (returns.rows() < needed)
       throw invalid_argument("portfolio: filtered_historical needs at least warmup + 1 = " + std::to_string(needed) +
                              " returns on the times all underlyings share, got " + std::to_string(returns.rows()));
-    std::vector<std::string> names;
-    names.reserve(history->times.size());
-    for (const auto t : history->times) names.push_back(format_portfolio_time(t));
-    return filtered_historical_scenarios(returns, config.filtered_historical, names);
-  }
-  if (returns.rows() < 2)
+  } else if (returns.rows() < 2) {
     throw invalid_argument("portfolio: monte_carlo needs at least 2 returns on the times all underlyings share, got " +
                            std::to_string(returns.rows()));
-  return monte_carlo_scenarios(portfolio_ewma_covariance(returns, config.covariance_lambda), config.monte_carlo);
+  }
+  std::vector<std::string> names;
+  names.reserve(history->times.size());
+  for (const auto t : history->times) names.push_back(format_portfolio_time(t));
+  return {std::move(returns), std::move(names)};
+}
+
+}  // namespace detail
+
+/// @brief The scenario set a config asks for, over the book's underlyings.
+/// @param history the common log returns (needed by filtered_historical and monte_carlo); its
+///        columns are matched to the book's underlyings by name
+/// @throws dynmargin::invalid_argument when a history is needed and missing, lacks an
+///         underlying, or is shorter than the engine needs.
+[[nodiscard]] inline scenario_set portfolio_scenarios(const portfolio_book& book, const portfolio_config& config,
+                                                      const price_history* history) {
+  const auto underlyings = static_cast<Eigen::Index>(book.underlyings.size());
+  switch (config.engine) {
+    case portfolio_engine::paradex: return paradex_grid(underlyings, config.paradex);
+    case portfolio_engine::span: return span_grid(underlyings, config.span);
+    case portfolio_engine::filtered_historical:
+    case portfolio_engine::monte_carlo: break;
+  }
+  const detail::aligned_returns aligned = detail::portfolio_aligned_returns(book, config, history);
+  if (config.engine == portfolio_engine::filtered_historical)
+    return filtered_historical_scenarios(aligned.returns, config.filtered_historical, aligned.names);
+  return monte_carlo_scenarios(portfolio_ewma_covariance(aligned.returns, config.covariance_lambda),
+                               config.monte_carlo);
+}
+
+/// @brief With "margin_function": the dynamic portfolio margin of the book. Each underlying's
+///        margin function runs over that underlying's whole price history (sampled into the
+///        config's bars when it has a "bar"); the standardised scenarios are the filtered
+///        historical residuals, or the Monte Carlo draws in units of each underlying's standard
+///        deviation; `refresh` then scales them to the functions' rates and revalues the book.
+/// @param series each underlying's own prices (its --prices file), matched by name
+/// @throws dynmargin::invalid_argument: a config without "margin_function", an underlying
+///         without prices, a function still in its warm-up at the end of its history (naming
+///         the underlying), and what `portfolio_scenarios` and the revaluation refuse.
+[[nodiscard]] inline dynamic_portfolio_margin<runtime_margin_function> portfolio_dynamic_margin(
+    const portfolio_book& book, const portfolio_config& config, const price_history* history,
+    std::span<const underlying_prices> series) {
+  if (!config.margin_function)
+    throw invalid_argument("portfolio: the dynamic margin needs \"margin_function\" in the config, got none");
+  const detail::aligned_returns aligned = detail::portfolio_aligned_returns(book, config, history);
+  standardised_scenarios standardised;
+  dynamic_portfolio_settings settings;
+  settings.rule = config.rule;
+  settings.by_underlying = config.by_underlying;
+  if (config.engine == portfolio_engine::filtered_historical) {
+    standardised = filtered_historical_residuals(aligned.returns, config.filtered_historical, aligned.names);
+    settings.iv_lambda = config.filtered_historical.lambda;
+    settings.iv_sensitivity = config.filtered_historical.iv_sensitivity;
+  } else {
+    const Eigen::MatrixXd covariance = portfolio_ewma_covariance(aligned.returns, config.covariance_lambda);
+    const scenario_set draws = monte_carlo_scenarios(covariance, config.monte_carlo);
+    const double root_horizon = std::sqrt(static_cast<double>(config.monte_carlo.horizon_steps));
+    standardised.names = draws.names;
+    standardised.weight = draws.weight;
+    standardised.z.resize(draws.price_return.rows(), draws.price_return.cols());
+    for (Eigen::Index u = 0; u < draws.price_return.cols(); ++u) {
+      const double sd = std::sqrt(covariance(u, u)) * root_horizon;
+      for (Eigen::Index s = 0; s < draws.price_return.rows(); ++s)
+        standardised.z(s, u) = sd > 0.0 ? std::log1p(draws.price_return(s, u)) / sd : 0.0;
+    }
+    settings.iv_lambda = config.monte_carlo.iv_lambda;
+    settings.iv_sensitivity = config.monte_carlo.iv_sensitivity;
+  }
+  std::vector<runtime_margin_function> functions;
+  for (const std::string& name : book.underlyings) {
+    const auto own = std::find_if(series.begin(), series.end(),
+                                  [&](const underlying_prices& p) { return p.underlying == name; });
+    if (own == series.end())
+      throw invalid_argument("portfolio: margin_function needs the price history of " + detail::portfolio_quote(name) +
+                             " (--prices), got none");
+    margin_engine engine = build_margin_engine(*config.margin_function);
+    std::vector<timestamp_us> times = own->times;
+    std::vector<double> prices = own->prices;
+    if (engine.bar) {
+      bar_series bars = sample_into_bars(times, prices, *engine.bar, "portfolio: prices of " + name);
+      times = std::move(bars.times);
+      prices = std::move(bars.prices);
+    }
+    for (std::size_t i = 0; i < prices.size(); ++i) {
+      const status s = engine.function.update(times[i], prices[i]);
+      // The guard's verdicts (a held price) are the function's business; anything else is not.
+      if (is_error(s) && s != status::suspect_input && s != status::non_finite_input)
+        throw invalid_argument("portfolio: the margin function of " + detail::portfolio_quote(name) +
+                               " refused its price " + std::to_string(i) + " (" + format_portfolio_time(times[i]) +
+                               "): " + std::string(to_string(s)));
+    }
+    functions.push_back(std::move(engine.function));
+  }
+  dynamic_portfolio_margin<runtime_margin_function> dynamic(book.underlyings, std::move(functions), book.instruments,
+                                                            std::move(standardised), settings);
+  dynamic.refresh(book.valuation_time, book.states);
+  return dynamic;
 }
 
 /// @brief Every account's margin (and, with `settings.attribution`, every position's part).
 /// @param history common log returns of the book's underlyings (nullptr: none; the grids do
 ///        not need one)
+/// @param series each underlying's own prices: needed with "margin_function" only (its margin
+///        function runs over them; `portfolio_dynamic_margin`)
 /// @throws dynmargin::invalid_argument from the scenario engines and the revaluation, naming
 ///         the instrument, scenario or setting and the value.
 [[nodiscard]] inline portfolio_result run_portfolio(const portfolio_book& book, const portfolio_config& config,
                                                     const price_history* history,
-                                                    const portfolio_run_settings& settings = {}) {
-  const scenario_set scenarios = portfolio_scenarios(book, config, history);
-  const Eigen::MatrixXd pnl = scenario_pnl(book.instruments, book.states, book.valuation_time, scenarios);
+                                                    const portfolio_run_settings& settings = {},
+                                                    std::span<const underlying_prices> series = {}) {
+  std::optional<dynamic_portfolio_margin<runtime_margin_function>> dynamic;
+  scenario_set fixed;
+  Eigen::MatrixXd fixed_pnl;
+  if (config.margin_function) {
+    dynamic.emplace(portfolio_dynamic_margin(book, config, history, series));
+  } else {
+    fixed = portfolio_scenarios(book, config, history);
+    fixed_pnl = scenario_pnl(book.instruments, book.states, book.valuation_time, fixed);
+  }
+  const scenario_set& scenarios = dynamic ? dynamic->scenarios() : fixed;
+  const Eigen::MatrixXd& pnl = dynamic ? dynamic->pnl() : fixed_pnl;
   many_accounts_settings many;
   many.rule = config.rule;
   many.threads = settings.threads;
@@ -961,6 +1114,15 @@ struct portfolio_result {
 
   portfolio_result out;
   out.scenarios = scenarios.size();
+  // With margin functions: each underlying's maintenance / initial ratio, and its binding policy.
+  std::vector<double> maintenance_ratio;
+  if (dynamic) {
+    for (const underlying_margin_report& r : dynamic->reports()) {
+      out.underlyings.push_back({std::string(r.underlying), r.initial_rate, r.maintenance_rate, r.raw_rate, r.scale,
+                                 std::string(r.quote.binding), r.price_suspect});
+      maintenance_ratio.push_back(r.initial_rate > 0.0 ? r.maintenance_rate / r.initial_rate : 0.0);
+    }
+  }
   const Eigen::Index instruments = book.positions.cols();
   for (std::size_t a = 0; a < book.accounts.size(); ++a) {
     const auto row = static_cast<Eigen::Index>(a);
@@ -1001,6 +1163,25 @@ struct portfolio_result {
     }
     r.initial = std::max(r.scenario_margin, r.minimum_delta);
     r.maintenance = config.maintenance_fraction * r.initial;
+    if (dynamic) {
+      // The underlying that binds: by underlying, the group of the largest margin; jointly, the
+      // underlying whose positions lose most in the binding scenario. The maintenance takes the
+      // largest ratio among the underlyings held (one underlying: its function's own ratio).
+      std::vector<double> loss(book.underlyings.size(), 0.0);
+      const auto binding_row = static_cast<Eigen::Index>(margins[a].binding_scenario);
+      double ratio = 0.0;
+      for (const Eigen::Index i : held) {
+        const std::size_t u = book.instruments[static_cast<std::size_t>(i)].underlying;
+        loss[u] -= pnl(binding_row, i) * book.positions(row, i);
+        ratio = std::max(ratio, maintenance_ratio[u]);
+      }
+      const std::size_t u = config.by_underlying
+                                ? margins[a].binding_group
+                                : static_cast<std::size_t>(std::max_element(loss.begin(), loss.end()) - loss.begin());
+      r.binding_underlying = book.underlyings[u];
+      r.binding_policy = out.underlyings[u].binding_policy;
+      r.maintenance = ratio * r.initial;
+    }
     if (settings.attribution) {
       // The account's own columns only: the same margin, and no work for instruments it does not hold.
       const auto m = static_cast<Eigen::Index>(held.size());
