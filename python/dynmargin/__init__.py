@@ -9,9 +9,10 @@ failed evaluation) with the library's message. See docs/python.md.
 
 from . import _core
 from .margin import MarginFunction, backtest, to_epoch_microseconds
-from .portfolio import (MarginAttribution, ScenarioSet, attribute_margin, black76, filtered_historical_scenarios,
-                        implied_volatility, instrument_deltas, margin_accounts, minimum_delta_charge,
-                        monte_carlo_scenarios, paradex_grid, portfolio_margin, scenario_pnl, span_grid)
+from .portfolio import (MarginAttribution, ScenarioSet, attribute_margin, black76, dynamic_scenarios,
+                        filtered_historical_scenarios, implied_volatility, instrument_deltas, margin_accounts,
+                        minimum_delta_charge, monte_carlo_scenarios, paradex_grid, portfolio_margin, scenario_pnl,
+                        span_grid)
 from .risk import (RiskForecast, evt_var, filtered_historical_var, historical_var, monte_carlo_var,
                    parametric_var)
 from .volatility import (GarchResult, ewma_variance, ewma_volatility, fit_garch, log_returns, range_variance,
@@ -26,5 +27,5 @@ __all__ = [
     "MarginFunction", "backtest", "to_epoch_microseconds",
     "black76", "implied_volatility", "ScenarioSet", "paradex_grid", "span_grid", "filtered_historical_scenarios",
     "monte_carlo_scenarios", "scenario_pnl", "instrument_deltas", "minimum_delta_charge", "portfolio_margin",
-    "MarginAttribution", "attribute_margin", "margin_accounts",
+    "MarginAttribution", "attribute_margin", "margin_accounts", "dynamic_scenarios",
 ]

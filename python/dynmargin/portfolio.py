@@ -217,6 +217,56 @@ def filtered_historical_scenarios(returns, lam=0.94, warmup=30, horizon=1, iv_se
     return _scenario_set(out, columns)
 
 
+def dynamic_scenarios(returns, prices, config, measure="expected_shortfall", confidence=0.99, lam=0.94, warmup=30,
+                      iv_sensitivity=1.0):
+    """Filtered historical scenarios at the level each underlying's own margin function sets
+    (docs/portfolio.md, "Dynamic portfolio margin").
+
+    `returns` is the common history of log returns (a DataFrame: dates x underlyings, or an
+    array with `prices` in column order). `prices` maps each underlying (a column name) to its
+    own price history: a Series with a DatetimeIndex, or a (times, prices) pair. `config` is a
+    margin config (a dict or a JSON path, as for MarginFunction). Each underlying gets its own
+    copy of the function, run over its prices as `MarginFunction.run` runs it. Its rows,
+    devolatilised by an EWMA (`lam`, `warmup`), are then scaled so that one unit of notional in
+    that underlying alone, on the side that charges more, is charged the function's initial rate
+    under `measure` at `confidence`.
+
+    Returns (ScenarioSet, functions): the scenarios for `scenario_pnl` and the margins, and a
+    DataFrame (a dict without pandas) indexed by underlying with each function's
+    initial_rate, maintenance_rate, raw_rate, scale, binding_policy and price_suspect."""
+    from .margin import _config_source, _prices_and_times
+    matrix, rows, columns = _matrix(returns, "returns")
+    names = [str(r.isoformat() if hasattr(r, "isoformat") else r) for r in rows] if rows is not None else []
+    underlyings = [str(c) for c in columns] if columns is not None else [str(u) for u in range(matrix.shape[1])]
+    if not isinstance(prices, dict):
+        raise TypeError(f"prices: expected a dict of price histories by underlying, got {type(prices).__name__}")
+    keys = {str(k): v for k, v in prices.items()}
+    times_list, price_list = [], []
+    for underlying in underlyings:
+        if underlying not in keys:
+            raise ValueError(f"prices: no price history of \"{underlying}\" (given: {', '.join(sorted(keys))})")
+        history = keys[underlying]
+        times = None
+        if isinstance(history, tuple) and len(history) == 2:
+            times, history = history
+        array, micros, _ = _prices_and_times(history, times)
+        if micros is None:
+            raise ValueError(f"prices[\"{underlying}\"]: needs times (a Series with a DatetimeIndex, or a "
+                             f"(times, prices) pair)")
+        times_list.append(np.ascontiguousarray(micros, dtype=np.int64))
+        price_list.append(np.ascontiguousarray(array, dtype=np.float64))
+    text, source = _config_source(config, "config")
+    out = _core.dynamic_filtered_historical_scenarios(matrix, names, underlyings, text, source, times_list, price_list,
+                                                      measure, float(confidence), float(lam), int(warmup),
+                                                      float(iv_sensitivity))
+    functions = dict(out["functions"])
+    if pandas_available():
+        functions = _pd().DataFrame(functions, index=_pd().Index(underlyings, name="underlying"))
+    else:
+        functions["underlying"] = underlyings
+    return _scenario_set(out, columns), functions
+
+
 def monte_carlo_scenarios(covariance, scenarios=10_000, horizon=1, seed=20261206, iv_lam=0.94, iv_sensitivity=1.0):
     """Monte Carlo joint scenarios: `scenarios` draws of log returns from Normal(0, horizon x
     covariance) (per-step covariance of fractions; a DataFrame's columns name the underlyings),

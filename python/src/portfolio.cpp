@@ -22,12 +22,15 @@
 #include "dynmargin/options/black76.hpp"
 #include "dynmargin/options/implied_volatility.hpp"
 #include "dynmargin/options/inverse_option.hpp"
+#include "dynmargin/portfolio/dynamic_margin.hpp"
 #include "dynmargin/portfolio/instrument.hpp"
 #include "dynmargin/portfolio/joint_scenarios.hpp"
 #include "dynmargin/portfolio/many_accounts.hpp"
 #include "dynmargin/portfolio/revaluation.hpp"
 #include "dynmargin/portfolio/scenario_margin.hpp"
 #include "dynmargin/portfolio/scenarios.hpp"
+#include "dynmargin/runtime/config_reader.hpp"
+#include "dynmargin/runtime/portfolio_run.hpp"
 
 namespace dynmargin_python {
 namespace {
@@ -546,6 +549,78 @@ void bind_portfolio(py::module_& module) {
       },
       "positions"_a, "pnl"_a, "weights"_a, "measure"_a, "confidence"_a, "threads"_a, "account_names"_a, "groups"_a,
       "The margin of every account (rows of positions) against a scenario P&L matrix, over threads.");
+
+  module.def(
+      "dynamic_filtered_historical_scenarios",
+      [](const float_matrix& returns, const std::vector<std::string>& row_names,
+         const std::vector<std::string>& underlyings, const std::string& config_text, const std::string& config_source,
+         const std::vector<int_array>& times, const std::vector<float_array>& prices, const std::string& measure,
+         double confidence, double lam, std::int64_t warmup, double iv_sensitivity) {
+        constexpr std::string_view component = "dynamic_scenarios";
+        const Eigen::MatrixXd matrix = matrix_of(returns, "returns");
+        if (static_cast<Eigen::Index>(underlyings.size()) != matrix.cols())
+          dynmargin::throw_invalid_argument(component, "underlyings",
+                                            "must name every column of returns (" + std::to_string(matrix.cols()) + ")",
+                                            underlyings.size());
+        check_length(times.size(), underlyings.size(), component, "times");
+        check_length(prices.size(), underlyings.size(), component, "prices");
+        std::vector<dynmargin::underlying_prices> series;
+        for (std::size_t u = 0; u < underlyings.size(); ++u) {
+          const auto t = span_of(times[u], "times");
+          const auto p = span_of(prices[u], "prices");
+          dynmargin::underlying_prices history{underlyings[u], {}, {p.begin(), p.end()}, config_source};
+          for (const std::int64_t us : t) history.times.emplace_back(std::chrono::microseconds{us});
+          series.push_back(std::move(history));
+        }
+        const nlohmann::json config = dynmargin::parse_config_json(config_text, config_source);
+        dynmargin::dynamic_portfolio_settings settings;
+        settings.rule = margin_rule_of(measure, confidence);
+        settings.iv_lambda = lam;
+        settings.iv_sensitivity = iv_sensitivity;
+        std::optional<dynmargin::dynamic_portfolio_margin<dynmargin::runtime_margin_function>> dynamic;
+        {
+          py::gil_scoped_release unlocked;
+          dynmargin::standardised_scenarios standardised = dynmargin::filtered_historical_residuals(
+              matrix, {lam, warmup, 1, iv_sensitivity}, row_names);
+          std::vector<dynmargin::runtime_margin_function> functions;
+          try {
+            functions = dynmargin::run_margin_functions(config, underlyings, series);
+          } catch (const dynmargin::invalid_argument& e) {
+            throw dynmargin::invalid_argument(std::string(e.what()) + " (in " + config_source + ")");
+          }
+          // No instruments: the caller revalues its own book with scenario_pnl.
+          dynamic.emplace(underlyings, std::move(functions), std::vector<dynmargin::instrument>{},
+                          std::move(standardised), settings);
+          dynamic->refresh(dynmargin::timestamp_us{}, {});
+        }
+        py::dict out = dict_of(dynamic->scenarios());
+        py::dict functions;
+        std::vector<double> initial_rate;
+        std::vector<double> maintenance_rate;
+        std::vector<double> raw_rate;
+        std::vector<double> scale;
+        std::vector<std::string> binding_policy;
+        std::vector<bool> price_suspect;
+        for (const auto& r : dynamic->reports()) {
+          initial_rate.push_back(r.initial_rate);
+          maintenance_rate.push_back(r.maintenance_rate);
+          raw_rate.push_back(r.raw_rate);
+          scale.push_back(r.scale);
+          binding_policy.emplace_back(r.quote.binding);
+          price_suspect.push_back(r.price_suspect);
+        }
+        functions["initial_rate"] = initial_rate;
+        functions["maintenance_rate"] = maintenance_rate;
+        functions["raw_rate"] = raw_rate;
+        functions["scale"] = scale;
+        functions["binding_policy"] = binding_policy;
+        functions["price_suspect"] = price_suspect;
+        out["functions"] = functions;
+        return out;
+      },
+      "returns"_a, "row_names"_a, "underlyings"_a, "config_text"_a, "config_source"_a, "times"_a, "prices"_a,
+      "measure"_a, "confidence"_a, "lam"_a, "warmup"_a, "iv_sensitivity"_a,
+      "Filtered historical residuals scaled to each underlying's margin function's rate.");
 }
 
 }  // namespace dynmargin_python

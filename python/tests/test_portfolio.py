@@ -272,3 +272,68 @@ def test_margin_accounts_by_group_charges_a_cross_asset_hedge():
     assert grouped.loc["hedged", "binding_group"] == 0
     with pytest.raises(ValueError, match="groups"):
         dm.margin_accounts(book, pnl, groups=[0, -1])
+
+
+# --- dynamic level -----------------------------------------------------------------------------
+
+def _closes(name):
+    rows = read_rows(EXAMPLE_DATA / name)
+    index = pd.DatetimeIndex([row["Date"] for row in rows])
+    return pd.Series([float(row["Close"]) for row in rows], index=index)
+
+
+DYNAMIC_CONFIG = {
+    "bar": "1d",
+    "volatility": {"model": "ewma", "lambda": 0.94},
+    "risk": {"method": "parametric", "confidence": 0.99, "horizon": "2d"},
+    "maintenance_fraction": 0.8,
+    "policies": [{"type": "apc_buffer", "buffer": 0.25}, {"type": "speed_limit", "max_increase": 0.5, "window": "5d"},
+                 {"type": "floor", "rate": 0.05}],
+}
+
+
+def test_dynamic_scenarios_charge_a_lone_perpetual_its_functions_rate():
+    # Each underlying's own margin function, run on its closes, sets the level of the joint
+    # rows: one USD of a lone perpetual, on the side that charges more, is charged exactly the
+    # rate MarginFunction.run ends on with the same config (the reference: the function alone).
+    btc, eth = _closes("btc_usd_daily.csv"), _closes("eth_usd_daily.csv")
+    both = pd.concat({"BTC": btc, "ETH": eth}, axis=1).dropna()
+    returns = np.log(both).diff().dropna()
+    scenarios, functions = dm.dynamic_scenarios(returns, {"BTC": btc, "ETH": (eth.index, eth.to_numpy())},
+                                                DYNAMIC_CONFIG)
+    assert list(functions.index) == ["BTC", "ETH"]
+    assert len(scenarios) == len(returns) - 30
+    instruments = pd.DataFrame({"instrument": ["BTC-PERP", "ETH-PERP"], "underlying": [0, 1],
+                                "kind": ["linear_future", "linear_future"], "contract_size": [1.0, 1.0],
+                                "price": [1.0, 1.0]})
+    pnl = dm.scenario_pnl(instruments, VALUATION, scenarios)
+    for column, (name, series) in enumerate([("BTC", btc), ("ETH", eth)]):
+        rate = dm.MarginFunction(DYNAMIC_CONFIG).run(series)["initial_rate"].iloc[-1]
+        assert functions.loc[name, "initial_rate"] == rate
+        one = np.zeros(2)
+        one[column] = 1.0
+        charged = max(dm.portfolio_margin(pnl, side * one, measure="expected_shortfall")["margin"]
+                      for side in (1.0, -1.0))
+        assert charged == pytest.approx(rate, rel=1e-11)
+        assert functions.loc[name, "maintenance_rate"] == pytest.approx(0.8 * rate, rel=1e-12)
+    # BTC and ETH move together: a hedged pair is charged less than its legs.
+    pair = dm.portfolio_margin(pnl, np.array([1.0, -1.0]), measure="expected_shortfall")["margin"]
+    legs = sum(dm.portfolio_margin(pnl, v, measure="expected_shortfall")["margin"]
+               for v in (np.array([1.0, 0.0]), np.array([0.0, -1.0])))
+    assert pair < 0.8 * legs
+
+
+def test_dynamic_scenarios_name_bad_input():
+    btc = _closes("btc_usd_daily.csv")
+    returns = pd.DataFrame({"BTC": np.log(btc).diff().dropna()})
+    with pytest.raises(ValueError, match='no price history of "BTC"'):
+        dm.dynamic_scenarios(returns, {"ETH": btc}, DYNAMIC_CONFIG)
+    with pytest.raises(ValueError, match="needs times"):
+        dm.dynamic_scenarios(returns, {"BTC": btc.to_numpy()}, DYNAMIC_CONFIG)
+    bad = dict(DYNAMIC_CONFIG, volatility={"model": "ewma", "lambda": 1.5})
+    with pytest.raises(ValueError, match="lambda"):
+        dm.dynamic_scenarios(returns, {"BTC": btc}, bad)
+    # Too short a history to leave the warm-up: the underlying is named.
+    short = btc.iloc[:40]
+    with pytest.raises(ValueError, match="margin function of BTC is in its warm-up"):
+        dm.dynamic_scenarios(returns.iloc[:39], {"BTC": short}, DYNAMIC_CONFIG)

@@ -1010,6 +1010,48 @@ struct aligned_returns {
                                config.monte_carlo);
 }
 
+/// @brief One copy of a margin config (the `dynmargin margin` schema) per underlying, each run
+///        over that underlying's own prices (sampled into the config's bars when it has a
+///        "bar"), as `dynmargin margin` runs it: guard, volatility model and policies.
+/// @param series the price histories, matched to `underlyings` by name
+/// @throws dynmargin::invalid_argument naming the underlying: no prices for it, a price its
+///         function refuses other than by its guard (a time out of order), and what
+///         `build_margin_engine` refuses in the config.
+[[nodiscard]] inline std::vector<runtime_margin_function> run_margin_functions(
+    const nlohmann::json& margin_config, std::span<const std::string> underlyings,
+    std::span<const underlying_prices> series) {
+  std::vector<runtime_margin_function> functions;
+  for (const std::string& name : underlyings) {
+    const auto own = std::find_if(series.begin(), series.end(),
+                                  [&](const underlying_prices& p) { return p.underlying == name; });
+    if (own == series.end())
+      throw invalid_argument("margin functions: no price history of " + detail::portfolio_quote(name) +
+                             " (--prices), got none");
+    if (own->times.size() != own->prices.size())
+      throw_invalid_argument("margin functions: prices of " + detail::portfolio_quote(name), "times",
+                             "must hold one time per price (" + std::to_string(own->prices.size()) + ")",
+                             own->times.size());
+    margin_engine engine = build_margin_engine(margin_config);
+    std::vector<timestamp_us> times = own->times;
+    std::vector<double> prices = own->prices;
+    if (engine.bar) {
+      bar_series bars = sample_into_bars(times, prices, *engine.bar, "margin functions: prices of " + name);
+      times = std::move(bars.times);
+      prices = std::move(bars.prices);
+    }
+    for (std::size_t i = 0; i < prices.size(); ++i) {
+      const status s = engine.function.update(times[i], prices[i]);
+      // The guard's verdicts (a held price) are the function's business; anything else is not.
+      if (is_error(s) && s != status::suspect_input && s != status::non_finite_input)
+        throw invalid_argument("margin functions: the function of " + detail::portfolio_quote(name) +
+                               " refused its price " + std::to_string(i) + " (" + format_portfolio_time(times[i]) +
+                               "): " + std::string(to_string(s)));
+    }
+    functions.push_back(std::move(engine.function));
+  }
+  return functions;
+}
+
 /// @brief With "margin_function": the dynamic portfolio margin of the book. Each underlying's
 ///        margin function runs over that underlying's whole price history (sampled into the
 ///        config's bars when it has a "bar"); the standardised scenarios are the filtered
@@ -1048,33 +1090,9 @@ struct aligned_returns {
     settings.iv_lambda = config.monte_carlo.iv_lambda;
     settings.iv_sensitivity = config.monte_carlo.iv_sensitivity;
   }
-  std::vector<runtime_margin_function> functions;
-  for (const std::string& name : book.underlyings) {
-    const auto own = std::find_if(series.begin(), series.end(),
-                                  [&](const underlying_prices& p) { return p.underlying == name; });
-    if (own == series.end())
-      throw invalid_argument("portfolio: margin_function needs the price history of " + detail::portfolio_quote(name) +
-                             " (--prices), got none");
-    margin_engine engine = build_margin_engine(*config.margin_function);
-    std::vector<timestamp_us> times = own->times;
-    std::vector<double> prices = own->prices;
-    if (engine.bar) {
-      bar_series bars = sample_into_bars(times, prices, *engine.bar, "portfolio: prices of " + name);
-      times = std::move(bars.times);
-      prices = std::move(bars.prices);
-    }
-    for (std::size_t i = 0; i < prices.size(); ++i) {
-      const status s = engine.function.update(times[i], prices[i]);
-      // The guard's verdicts (a held price) are the function's business; anything else is not.
-      if (is_error(s) && s != status::suspect_input && s != status::non_finite_input)
-        throw invalid_argument("portfolio: the margin function of " + detail::portfolio_quote(name) +
-                               " refused its price " + std::to_string(i) + " (" + format_portfolio_time(times[i]) +
-                               "): " + std::string(to_string(s)));
-    }
-    functions.push_back(std::move(engine.function));
-  }
-  dynamic_portfolio_margin<runtime_margin_function> dynamic(book.underlyings, std::move(functions), book.instruments,
-                                                            std::move(standardised), settings);
+  dynamic_portfolio_margin<runtime_margin_function> dynamic(
+      book.underlyings, run_margin_functions(*config.margin_function, book.underlyings, series), book.instruments,
+      std::move(standardised), settings);
   dynamic.refresh(book.valuation_time, book.states);
   return dynamic;
 }
