@@ -47,6 +47,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <ranges>
 #include <span>
 #include <sstream>
 #include <string>
@@ -1017,14 +1018,18 @@ struct aligned_returns {
 /// @throws dynmargin::invalid_argument naming the underlying: no prices for it, a price its
 ///         function refuses other than by its guard (a time out of order), and what
 ///         `build_margin_engine` refuses in the config.
-[[nodiscard]] inline std::vector<runtime_margin_function> run_margin_functions(
-    const nlohmann::json& margin_config, std::span<const std::string> underlyings,
-    std::span<const underlying_prices> series) {
+/// The functions that run margin functions here are templates, as `run_backtests` is: the
+/// run-time function's noexcept members reach std::visit, which cannot throw on these variants
+/// (any_volatility.hpp) but which clang-tidy's exception-escape check would flag in every
+/// header's own unit; instantiated, they are checked in the programs that call them.
+template <std::ranges::input_range PriceHistories>
+[[nodiscard]] std::vector<runtime_margin_function> run_margin_functions(const nlohmann::json& margin_config,
+                                                                        std::span<const std::string> underlyings,
+                                                                        const PriceHistories& series) {
   std::vector<runtime_margin_function> functions;
   for (const std::string& name : underlyings) {
-    const auto own = std::find_if(series.begin(), series.end(),
-                                  [&](const underlying_prices& p) { return p.underlying == name; });
-    if (own == series.end())
+    const auto own = std::ranges::find_if(series, [&](const underlying_prices& p) { return p.underlying == name; });
+    if (own == std::ranges::end(series))
       throw invalid_argument("margin functions: no price history of " + detail::portfolio_quote(name) +
                              " (--prices), got none");
     if (own->times.size() != own->prices.size())
@@ -1061,9 +1066,11 @@ struct aligned_returns {
 /// @throws dynmargin::invalid_argument: a config without "margin_function", an underlying
 ///         without prices, a function still in its warm-up at the end of its history (naming
 ///         the underlying), and what `portfolio_scenarios` and the revaluation refuse.
-[[nodiscard]] inline dynamic_portfolio_margin<runtime_margin_function> portfolio_dynamic_margin(
-    const portfolio_book& book, const portfolio_config& config, const price_history* history,
-    std::span<const underlying_prices> series) {
+template <std::ranges::input_range PriceHistories>
+[[nodiscard]] dynamic_portfolio_margin<runtime_margin_function> portfolio_dynamic_margin(const portfolio_book& book,
+                                                                                         const portfolio_config& config,
+                                                                                         const price_history* history,
+                                                                                         const PriceHistories& series) {
   if (!config.margin_function)
     throw invalid_argument("portfolio: the dynamic margin needs \"margin_function\" in the config, got none");
   const detail::aligned_returns aligned = detail::portfolio_aligned_returns(book, config, history);
@@ -1104,10 +1111,10 @@ struct aligned_returns {
 ///        function runs over them; `portfolio_dynamic_margin`)
 /// @throws dynmargin::invalid_argument from the scenario engines and the revaluation, naming
 ///         the instrument, scenario or setting and the value.
-[[nodiscard]] inline portfolio_result run_portfolio(const portfolio_book& book, const portfolio_config& config,
-                                                    const price_history* history,
-                                                    const portfolio_run_settings& settings = {},
-                                                    std::span<const underlying_prices> series = {}) {
+template <std::ranges::input_range PriceHistories = std::span<const underlying_prices>>
+[[nodiscard]] portfolio_result run_portfolio(const portfolio_book& book, const portfolio_config& config,
+                                             const price_history* history, const portfolio_run_settings& settings = {},
+                                             const PriceHistories& series = {}) {
   std::optional<dynamic_portfolio_margin<runtime_margin_function>> dynamic;
   scenario_set fixed;
   Eigen::MatrixXd fixed_pnl;
